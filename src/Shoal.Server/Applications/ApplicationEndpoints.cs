@@ -1,0 +1,133 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Shoal.Server.Audit;
+using Shoal.Server.Common;
+
+namespace Shoal.Server.Applications;
+
+internal static class ApplicationEndpoints
+{
+    public static IEndpointRouteBuilder MapApplications(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/applications").WithTags("Applications");
+        group.MapGet("/", List);
+        group.MapPost("/", Create);
+        group.MapGet("/{id}", Get);
+        group.MapPut("/{id}", Update);
+        group.MapDelete("/{id}", Delete);
+        group.MapPost("/{id}/secret", ResetSecret);
+        group.MapGet("/{id}/icon", GetIcon);
+        group.MapPut("/{id}/icon", SetIcon).Accepts<byte[]>("image/png", "image/jpeg");
+        group.MapDelete("/{id}/icon", RemoveIcon);
+        group.MapGet("/{id}/audit", Audit);
+        routes.MapGet("/industries", ListIndustries).WithTags("Applications");
+        return routes;
+    }
+
+    private static async Task<Ok<PageResponse<ApplicationResponse>>> List(
+        HttpContext http, Applications applications, int? page, int? pageSize, CancellationToken cancellationToken)
+    {
+        var result = await applications.ListAsync(Actor.From(http).RequiredId, page, pageSize, cancellationToken);
+        return TypedResults.Ok(result.ToResponse(a => a.ToResponse(applications.ApplicationAccessAddress, applications.DeviceAccessAddress)));
+    }
+
+    private static async Task<Results<Created<ApplicationCredentialsResponse>, ProblemHttpResult>> Create(
+        HttpContext http, Applications applications, CreateApplicationRequest request, CancellationToken cancellationToken)
+    {
+        byte[]? icon = null;
+        if (request.Icon is not null)
+        {
+            icon = new byte[request.Icon.Length];
+            if (!Convert.TryFromBase64String(request.Icon, icon, out var length))
+            {
+                return new InvalidInput(FieldErrors.Of("icon", "Send the icon as base64-encoded PNG or JPEG bytes.")).ToProblem();
+            }
+            icon = icon[..length];
+        }
+        var outcome = await applications.CreateAsync(
+            Actor.From(http), new NewApplication(request.Name, request, icon, request.AcceptTerms), cancellationToken);
+        if (!outcome.Succeeded)
+        {
+            return outcome.Failure!.ToProblem();
+        }
+        var credentials = Credentials(applications, outcome.Value!);
+        return TypedResults.Created($"/api/v1/applications/{credentials.ApplicationId}", credentials);
+    }
+
+    private static async Task<Results<Ok<ApplicationResponse>, ProblemHttpResult>> Get(
+        HttpContext http, Applications applications, string id, CancellationToken cancellationToken)
+    {
+        var application = await applications.FindAsync(Actor.From(http).RequiredId, id, cancellationToken);
+        return application is null
+            ? new Missing("Application").ToProblem()
+            : TypedResults.Ok(application.ToResponse(applications.ApplicationAccessAddress, applications.DeviceAccessAddress));
+    }
+
+    private static async Task<Results<Ok<ApplicationResponse>, ProblemHttpResult>> Update(
+        HttpContext http, Applications applications, string id, ApplicationSettings request, CancellationToken cancellationToken)
+    {
+        var outcome = await applications.UpdateAsync(Actor.From(http), id, request, cancellationToken);
+        return outcome.Succeeded
+            ? TypedResults.Ok(outcome.Value!.ToResponse(applications.ApplicationAccessAddress, applications.DeviceAccessAddress))
+            : outcome.Failure!.ToProblem();
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
+        HttpContext http, Applications applications, string id, [FromQuery] string? confirmName, CancellationToken cancellationToken)
+    {
+        var outcome = await applications.DeleteAsync(Actor.From(http), id, confirmName, cancellationToken);
+        return outcome.Succeeded ? TypedResults.NoContent() : outcome.Failure!.ToProblem();
+    }
+
+    private static async Task<Results<Ok<ApplicationCredentialsResponse>, ProblemHttpResult>> ResetSecret(
+        HttpContext http, Applications applications, string id, ResetSecretRequest? request, CancellationToken cancellationToken)
+    {
+        var outcome = await applications.ResetSecretAsync(
+            Actor.From(http), id, TimeSpan.FromMinutes(request?.GraceMinutes ?? 0), cancellationToken);
+        return outcome.Succeeded ? TypedResults.Ok(Credentials(applications, outcome.Value!)) : outcome.Failure!.ToProblem();
+    }
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetIcon(
+        HttpContext http, Applications applications, string id, CancellationToken cancellationToken)
+    {
+        var application = await applications.FindAsync(Actor.From(http).RequiredId, id, cancellationToken);
+        return application?.Icon is null
+            ? new Missing("Icon").ToProblem()
+            : TypedResults.File(application.Icon, application.IconContentType);
+    }
+
+    private static async Task<Results<Ok<ApplicationResponse>, ProblemHttpResult>> SetIcon(
+        HttpContext http, Applications applications, string id, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        await http.Request.Body.CopyToAsync(buffer, cancellationToken);
+        var outcome = await applications.SetIconAsync(Actor.From(http), id, buffer.ToArray(), cancellationToken);
+        return outcome.Succeeded
+            ? TypedResults.Ok(outcome.Value!.ToResponse(applications.ApplicationAccessAddress, applications.DeviceAccessAddress))
+            : outcome.Failure!.ToProblem();
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RemoveIcon(
+        HttpContext http, Applications applications, string id, CancellationToken cancellationToken)
+    {
+        var outcome = await applications.SetIconAsync(Actor.From(http), id, null, cancellationToken);
+        return outcome.Succeeded ? TypedResults.NoContent() : outcome.Failure!.ToProblem();
+    }
+
+    private static async Task<Results<Ok<PageResponse<AuditEntryResponse>>, ProblemHttpResult>> Audit(
+        HttpContext http, Applications applications, string id, int? page, int? pageSize, CancellationToken cancellationToken)
+    {
+        var outcome = await applications.AuditAsync(Actor.From(http).RequiredId, id, page, pageSize, cancellationToken);
+        return outcome.Succeeded ? TypedResults.Ok(outcome.Value!.ToResponse(e => e.ToResponse())) : outcome.Failure!.ToProblem();
+    }
+
+    private static Ok<IndustryResponse[]> ListIndustries() =>
+        TypedResults.Ok(Industries.All.Select(i => new IndustryResponse(i.Key, i.Label)).ToArray());
+
+    private static ApplicationCredentialsResponse Credentials(Applications applications, IssuedSecret issued) => new(
+        issued.Application.Id,
+        issued.Secret,
+        applications.ApplicationAccessAddress,
+        applications.DeviceAccessAddress,
+        issued.Application.ToResponse(applications.ApplicationAccessAddress, applications.DeviceAccessAddress));
+}

@@ -1,0 +1,254 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Shoal.Server.Audit;
+using Shoal.Server.Common;
+using Shoal.Server.Hosting;
+using Shoal.Server.Security;
+using Shoal.Storage;
+using Shoal.Storage.Entities;
+
+namespace Shoal.Server.Applications;
+
+internal sealed record NewApplication(string? Name, ApplicationSettings Settings, byte[]? Icon, bool AcceptTerms);
+
+/// <summary>What creation and a secret reset return, once: the secret is never shown again.</summary>
+internal sealed record IssuedSecret(Application Application, string Secret);
+
+/// <summary>A user's applications: every rule of creating, changing and deleting them.</summary>
+internal sealed class Applications(
+    ShoalDb db,
+    ApplicationFactory factory,
+    SecretHasher hasher,
+    AuditLog audit,
+    IOptions<ShoalOptions> options,
+    TimeProvider time)
+{
+    public static readonly TimeSpan MaxSecretGrace = TimeSpan.FromHours(24);
+
+    public async Task<Paged<Application>> ListAsync(Guid ownerId, int? page, int? pageSize, CancellationToken cancellationToken)
+    {
+        var (number, size) = Paging.Normalize(page, pageSize);
+        var query = db.Applications.AsNoTracking().Where(a => a.OwnerId == ownerId);
+        var total = await query.CountAsync(cancellationToken);
+        var items = await query
+            .OrderByDescending(a => a.IsDefault).ThenBy(a => a.NameKey)
+            .Skip((number - 1) * size).Take(size)
+            .ToListAsync(cancellationToken);
+        return new Paged<Application>(items, number, size, total);
+    }
+
+    public Task<Application?> FindAsync(Guid ownerId, string id, CancellationToken cancellationToken) =>
+        db.Applications.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id && a.OwnerId == ownerId, cancellationToken);
+
+    public async Task<ApplicationContext> ContextAsync(CancellationToken cancellationToken) => new(
+        time.GetUtcNow(),
+        await factory.HistoryMaxDaysAsync(cancellationToken),
+        (await db.EmailServers.Select(s => s.Id).ToListAsync(cancellationToken)).ToHashSet(),
+        (await db.SmsServers.Select(s => s.Id).ToListAsync(cancellationToken)).ToHashSet());
+
+    public async Task<Outcome<IssuedSecret>> CreateAsync(Actor actor, NewApplication input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(input);
+        var owner = await db.Users.SingleAsync(u => u.Id == actor.Id, cancellationToken);
+        var count = await db.Applications.CountAsync(a => a.OwnerId == owner.Id, cancellationToken);
+        if (count >= owner.ApplicationQuota)
+        {
+            return QuotaReached(owner.ApplicationQuota);
+        }
+
+        var errors = new FieldErrors();
+        var name = input.Name?.Trim();
+        if (ApplicationRules.CheckName(name) is { } nameError)
+        {
+            errors.Add("name", nameError);
+        }
+        else if (await db.Applications.AnyAsync(a => a.OwnerId == owner.Id && a.NameKey == name!.ToUpperInvariant(), cancellationToken))
+        {
+            errors.Add("name", $"You already have an application named '{name}'. Names are unique regardless of case.");
+        }
+        var application = factory.Create(owner, name ?? "");
+        var (settingErrors, _) = ApplicationRules.Apply(application, input.Settings, await ContextAsync(cancellationToken));
+        foreach (var (field, messages) in settingErrors)
+        {
+            errors[field] = messages;
+        }
+        if (input.Icon is not null)
+        {
+            var (contentType, iconError) = Icons.Inspect(input.Icon);
+            if (iconError is not null)
+            {
+                errors.Add("icon", iconError);
+            }
+            application.Icon = input.Icon;
+            application.IconContentType = contentType;
+        }
+        if (!input.AcceptTerms)
+        {
+            errors.Add("acceptTerms", "Read and accept the Terms of Personal Data Use to create the application.");
+        }
+        if (errors.Any)
+        {
+            return new InvalidInput(errors);
+        }
+
+        var secret = RandomSecrets.ApplicationSecret();
+        application.SecretHash = hasher.Hash(secret);
+        owner.Version++;
+        db.Applications.Add(application);
+        audit.Record(db, actor, owner.Id, "application.created", application.Id,
+            $"Created '{application.Name}'; accepted terms version {application.TermsVersion}.");
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return new Refused(StatusCodes.Status409Conflict, "Another application was created at the same time.", "Try again.");
+        }
+        catch (DbUpdateException) when (db.Applications.Any(a => a.OwnerId == owner.Id && a.NameKey == application.NameKey))
+        {
+            return new InvalidInput(FieldErrors.Of("name", $"You already have an application named '{name}'."));
+        }
+        return new IssuedSecret(application, secret);
+    }
+
+    public async Task<Outcome<Application>> UpdateAsync(Actor actor, string id, ApplicationSettings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var application = await OwnedAsync(actor, id, cancellationToken);
+        if (application is null)
+        {
+            return new Missing("Application");
+        }
+        var (errors, changed) = ApplicationRules.Apply(application, settings, await ContextAsync(cancellationToken));
+        if (errors.Any)
+        {
+            return new InvalidInput(errors);
+        }
+        if (changed.Count > 0)
+        {
+            application.UpdatedAt = time.GetUtcNow();
+            audit.Record(db, actor, application.OwnerId, "application.updated", application.Id, $"Changed {string.Join(", ", changed)}.");
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        return application;
+    }
+
+    public async Task<Outcome<Application>> SetIconAsync(Actor actor, string id, byte[]? icon, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var application = await OwnedAsync(actor, id, cancellationToken);
+        if (application is null)
+        {
+            return new Missing("Application");
+        }
+        string? contentType = null;
+        if (icon is not null)
+        {
+            (contentType, var error) = Icons.Inspect(icon);
+            if (error is not null)
+            {
+                return new InvalidInput(FieldErrors.Of("icon", error));
+            }
+        }
+        application.Icon = icon;
+        application.IconContentType = contentType;
+        application.UpdatedAt = time.GetUtcNow();
+        audit.Record(db, actor, application.OwnerId, "application.updated", application.Id, icon is null ? "Removed the icon." : "Changed the icon.");
+        await db.SaveChangesAsync(cancellationToken);
+        return application;
+    }
+
+    /// <summary>
+    /// Issues a new secret. Without grace the old secret and everything issued with it stop working at once;
+    /// with grace the old secret still logs in until the grace ends, so an NA can roll over without downtime.
+    /// </summary>
+    public async Task<Outcome<IssuedSecret>> ResetSecretAsync(Actor actor, string id, TimeSpan grace, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var application = await OwnedAsync(actor, id, cancellationToken);
+        if (application is null)
+        {
+            return new Missing("Application");
+        }
+        if (grace < TimeSpan.Zero || grace > MaxSecretGrace)
+        {
+            return new InvalidInput(FieldErrors.Of("graceMinutes", $"Choose a grace period of 0 to {MaxSecretGrace.TotalMinutes} minutes."));
+        }
+        var now = time.GetUtcNow();
+        var secret = RandomSecrets.ApplicationSecret();
+        if (grace > TimeSpan.Zero && application.SecretHash is not null)
+        {
+            application.PreviousSecretHash = application.SecretHash;
+            application.PreviousSecretValidUntil = now + grace;
+        }
+        else
+        {
+            application.PreviousSecretHash = null;
+            application.PreviousSecretValidUntil = null;
+            application.CredentialsIssuedAfter = now;
+        }
+        application.SecretHash = hasher.Hash(secret);
+        application.UpdatedAt = now;
+        audit.Record(db, actor, application.OwnerId, "application.secret-reset", application.Id,
+            grace > TimeSpan.Zero ? $"New secret; the old one keeps working until {now + grace:u}." : "New secret; the old one stopped working at once.");
+        await db.SaveChangesAsync(cancellationToken);
+        return new IssuedSecret(application, secret);
+    }
+
+    /// <summary>Checks an application secret as a northbound login will: the current one, or the previous one within its grace.</summary>
+    public bool SecretMatches(Application application, string secret)
+    {
+        ArgumentNullException.ThrowIfNull(application);
+        return hasher.Matches(secret, application.SecretHash)
+            || application.PreviousSecretValidUntil > time.GetUtcNow() && hasher.Matches(secret, application.PreviousSecretHash);
+    }
+
+    public async Task<Outcome<Application>> DeleteAsync(Actor actor, string id, string? confirmName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var application = await OwnedAsync(actor, id, cancellationToken);
+        if (application is null)
+        {
+            return new Missing("Application");
+        }
+        if (application.IsDefault)
+        {
+            return new Refused(StatusCodes.Status409Conflict, "The default application cannot be deleted.");
+        }
+        if (confirmName != application.Name)
+        {
+            return new InvalidInput(FieldErrors.Of("confirmName", $"Type the application's name, '{application.Name}', to confirm the deletion."));
+        }
+        db.Applications.Remove(application);
+        audit.Record(db, actor, application.OwnerId, "application.deleted", application.Id, $"Deleted '{application.Name}' and everything in it.");
+        await db.SaveChangesAsync(cancellationToken);
+        return application;
+    }
+
+    public async Task<Outcome<Paged<AuditEntry>>> AuditAsync(Guid ownerId, string id, int? page, int? pageSize, CancellationToken cancellationToken)
+    {
+        if (!await db.Applications.AnyAsync(a => a.Id == id && a.OwnerId == ownerId, cancellationToken))
+        {
+            return new Missing("Application");
+        }
+        var (number, size) = Paging.Normalize(page, pageSize);
+        var query = db.AuditEntries.AsNoTracking().Where(e => e.ApplicationId == id && e.SubjectUserId == ownerId);
+        var total = await query.CountAsync(cancellationToken);
+        var items = await query.OrderByDescending(e => e.Id).Skip((number - 1) * size).Take(size).ToListAsync(cancellationToken);
+        return new Paged<AuditEntry>(items, number, size, total);
+    }
+
+    public string ApplicationAccessAddress => options.Value.ApplicationAccessAddress;
+
+    public string DeviceAccessAddress => options.Value.DeviceAccessAddress;
+
+    public static Refused QuotaReached(int quota) => new(
+        StatusCodes.Status409Conflict,
+        "Application quota reached.",
+        $"You have {quota} of {quota} applications. Delete one, or ask the operator to raise your quota.");
+
+    private Task<Application?> OwnedAsync(Actor actor, string id, CancellationToken cancellationToken) =>
+        db.Applications.SingleOrDefaultAsync(a => a.Id == id && a.OwnerId == actor.Id, cancellationToken);
+}

@@ -1,0 +1,31 @@
+using Shoal.Server.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddShoalOptions();
+builder.AddStorage();
+builder.AddAccounts();
+builder.AddManagementApi();
+builder.AddPortal();
+
+var app = builder.Build();
+
+if (args.Contains("migrate"))
+{
+    await app.MigrateAsync();
+    return;
+}
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapManagementApi();
+app.MapPortal();
+
+await app.RunAsync();
+
+/// <summary>The entry point, visible to the test host.</summary>
+public partial class Program;

@@ -1,0 +1,14 @@
+namespace Shoal.Storage.Entities;
+
+/// <summary>The settings an operator owns; a single row.</summary>
+public sealed class PlatformSettings
+{
+    public const int SingletonId = 1;
+    public const int DefaultHistoryDays = 7;
+    /// <summary>The operator may raise the history duration up to this many days.</summary>
+    public const int HistoryDaysCeiling = 90;
+    public int Id { get; set; } = SingletonId;
+    /// <summary>The history storage duration the platform applies; an application may choose a shorter one.</summary>
+    public int HistoryMaxDays { get; set; } = DefaultHistoryDays;
+    public DateTimeOffset UpdatedAt { get; set; }
+}

@@ -1,0 +1,269 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Shoal.Storage.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class Initial : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "AuditEntries",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ApplicationId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    SubjectUserId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    ActorId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    Actor = table.Column<string>(type: "TEXT", maxLength: 254, nullable: false),
+                    Action = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Detail = table.Column<string>(type: "TEXT", maxLength: 4096, nullable: true),
+                    Address = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    At = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AuditEntries", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "EmailServers",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Host = table.Column<string>(type: "TEXT", maxLength: 253, nullable: false),
+                    Port = table.Column<int>(type: "INTEGER", nullable: false),
+                    TlsMode = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    UserName = table.Column<string>(type: "TEXT", maxLength: 254, nullable: true),
+                    ProtectedPassword = table.Column<string>(type: "TEXT", nullable: true),
+                    SenderAddress = table.Column<string>(type: "TEXT", maxLength: 254, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_EmailServers", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "PlatformSettings",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false),
+                    HistoryMaxDays = table.Column<int>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PlatformSettings", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "SmsServers",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Method = table.Column<string>(type: "TEXT", maxLength: 10, nullable: false),
+                    UrlTemplate = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: false),
+                    ProtectedHeaders = table.Column<string>(type: "TEXT", nullable: true),
+                    HeaderNames = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: false),
+                    BodyTemplate = table.Column<string>(type: "TEXT", maxLength: 4096, nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SmsServers", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Users",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Email = table.Column<string>(type: "TEXT", maxLength: 254, nullable: false),
+                    EmailKey = table.Column<string>(type: "TEXT", maxLength: 254, nullable: false),
+                    DisplayName = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    PasswordHash = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    IsOperator = table.Column<bool>(type: "INTEGER", nullable: false),
+                    ApplicationQuota = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    FrozenAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Users", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ApiTokens",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    UserId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    TokenHash = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    Prefix = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    RevokedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    LastUsedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ApiTokens", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ApiTokens_Users_UserId",
+                        column: x => x.UserId,
+                        principalTable: "Users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Applications",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    OwnerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    NameKey = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    IsDefault = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Industry = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Tracing = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    TracingUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    PushProtocol = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    CaCertificatesPem = table.Column<string>(type: "TEXT", nullable: true),
+                    UseCommissioningCa = table.Column<bool>(type: "INTEGER", nullable: false),
+                    DataManagement = table.Column<bool>(type: "INTEGER", nullable: false),
+                    StorageDays = table.Column<int>(type: "INTEGER", nullable: false),
+                    PushService = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Description = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: true),
+                    Icon = table.Column<byte[]>(type: "BLOB", nullable: true),
+                    IconContentType = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    EmailServerId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    SmsServerId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    SecretHash = table.Column<byte[]>(type: "BLOB", nullable: true),
+                    PreviousSecretHash = table.Column<byte[]>(type: "BLOB", nullable: true),
+                    PreviousSecretValidUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    CredentialsIssuedAfter = table.Column<long>(type: "INTEGER", nullable: false),
+                    TermsVersion = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    TermsAcceptedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    TermsAcceptedBy = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    FrozenAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Applications", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Applications_EmailServers_EmailServerId",
+                        column: x => x.EmailServerId,
+                        principalTable: "EmailServers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
+                    table.ForeignKey(
+                        name: "FK_Applications_SmsServers_SmsServerId",
+                        column: x => x.SmsServerId,
+                        principalTable: "SmsServers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.SetNull);
+                    table.ForeignKey(
+                        name: "FK_Applications_Users_OwnerId",
+                        column: x => x.OwnerId,
+                        principalTable: "Users",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ApiTokens_TokenHash",
+                table: "ApiTokens",
+                column: "TokenHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ApiTokens_UserId",
+                table: "ApiTokens",
+                column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Applications_EmailServerId",
+                table: "Applications",
+                column: "EmailServerId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Applications_OwnerId_NameKey",
+                table: "Applications",
+                columns: new[] { "OwnerId", "NameKey" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Applications_SmsServerId",
+                table: "Applications",
+                column: "SmsServerId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AuditEntries_ApplicationId_Id",
+                table: "AuditEntries",
+                columns: new[] { "ApplicationId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AuditEntries_SubjectUserId_Id",
+                table: "AuditEntries",
+                columns: new[] { "SubjectUserId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_EmailServers_Name",
+                table: "EmailServers",
+                column: "Name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_SmsServers_Name",
+                table: "SmsServers",
+                column: "Name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Users_EmailKey",
+                table: "Users",
+                column: "EmailKey",
+                unique: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "ApiTokens");
+
+            migrationBuilder.DropTable(
+                name: "Applications");
+
+            migrationBuilder.DropTable(
+                name: "AuditEntries");
+
+            migrationBuilder.DropTable(
+                name: "PlatformSettings");
+
+            migrationBuilder.DropTable(
+                name: "EmailServers");
+
+            migrationBuilder.DropTable(
+                name: "SmsServers");
+
+            migrationBuilder.DropTable(
+                name: "Users");
+        }
+    }
+}

@@ -1,0 +1,105 @@
+using Microsoft.EntityFrameworkCore;
+using Shoal.Storage.Entities;
+
+namespace Shoal.Storage;
+
+/// <summary>The one database of Shoal. Each provider has a subclass so that each keeps its own migrations.</summary>
+public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<User> Users => Set<User>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<Application> Applications => Set<Application>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<EmailServer> EmailServers => Set<EmailServer>();
+    public DbSet<SmsServer> SmsServers => Set<SmsServer>();
+    public DbSet<PlatformSettings> PlatformSettings => Set<PlatformSettings>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(configurationBuilder);
+        configurationBuilder.Properties<Enum>().HaveConversion<string>().HaveMaxLength(32);
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+
+        modelBuilder.Entity<User>(user =>
+        {
+            user.Property(u => u.Email).HasMaxLength(254);
+            user.Property(u => u.EmailKey).HasMaxLength(254);
+            user.HasIndex(u => u.EmailKey).IsUnique();
+            user.Property(u => u.DisplayName).HasMaxLength(100);
+            user.Property(u => u.PasswordHash).HasMaxLength(200);
+            user.Property(u => u.Version).IsConcurrencyToken();
+        });
+
+        modelBuilder.Entity<ApiToken>(token =>
+        {
+            token.Property(t => t.Name).HasMaxLength(100);
+            token.Property(t => t.Prefix).HasMaxLength(16);
+            token.HasIndex(t => t.TokenHash).IsUnique();
+            token.HasIndex(t => t.UserId);
+            token.HasOne<User>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<Application>(app =>
+        {
+            app.Property(a => a.Id).HasMaxLength(32);
+            app.Property(a => a.Name).HasMaxLength(64);
+            app.Property(a => a.NameKey).HasMaxLength(64);
+            app.HasIndex(a => new { a.OwnerId, a.NameKey }).IsUnique();
+            app.Property(a => a.Industry).HasMaxLength(64);
+            app.Property(a => a.Description).HasMaxLength(2048);
+            app.Property(a => a.IconContentType).HasMaxLength(32);
+            app.Property(a => a.TermsVersion).HasMaxLength(32);
+            app.HasOne<User>().WithMany().HasForeignKey(a => a.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            app.HasOne<EmailServer>().WithMany().HasForeignKey(a => a.EmailServerId).OnDelete(DeleteBehavior.SetNull);
+            app.HasOne<SmsServer>().WithMany().HasForeignKey(a => a.SmsServerId).OnDelete(DeleteBehavior.SetNull);
+        });
+
+        modelBuilder.Entity<AuditEntry>(entry =>
+        {
+            entry.Property(e => e.ApplicationId).HasMaxLength(32);
+            entry.Property(e => e.Actor).HasMaxLength(254);
+            entry.Property(e => e.Action).HasMaxLength(64);
+            entry.Property(e => e.Detail).HasMaxLength(4096);
+            entry.Property(e => e.Address).HasMaxLength(64);
+            entry.HasIndex(e => new { e.ApplicationId, e.Id });
+            entry.HasIndex(e => new { e.SubjectUserId, e.Id });
+        });
+
+        modelBuilder.Entity<EmailServer>(server =>
+        {
+            server.Property(s => s.Name).HasMaxLength(100);
+            server.HasIndex(s => s.Name).IsUnique();
+            server.Property(s => s.Host).HasMaxLength(253);
+            server.Property(s => s.UserName).HasMaxLength(254);
+            server.Property(s => s.SenderAddress).HasMaxLength(254);
+        });
+
+        modelBuilder.Entity<SmsServer>(server =>
+        {
+            server.Property(s => s.Name).HasMaxLength(100);
+            server.HasIndex(s => s.Name).IsUnique();
+            server.Property(s => s.Method).HasMaxLength(10);
+            server.Property(s => s.UrlTemplate).HasMaxLength(2048);
+            server.Property(s => s.HeaderNames).HasMaxLength(1024);
+            server.Property(s => s.BodyTemplate).HasMaxLength(4096);
+        });
+
+        modelBuilder.Entity<PlatformSettings>().Property(s => s.Id).ValueGeneratedNever();
+    }
+}
+
+public sealed class SqliteShoalDb(DbContextOptions<SqliteShoalDb> options) : ShoalDb(options)
+{
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        base.ConfigureConventions(configurationBuilder);
+        // SQLite has no timestamp type that sorts and compares; UTC ticks do both.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
+    }
+}
+
+public sealed class PostgresShoalDb(DbContextOptions<PostgresShoalDb> options) : ShoalDb(options);

@@ -1,0 +1,48 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Shoal.Storage;
+
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>Registers <see cref="ShoalDb"/> on the configured provider.</summary>
+    public static IServiceCollection AddShoalDb(this IServiceCollection services, StorageOptions options, string dataDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        switch (options.Provider)
+        {
+            case DatabaseProvider.Sqlite:
+                var connectionString = SqliteConnectionString(options.ConnectionString, dataDirectory);
+                services.AddDbContextPool<SqliteShoalDb>(db => db.UseSqlite(connectionString));
+                services.AddScoped<ShoalDb>(sp => sp.GetRequiredService<SqliteShoalDb>());
+                break;
+            case DatabaseProvider.Postgres:
+                if (string.IsNullOrWhiteSpace(options.ConnectionString))
+                {
+                    throw new InvalidOperationException("Storage:ConnectionString is required when Storage:Provider is Postgres.");
+                }
+                services.AddDbContextPool<PostgresShoalDb>(db => db.UseNpgsql(options.ConnectionString));
+                services.AddScoped<ShoalDb>(sp => sp.GetRequiredService<PostgresShoalDb>());
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown Storage:Provider '{options.Provider}'.");
+        }
+        return services;
+    }
+
+    internal static string SqliteConnectionString(string? configured, string dataDirectory)
+    {
+        var builder = new SqliteConnectionStringBuilder(configured ?? $"Data Source={Path.Combine(dataDirectory, "shoal.db")}")
+        {
+            Pooling = true,
+            DefaultTimeout = 30,
+        };
+        var file = builder.DataSource;
+        if (!string.IsNullOrEmpty(file) && file != ":memory:")
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        }
+        return builder.ToString();
+    }
+}
