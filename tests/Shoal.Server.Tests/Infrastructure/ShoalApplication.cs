@@ -1,0 +1,77 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Shoal.Server.Tests.Infrastructure;
+
+/// <summary>
+/// A whole Shoal server on a fresh database of <typeparamref name="TDatabase"/>, with a fake clock and captured logs.
+/// The first account it creates is the operator, as on a fresh install.
+/// </summary>
+public class ShoalApplication<TDatabase> : WebApplicationFactory<Program>, IAsyncLifetime
+    where TDatabase : ITestDatabase, new()
+{
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), $"shoal-data-{Guid.NewGuid():N}");
+    private int _accounts;
+
+    public TDatabase Database { get; } = new();
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+    public CapturedLogs Logs { get; } = new();
+    public HttpClient Operator { get; private set; } = null!;
+
+    public virtual async ValueTask InitializeAsync()
+    {
+        await Database.CreateAsync();
+        Operator = (await SignUpAsync("operator")).Client;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Storage:Provider", Database.Provider.ToString());
+        builder.UseSetting("Storage:ConnectionString", Database.ConnectionString);
+        builder.UseSetting("Shoal:DataDirectory", _dataDirectory);
+        // Tests sign up hundreds of accounts; production keeps the default of 210,000.
+        builder.UseSetting("Accounts:PasswordHashIterations", "10000");
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
+        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time)));
+    }
+
+    /// <summary>Signs up a new user and returns an API client that carries one of its tokens.</summary>
+    public async Task<TestUser> SignUpAsync(string? name = null)
+    {
+        var email = $"{name ?? "user"}-{Interlocked.Increment(ref _accounts)}@example.com";
+        const string password = "correct horse battery staple";
+        var anonymous = CreateClient();
+        (await anonymous.PostAsJsonAsync("/api/v1/account", new { email, password, acceptTerms = true })).EnsureSuccessStatusCode();
+        var response = await anonymous.PostAsJsonAsync("/api/v1/tokens", new { email, password, name = "tests" });
+        response.EnsureSuccessStatusCode();
+        var token = (await response.Content.ReadFromJsonAsync<IssuedToken>())!.Token;
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var account = (await client.GetFromJsonAsync<Account>("/api/v1/account"))!;
+        return new TestUser(account.Id, email, password, token, client);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Database.DisposeAsync();
+        if (Directory.Exists(_dataDirectory))
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        GC.SuppressFinalize(this);
+    }
+
+    private sealed record IssuedToken(string Token);
+
+    private sealed record Account(Guid Id);
+}
+
+public sealed record TestUser(Guid Id, string Email, string Password, string Token, HttpClient Client);
