@@ -51,6 +51,7 @@ internal static class ApplicationEndpoints
             return outcome.Failure!.ToProblem();
         }
         var credentials = Credentials(applications, outcome.Value!);
+        http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Created($"/api/v1/applications/{credentials.ApplicationId}", credentials);
     }
 
@@ -84,7 +85,12 @@ internal static class ApplicationEndpoints
     {
         var outcome = await applications.ResetSecretAsync(
             Actor.From(http), id, TimeSpan.FromMinutes(request?.GraceMinutes ?? 0), cancellationToken);
-        return outcome.Succeeded ? TypedResults.Ok(Credentials(applications, outcome.Value!)) : outcome.Failure!.ToProblem();
+        if (!outcome.Succeeded)
+        {
+            return outcome.Failure!.ToProblem();
+        }
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(Credentials(applications, outcome.Value!));
     }
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetIcon(
