@@ -1,4 +1,5 @@
 using Shoal.Server.Hosting;
+using Shoal.Server.Northbound;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -6,6 +7,7 @@ builder.AddShoalOptions();
 builder.AddStorage();
 builder.AddAccounts();
 builder.AddManagementApi();
+builder.AddNorthbound();
 builder.AddPortal();
 
 var app = builder.Build();
@@ -23,6 +25,7 @@ app.UseAuthorization();
 app.UseAntiforgery();
 
 app.MapManagementApi();
+app.MapNorthbound();
 app.MapPortal();
 
 await app.RunAsync();

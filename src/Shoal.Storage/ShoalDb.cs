@@ -13,6 +13,9 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
     public DbSet<EmailServer> EmailServers => Set<EmailServer>();
     public DbSet<SmsServer> SmsServers => Set<SmsServer>();
     public DbSet<PlatformSettings> PlatformSettings => Set<PlatformSettings>();
+    public DbSet<NorthboundToken> NorthboundTokens => Set<NorthboundToken>();
+    public DbSet<Device> Devices => Set<Device>();
+    public DbSet<ApplicationGrant> ApplicationGrants => Set<ApplicationGrant>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -89,6 +92,43 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
         });
 
         modelBuilder.Entity<PlatformSettings>().Property(s => s.Id).ValueGeneratedNever();
+
+        modelBuilder.Entity<NorthboundToken>(token =>
+        {
+            token.HasIndex(t => t.AccessTokenHash).IsUnique();
+            token.HasIndex(t => t.RefreshTokenHash).IsUnique();
+            token.HasIndex(t => t.ApplicationId);
+            token.Property(t => t.ApplicationId).HasMaxLength(32);
+            token.HasOne<Application>().WithMany().HasForeignKey(t => t.ApplicationId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<Device>(device =>
+        {
+            device.Property(d => d.Id).HasMaxLength(64);
+            device.Property(d => d.ApplicationId).HasMaxLength(32);
+            device.Property(d => d.NodeId).HasMaxLength(64);
+            device.HasIndex(d => new { d.ApplicationId, d.NodeId }).IsUnique();
+            device.HasIndex(d => new { d.ApplicationId, d.CreatedAt });
+            device.HasIndex(d => d.RegistrationExpiresAt);
+            device.Property(d => d.VerifyCode).HasMaxLength(64);
+            device.Property(d => d.ProtectedSecret).HasMaxLength(1024);
+            foreach (var text in new[] { nameof(Device.ProductId), nameof(Device.Name), nameof(Device.Manufacturer), nameof(Device.Model), nameof(Device.DeviceType), nameof(Device.ProtocolType), nameof(Device.Location) })
+            {
+                device.Property(text).HasMaxLength(256);
+            }
+            device.Property(d => d.Description).HasMaxLength(2048);
+            device.HasOne<Application>().WithMany().HasForeignKey(d => d.ApplicationId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<ApplicationGrant>(grant =>
+        {
+            grant.Property(g => g.GrantorId).HasMaxLength(32);
+            grant.Property(g => g.GranteeId).HasMaxLength(32);
+            grant.HasIndex(g => new { g.GrantorId, g.GranteeId }).IsUnique();
+            grant.HasIndex(g => g.GranteeId);
+            grant.HasOne<Application>().WithMany().HasForeignKey(g => g.GrantorId).OnDelete(DeleteBehavior.Cascade);
+            grant.HasOne<Application>().WithMany().HasForeignKey(g => g.GranteeId).OnDelete(DeleteBehavior.Cascade);
+        });
     }
 }
 

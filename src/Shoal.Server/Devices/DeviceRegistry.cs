@@ -1,0 +1,268 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Shoal.Server.Audit;
+using Shoal.Server.Common;
+using Shoal.Server.Security;
+using Shoal.Storage;
+using Shoal.Storage.Entities;
+
+namespace Shoal.Server.Devices;
+
+/// <summary>What registering a device takes; only <see cref="NodeId"/> is required.</summary>
+internal sealed record DeviceRegistration(string? NodeId, string? VerifyCode, int? Timeout, string? Psk, string? ProductId, DeviceInfo? Info);
+
+/// <summary>The descriptive fields of a device; null leaves a field as it is on a change.</summary>
+internal sealed record DeviceInfo(
+    string? Name = null, string? Manufacturer = null, string? Model = null, string? DeviceType = null,
+    string? ProtocolType = null, string? Location = null, string? Description = null);
+
+internal sealed record DeviceQuery(int PageNo, int PageSize, DeviceStatus? Status, DateTimeOffset? From, DateTimeOffset? To, bool Ascending);
+
+/// <summary>A device secret, shown once when it is issued.</summary>
+internal sealed record IssuedDevice(Device Device, string Secret);
+
+internal sealed record NodeIdTaken() : Failure(StatusCodes.Status400BadRequest, "The nodeId has already been registered in this application.");
+
+internal sealed record RequiredMissing(string Field) : Failure(StatusCodes.Status400BadRequest, $"'{Field}' is required.");
+
+/// <summary>The devices of each application: registration, changes, deletion and their secrets.</summary>
+internal sealed partial class DeviceRegistry(ShoalDb db, SecretProtector protector, AuditLog audit, TimeProvider time)
+{
+    public const int DefaultTimeoutSeconds = 180;
+    public const int MaxPageSize = 250;
+    private const int MaxTextLength = 256;
+
+    [GeneratedRegex("^[0-9a-fA-F]{8,32}$")]
+    private static partial Regex PskPattern();
+
+    public async Task<Outcome<IssuedDevice>> RegisterAsync(
+        string applicationId, DeviceRegistration input, Actor actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(actor);
+        var nodeId = input.NodeId?.Trim();
+        if (string.IsNullOrEmpty(nodeId))
+        {
+            return new RequiredMissing("nodeId");
+        }
+        var errors = new FieldErrors();
+        if (nodeId.Length > 64)
+        {
+            errors.Add("nodeId", "Use at most 64 characters for the nodeId.");
+        }
+        var verifyCode = string.IsNullOrWhiteSpace(input.VerifyCode) ? nodeId : input.VerifyCode.Trim();
+        if (verifyCode.Length > 64)
+        {
+            errors.Add("verifyCode", "Use at most 64 characters for the verifyCode.");
+        }
+        var timeout = input.Timeout ?? DefaultTimeoutSeconds;
+        if (timeout < 0)
+        {
+            errors.Add("timeout", "The timeout is a number of seconds, 0 or more (0: the registration never expires).");
+        }
+        if (input.Psk is not null && !PskPattern().IsMatch(input.Psk))
+        {
+            errors.Add("psk", "The psk must be 8 to 32 hexadecimal characters.");
+        }
+        CheckInfo(input.Info, errors);
+        if (input.ProductId?.Length > MaxTextLength)
+        {
+            errors.Add("productId", $"Use at most {MaxTextLength} characters for the productId.");
+        }
+        if (errors.Any)
+        {
+            return new InvalidInput(errors);
+        }
+        if (await db.Devices.AnyAsync(d => d.ApplicationId == applicationId && d.NodeId == nodeId, cancellationToken))
+        {
+            return new NodeIdTaken();
+        }
+
+        var now = time.GetUtcNow();
+        var secret = input.Psk ?? NewSecret();
+        var device = new Device
+        {
+            Id = Guid.NewGuid().ToString(),
+            ApplicationId = applicationId,
+            NodeId = nodeId,
+            VerifyCode = verifyCode,
+            ProtectedSecret = protector.Protect(secret)!,
+            ProductId = input.ProductId,
+            Status = DeviceStatus.Inactive,
+            Timeout = timeout,
+            RegistrationExpiresAt = timeout == 0 ? null : now.AddSeconds(timeout),
+            CreatedAt = now,
+            LastModifiedAt = now,
+        };
+        Apply(device, input.Info);
+        db.Devices.Add(device);
+        await RecordAsync(actor, applicationId, "device.registered", $"Device {device.Id} (nodeId {nodeId}).", cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            return new NodeIdTaken();
+        }
+        return new IssuedDevice(device, secret);
+    }
+
+    public Task<Device?> FindAsync(string applicationId, string deviceId, CancellationToken cancellationToken) =>
+        db.Devices.AsNoTracking().SingleOrDefaultAsync(d => d.Id == deviceId && d.ApplicationId == applicationId, cancellationToken);
+
+    public async Task<(IReadOnlyList<Device> Devices, int TotalCount)> ListAsync(string applicationId, DeviceQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var devices = db.Devices.AsNoTracking().Where(d => d.ApplicationId == applicationId);
+        if (query.Status is { } status)
+        {
+            devices = devices.Where(d => d.Status == status);
+        }
+        if (query.From is { } from)
+        {
+            devices = devices.Where(d => d.CreatedAt >= from);
+        }
+        if (query.To is { } to)
+        {
+            devices = devices.Where(d => d.CreatedAt <= to);
+        }
+        var total = await devices.CountAsync(cancellationToken);
+        var ordered = query.Ascending ? devices.OrderBy(d => d.CreatedAt).ThenBy(d => d.Id) : devices.OrderByDescending(d => d.CreatedAt).ThenBy(d => d.Id);
+        var page = await ordered.Skip(query.PageNo * query.PageSize).Take(query.PageSize).ToListAsync(cancellationToken);
+        return (page, total);
+    }
+
+    public async Task<Outcome<Device>> ModifyAsync(string applicationId, string deviceId, DeviceInfo info, Actor actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        ArgumentNullException.ThrowIfNull(actor);
+        var errors = new FieldErrors();
+        CheckInfo(info, errors);
+        if (errors.Any)
+        {
+            return new InvalidInput(errors);
+        }
+        var device = await db.Devices.SingleOrDefaultAsync(d => d.Id == deviceId && d.ApplicationId == applicationId, cancellationToken);
+        if (device is null)
+        {
+            return new Missing("Device");
+        }
+        Apply(device, info);
+        device.LastModifiedAt = time.GetUtcNow();
+        await RecordAsync(actor, applicationId, "device.modified", $"Device {device.Id} (nodeId {device.NodeId}).", cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        return device;
+    }
+
+    public async Task<Outcome<Device>> DeleteAsync(string applicationId, string deviceId, Actor actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var device = await db.Devices.SingleOrDefaultAsync(d => d.Id == deviceId && d.ApplicationId == applicationId, cancellationToken);
+        if (device is null)
+        {
+            return new Missing("Device");
+        }
+        db.Devices.Remove(device);
+        await RecordAsync(actor, applicationId, "device.deleted", $"Device {device.Id} (nodeId {device.NodeId}).", cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        return device;
+    }
+
+    /// <summary>Issues a new device secret (or sets the given psk); the old one stops working at once.</summary>
+    public async Task<Outcome<IssuedDevice>> ResetSecretAsync(
+        string applicationId, string deviceId, string? psk, Actor actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (psk is not null && !PskPattern().IsMatch(psk))
+        {
+            return new InvalidInput(FieldErrors.Of("psk", "The psk must be 8 to 32 hexadecimal characters."));
+        }
+        var device = await db.Devices.SingleOrDefaultAsync(d => d.Id == deviceId && d.ApplicationId == applicationId, cancellationToken);
+        if (device is null)
+        {
+            return new Missing("Device");
+        }
+        var secret = psk ?? NewSecret();
+        device.ProtectedSecret = protector.Protect(secret)!;
+        device.LastModifiedAt = time.GetUtcNow();
+        await RecordAsync(actor, applicationId, "device.secret-reset", $"Device {device.Id} (nodeId {device.NodeId}).", cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        return new IssuedDevice(device, secret);
+    }
+
+    /// <summary>The device secret in clear, for the gateway to check a device's HMAC password.</summary>
+    public string RevealSecret(Device device) => protector.Unprotect((device ?? throw new ArgumentNullException(nameof(device))).ProtectedSecret)!;
+
+    /// <summary>Removes registrations whose devices never connected within their timeout, a batch at a time.</summary>
+    public async Task<int> RemoveExpiredRegistrationsAsync(int batchSize, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var expired = await db.Devices
+            .Where(d => !d.Activated && d.RegistrationExpiresAt != null && d.RegistrationExpiresAt <= now)
+            .OrderBy(d => d.RegistrationExpiresAt).Take(batchSize)
+            .Select(d => new { d.Id, d.ApplicationId, d.NodeId })
+            .ToListAsync(cancellationToken);
+        if (expired.Count == 0)
+        {
+            return 0;
+        }
+        var ids = expired.Select(d => d.Id).ToList();
+        var owners = await db.Applications.Where(a => expired.Select(d => d.ApplicationId).Contains(a.Id))
+            .ToDictionaryAsync(a => a.Id, a => a.OwnerId, cancellationToken);
+        foreach (var device in expired)
+        {
+            audit.Record(db, new Actor(null, "Shoal", null), owners[device.ApplicationId], "device.registration-expired", device.ApplicationId,
+                $"Device {device.Id} (nodeId {device.NodeId}) never connected within its timeout and was removed.");
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        return await db.Devices.Where(d => ids.Contains(d.Id) && !d.Activated).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    private static string NewSecret() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    private static void CheckInfo(DeviceInfo? info, FieldErrors errors)
+    {
+        if (info is null)
+        {
+            return;
+        }
+        foreach (var (field, value) in new[]
+        {
+            ("name", info.Name), ("manufacturerName", info.Manufacturer), ("model", info.Model), ("deviceType", info.DeviceType),
+            ("protocolType", info.ProtocolType), ("location", info.Location),
+        })
+        {
+            if (value?.Length > MaxTextLength)
+            {
+                errors.Add(field, $"Use at most {MaxTextLength} characters for {field}.");
+            }
+        }
+        if (info.Description?.Length > 2048)
+        {
+            errors.Add("description", "Use at most 2,048 characters for the description.");
+        }
+    }
+
+    private static void Apply(Device device, DeviceInfo? info)
+    {
+        if (info is null)
+        {
+            return;
+        }
+        device.Name = info.Name ?? device.Name;
+        device.Manufacturer = info.Manufacturer ?? device.Manufacturer;
+        device.Model = info.Model ?? device.Model;
+        device.DeviceType = info.DeviceType ?? device.DeviceType;
+        device.ProtocolType = info.ProtocolType ?? device.ProtocolType;
+        device.Location = info.Location ?? device.Location;
+        device.Description = info.Description ?? device.Description;
+    }
+
+    private async Task RecordAsync(Actor actor, string applicationId, string action, string detail, CancellationToken cancellationToken)
+    {
+        var owner = await db.Applications.Where(a => a.Id == applicationId).Select(a => a.OwnerId).SingleAsync(cancellationToken);
+        audit.Record(db, actor, owner, action, applicationId, detail);
+    }
+}

@@ -1,0 +1,201 @@
+using Shoal.Server.Audit;
+using Shoal.Server.Common;
+using Shoal.Server.Northbound;
+using Shoal.Storage.Entities;
+
+namespace Shoal.Server.Devices;
+
+/// <summary>The device calls of the northbound API, on every path version NAs use.</summary>
+internal static class NorthboundDeviceEndpoints
+{
+    private static readonly string[] ManagementVersions = ["v1.1.0", "v1.2.0", "v1.3.0", "v1.4.0"];
+
+    public static IEndpointRouteBuilder MapNorthboundDevices(this IEndpointRouteBuilder routes)
+    {
+        foreach (var path in new[] { "/reg/v1.1.0/deviceCredentials", "/reg/v1.1.0/devices", "/reg/v1.2.0/devices" })
+        {
+            routes.MapPost(path, Register);
+        }
+        routes.MapGet("/reg/v1.1.0/deviceCredentials/{deviceId}", RegistrationState);
+        routes.MapGet("/reg/v1.1.0/devices/{deviceId}", RegistrationState);
+        routes.MapPut("/reg/v1.1.0/deviceCredentials/{deviceId}", RefreshKey);
+        foreach (var version in ManagementVersions)
+        {
+            routes.MapGet($"/dm/{version}/devices", List);
+            routes.MapGet($"/dm/{version}/devices/{{deviceId}}", Get);
+            routes.MapPut($"/dm/{version}/devices/{{deviceId}}", Modify);
+            routes.MapDelete($"/dm/{version}/devices/{{deviceId}}", Delete);
+        }
+        return routes;
+    }
+
+    private static async Task<IResult> Register(HttpContext http, DeviceRegistry registry, CancellationToken cancellationToken)
+    {
+        var (body, error) = await NorthboundJson.ReadAsync<RegisterRequest>(http.Request, cancellationToken);
+        if (error is not null)
+        {
+            return error.ToResult();
+        }
+        var caller = NorthboundCaller.Of(http);
+        var outcome = await registry.RegisterAsync(
+            caller.TargetApplicationId,
+            new DeviceRegistration(body!.NodeId, body.VerifyCode, body.Timeout, body.Psk, body.ProductId, body.DeviceInfo?.ToDomain()),
+            ActorOf(http, caller), cancellationToken);
+        if (!outcome.Succeeded)
+        {
+            return ToError(outcome.Failure!).ToResult();
+        }
+        var (device, secret) = outcome.Value!;
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Json(new RegisterResponse(device.Id, device.VerifyCode, device.Timeout, secret), NorthboundJson.Options);
+    }
+
+    private static async Task<IResult> RegistrationState(HttpContext http, DeviceRegistry registry, string deviceId, CancellationToken cancellationToken)
+    {
+        var device = await registry.FindAsync(NorthboundCaller.Of(http).TargetApplicationId, deviceId, cancellationToken);
+        return device is null
+            ? NorthboundError.DeviceMissing().ToResult()
+            : TypedResults.Json(new RegistrationStateResponse(device.Id, device.Activated, device.Name), NorthboundJson.Options);
+    }
+
+    private static async Task<IResult> RefreshKey(HttpContext http, DeviceRegistry registry, string deviceId, CancellationToken cancellationToken)
+    {
+        var (body, error) = await NorthboundJson.ReadAsync<RefreshKeyRequest>(http.Request, cancellationToken);
+        if (error is not null)
+        {
+            return error.ToResult();
+        }
+        var caller = NorthboundCaller.Of(http);
+        var outcome = await registry.ResetSecretAsync(caller.TargetApplicationId, deviceId, body!.Psk, ActorOf(http, caller), cancellationToken);
+        if (!outcome.Succeeded)
+        {
+            return ToError(outcome.Failure!).ToResult();
+        }
+        http.Response.Headers.CacheControl = "no-store";
+        var (device, secret) = outcome.Value!;
+        return TypedResults.Json(new RegisterResponse(device.Id, device.VerifyCode, device.Timeout, secret), NorthboundJson.Options);
+    }
+
+    private static async Task<IResult> Get(HttpContext http, DeviceRegistry registry, string deviceId, CancellationToken cancellationToken)
+    {
+        var device = await registry.FindAsync(NorthboundCaller.Of(http).TargetApplicationId, deviceId, cancellationToken);
+        return device is null ? NorthboundError.DeviceMissing().ToResult() : TypedResults.Json(DeviceResponse.From(device), NorthboundJson.Options);
+    }
+
+    private static async Task<IResult> List(HttpContext http, DeviceRegistry registry, CancellationToken cancellationToken)
+    {
+        var (query, error) = ParseQuery(http.Request.Query);
+        if (error is not null)
+        {
+            return error.ToResult();
+        }
+        var (devices, total) = await registry.ListAsync(NorthboundCaller.Of(http).TargetApplicationId, query!, cancellationToken);
+        return TypedResults.Json(
+            new DeviceListResponse(total, query!.PageNo, query.PageSize, [.. devices.Select(DeviceResponse.From)]),
+            NorthboundJson.Options);
+    }
+
+    private static async Task<IResult> Modify(HttpContext http, DeviceRegistry registry, string deviceId, CancellationToken cancellationToken)
+    {
+        var (body, error) = await NorthboundJson.ReadAsync<DeviceInfoBody>(http.Request, cancellationToken);
+        if (error is not null)
+        {
+            return error.ToResult();
+        }
+        var caller = NorthboundCaller.Of(http);
+        var outcome = await registry.ModifyAsync(caller.TargetApplicationId, deviceId, body!.ToDomain(), ActorOf(http, caller), cancellationToken);
+        return outcome.Succeeded ? TypedResults.NoContent() : ToError(outcome.Failure!).ToResult();
+    }
+
+    private static async Task<IResult> Delete(HttpContext http, DeviceRegistry registry, string deviceId, CancellationToken cancellationToken)
+    {
+        var caller = NorthboundCaller.Of(http);
+        var outcome = await registry.DeleteAsync(caller.TargetApplicationId, deviceId, ActorOf(http, caller), cancellationToken);
+        return outcome.Succeeded ? TypedResults.NoContent() : ToError(outcome.Failure!).ToResult();
+    }
+
+    private static (DeviceQuery? Query, NorthboundError? Error) ParseQuery(IQueryCollection query)
+    {
+        var pageNo = 0;
+        var pageSize = 25;
+        if (query.TryGetValue("pageNo", out var pageNoText) && (!int.TryParse(pageNoText, out pageNo) || pageNo < 0))
+        {
+            return (null, NorthboundError.Invalid("pageNo must be a whole number from 0."));
+        }
+        if (query.TryGetValue("pageSize", out var pageSizeText) && (!int.TryParse(pageSizeText, out pageSize) || pageSize is < 1 or > DeviceRegistry.MaxPageSize))
+        {
+            return (null, NorthboundError.Invalid($"pageSize must be from 1 to {DeviceRegistry.MaxPageSize}."));
+        }
+        DeviceStatus? status = null;
+        if (query.TryGetValue("status", out var statusText))
+        {
+            if (!Enum.TryParse<DeviceStatus>(statusText, ignoreCase: true, out var parsed) || int.TryParse(statusText, out _))
+            {
+                return (null, NorthboundError.Invalid("status must be ONLINE, OFFLINE or INACTIVE."));
+            }
+            status = parsed;
+        }
+        DateTimeOffset? from = null, to = null;
+        foreach (var (name, assign) in new (string, Action<DateTimeOffset>)[] { ("startTime", t => from = t), ("endTime", t => to = t) })
+        {
+            if (query.TryGetValue(name, out var text))
+            {
+                if (!NorthboundJson.TryParseTime(text, out var time))
+                {
+                    return (null, NorthboundError.Invalid($"{name} must be a UTC time like 20261125T101500Z."));
+                }
+                assign(time);
+            }
+        }
+        var sort = query["sort"].FirstOrDefault();
+        if (sort is not (null or "ASC" or "DESC"))
+        {
+            return (null, NorthboundError.Invalid("sort must be ASC or DESC (by creation time)."));
+        }
+        return (new DeviceQuery(pageNo, pageSize, status, from, to, sort == "ASC"), null);
+    }
+
+    private static Actor ActorOf(HttpContext http, NorthboundCaller caller) =>
+        new(null, caller.ActsForAnother ? $"NA of application {caller.Caller.Id} (granted {caller.Grant})" : $"NA of application {caller.Caller.Id}",
+            http.Connection.RemoteIpAddress?.ToString());
+
+    private static NorthboundError ToError(Failure failure) => failure switch
+    {
+        Missing => NorthboundError.DeviceMissing(),
+        NodeIdTaken => NorthboundError.NodeIdTaken(),
+        RequiredMissing required => NorthboundError.Missing(required.Field),
+        InvalidInput invalid => NorthboundError.Invalid(string.Join(" ", invalid.Errors.SelectMany(e => e.Value))),
+        _ => NorthboundError.Invalid(failure.Title),
+    };
+
+    private sealed record RegisterRequest(string? NodeId, string? VerifyCode, int? Timeout, string? Psk, string? ProductId, DeviceInfoBody? DeviceInfo);
+
+    private sealed record RefreshKeyRequest(string? Psk);
+
+    private sealed record DeviceInfoBody(
+        string? Name, string? ManufacturerName, string? Model, string? DeviceType, string? ProtocolType, string? Location, string? Description)
+    {
+        public DeviceInfo ToDomain() => new(Name, ManufacturerName, Model, DeviceType, ProtocolType, Location, Description);
+    }
+
+    private sealed record RegisterResponse(string DeviceId, string VerifyCode, int Timeout, string Psk);
+
+    private sealed record RegistrationStateResponse(string DeviceId, bool Activated, string? Name);
+
+    private sealed record DeviceListResponse(int TotalCount, int PageNo, int PageSize, IReadOnlyList<DeviceResponse> Devices);
+
+    private sealed record DeviceInfoResponse(
+        string NodeId, string? Name, string? Description, string? ManufacturerName, string? DeviceType, string? Model,
+        string? ProtocolType, string? Location, string Status, string StatusDetail);
+
+    private sealed record DeviceResponse(
+        string DeviceId, string GatewayId, string NodeType, string CreateTime, string CreationTime, string LastModifiedTime,
+        DeviceInfoResponse DeviceInfo, IReadOnlyList<object> Services)
+    {
+        public static DeviceResponse From(Device d) => new(
+            d.Id, d.Id, "GATEWAY", NorthboundJson.Time(d.CreatedAt), NorthboundJson.Time(d.CreatedAt), NorthboundJson.Time(d.LastModifiedAt),
+            new DeviceInfoResponse(d.NodeId, d.Name, d.Description, d.Manufacturer, d.DeviceType, d.Model, d.ProtocolType, d.Location,
+                d.Status.ToString().ToUpperInvariant(), "NONE"),
+            []);
+    }
+}

@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Shoal.Storage;
+using Shoal.Storage.Entities;
+
+namespace Shoal.Server.Northbound;
+
+/// <summary>
+/// Who is calling (the NA's own application) and on whose devices it acts: its own, or, with <c>?appId=</c>,
+/// those of an application that granted it access.
+/// </summary>
+internal sealed record NorthboundCaller(Application Caller, string TargetApplicationId, GrantLevel? Grant)
+{
+    public bool ActsForAnother => Grant is not null;
+
+    public static NorthboundCaller Of(HttpContext http) =>
+        (NorthboundCaller)(http ?? throw new ArgumentNullException(nameof(http))).Items[typeof(NorthboundCaller)]!;
+}
+
+/// <summary>Authenticates every northbound call but the login ones, applies the application's call rate, and resolves grants.</summary>
+internal sealed class NorthboundAuthentication(NorthboundCallRate rate) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        string? appKey = http.Request.Headers["app_key"];
+        if (string.IsNullOrEmpty(appKey))
+        {
+            return NorthboundError.AppKeyMissing().ToResult();
+        }
+        var token = BearerToken(http.Request);
+        if (string.IsNullOrEmpty(token))
+        {
+            return NorthboundError.InvalidToken().ToResult();
+        }
+        var services = http.RequestServices;
+        var (caller, error) = await services.GetRequiredService<NorthboundTokens>().AuthenticateAsync(appKey, token, http.RequestAborted);
+        if (error is not null)
+        {
+            return error.ToResult();
+        }
+        if (!rate.TryTake(caller!.Id))
+        {
+            return NorthboundError.Throttled().ToResult();
+        }
+
+        string? target = http.Request.Query["appId"];
+        GrantLevel? level = null;
+        if (!string.IsNullOrEmpty(target) && target != caller.Id)
+        {
+            var db = services.GetRequiredService<ShoalDb>();
+            var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+            var grant = await db.ApplicationGrants.AsNoTracking()
+                .Where(g => g.GrantorId == target && g.GranteeId == caller.Id)
+                .Join(db.Applications, g => g.GrantorId, a => a.Id, (g, a) => new { g.Level, g.ExpiresAt, a.FrozenAt })
+                .SingleOrDefaultAsync(http.RequestAborted);
+            if (grant is null || grant.ExpiresAt <= now)
+            {
+                return (await db.Applications.AnyAsync(a => a.Id == target, http.RequestAborted)
+                    ? NorthboundError.NotAuthorized()
+                    : NorthboundError.ApplicationMissing()).ToResult();
+            }
+            if (grant.FrozenAt is not null)
+            {
+                return NorthboundError.Frozen().ToResult();
+            }
+            var writes = !HttpMethods.IsGet(http.Request.Method);
+            if (writes && grant.Level != GrantLevel.Edit)
+            {
+                return NorthboundError.NotAuthorized().ToResult();
+            }
+            level = grant.Level;
+        }
+        http.Items[typeof(NorthboundCaller)] = new NorthboundCaller(caller, level is null ? caller.Id : target!, level);
+        return await next(context);
+    }
+
+    /// <summary>The bearer token, or the legacy <c>access_token</c> header that older NA clients send.</summary>
+    private static string? BearerToken(HttpRequest request)
+    {
+        string? authorization = request.Headers.Authorization;
+        if (authorization?.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            return authorization["Bearer ".Length..].Trim();
+        }
+        return request.Headers["access_token"].FirstOrDefault();
+    }
+}
+
+/// <summary>A fixed-window count of each application's calls. Kept in memory: each node counts its own share.</summary>
+internal sealed class NorthboundCallRate(IOptions<NorthboundOptions> options, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, Window> _windows = new();
+
+    public bool TryTake(string applicationId)
+    {
+        var now = time.GetUtcNow();
+        var window = _windows.AddOrUpdate(
+            applicationId,
+            _ => new Window(now, 1),
+            (_, current) => now - current.Start >= options.Value.ThrottleWindow ? new Window(now, 1) : current with { Calls = current.Calls + 1 });
+        return window.Calls <= options.Value.CallsPerWindow;
+    }
+
+    private sealed record Window(DateTimeOffset Start, int Calls);
+}

@@ -1,0 +1,37 @@
+namespace Shoal.Storage.Entities;
+
+/// <summary>A device registered in an application, as the northbound API describes it.</summary>
+public sealed class Device
+{
+    public required string Id { get; set; }
+    public required string ApplicationId { get; set; }
+    /// <summary>The device's own identifier (IMEI, MAC, serial), unique within its application.</summary>
+    public required string NodeId { get; set; }
+    public required string VerifyCode { get; set; }
+    /// <summary>Encrypted device secret (the psk): the gateway needs it back to check the device's HMAC password.</summary>
+    public required string ProtectedSecret { get; set; }
+    public string? ProductId { get; set; }
+    public string? Name { get; set; }
+    public string? Manufacturer { get; set; }
+    public string? Model { get; set; }
+    public string? DeviceType { get; set; }
+    public string? ProtocolType { get; set; }
+    public string? Location { get; set; }
+    public string? Description { get; set; }
+    public DeviceStatus Status { get; set; }
+    public bool Activated { get; set; }
+    /// <summary>Seconds a registration waits for its first connection; 0 waits forever.</summary>
+    public int Timeout { get; set; }
+    /// <summary>When an unactivated registration is removed; null when it never is.</summary>
+    public DateTimeOffset? RegistrationExpiresAt { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset LastModifiedAt { get; set; }
+    public DateTimeOffset? LastSeenAt { get; set; }
+}
+
+public enum DeviceStatus
+{
+    Inactive,
+    Online,
+    Offline,
+}
