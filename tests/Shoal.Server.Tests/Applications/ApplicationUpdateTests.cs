@@ -79,6 +79,20 @@ public abstract class ApplicationUpdateTests<TDatabase>(ShoalApplication<TDataba
     }
 
     [Fact]
+    public async Task Update_FromCustomToAlwaysTracing_ClearsTheEndTime()
+    {
+        var user = await shoal.SignUpAsync();
+        var id = (await user.Client.CreateApplicationAsync(
+            "traced", ("tracing", "Custom"), ("tracingUntil", shoal.Time.GetUtcNow().AddDays(1)))).GetProperty("applicationId").GetString()!;
+
+        (await user.Client.PutAsJsonAsync($"{Route}/{id}", new { industry = "agriculture", tracing = "Always" })).EnsureSuccessStatusCode();
+
+        var stored = await user.Client.GetApplicationAsync(id);
+        Assert.Equal("Always", stored.GetProperty("tracing").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, stored.GetProperty("tracingUntil").ValueKind);
+    }
+
+    [Fact]
     public async Task Update_WithoutCaCertificates_KeepsTheUploadedOnes()
     {
         var user = await shoal.SignUpAsync();
