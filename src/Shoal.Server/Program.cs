@@ -18,6 +18,7 @@ if (args.Contains("migrate"))
     return;
 }
 
+app.SeparateAddresses();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();

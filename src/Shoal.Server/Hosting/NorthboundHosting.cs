@@ -29,4 +29,29 @@ internal static class NorthboundHosting
         }));
         return builder;
     }
+
+    /// <summary>
+    /// Keeps the two addresses apart: the application access address answers only the northbound API,
+    /// and the portal's address never answers it.
+    /// </summary>
+    public static WebApplication SeparateAddresses(this WebApplication app)
+    {
+        var northboundPort = Uri.TryCreate(app.Configuration["Kestrel:Endpoints:Northbound:Url"], UriKind.Absolute, out var url) ? url.Port : 0;
+        if (northboundPort == 0)
+        {
+            return app;
+        }
+        app.Use((http, next) =>
+        {
+            var onNorthbound = http.Connection.LocalPort == northboundPort;
+            var northboundPath = http.Request.Path.StartsWithSegments("/iocm");
+            if (http.Connection.LocalPort != 0 && onNorthbound != northboundPath)
+            {
+                http.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }
+            return next(http);
+        });
+        return app;
+    }
 }
