@@ -15,13 +15,13 @@ dotnet publish bench/Shoal.Bench.Ceiling -c Release -o "$out/ceiling" -v quiet >
 
 wait_for() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done; echo "no answer from $1" >&2; exit 1; }
 
-(cd "$out/server" && taskset -c 0 ./Shoal.Server \
+(cd "$out/server" && exec taskset -c 0 ./Shoal.Server \
   --Shoal:DataDirectory "$out/data" \
   --Kestrel:Endpoints:Portal:Url http://127.0.0.1:18080 \
   --Kestrel:Endpoints:Northbound:Url http://127.0.0.1:18743 \
   --Northbound:CallsPerWindow 10000000 --Northbound:SingleAccessToken false \
   --Logging:LogLevel:Default Warning >"$out/server.log" 2>&1) &
-(cd "$out/ceiling" && taskset -c 0 ./Shoal.Bench.Ceiling --urls http://127.0.0.1:18090 >/dev/null 2>&1) &
+(cd "$out/ceiling" && exec taskset -c 0 ./Shoal.Bench.Ceiling --urls http://127.0.0.1:18090 >/dev/null 2>&1) &
 wait_for http://127.0.0.1:18080/openapi/v1.json
 wait_for http://127.0.0.1:18090/
 

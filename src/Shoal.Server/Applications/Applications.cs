@@ -20,6 +20,7 @@ internal sealed class Applications(
     ApplicationFactory factory,
     SecretHasher hasher,
     AuditLog audit,
+    Northbound.TokenCache tokens,
     IOptions<ShoalOptions> options,
     TimeProvider time)
 {
@@ -194,6 +195,7 @@ internal sealed class Applications(
         audit.Record(db, actor, application.OwnerId, "application.secret-reset", application.Id,
             grace > TimeSpan.Zero ? $"New secret; the old one keeps working until {now + grace:u}." : "New secret; the old one stopped working at once.");
         await db.SaveChangesAsync(cancellationToken);
+        tokens.Forget(application.Id);
         return new IssuedSecret(application, secret);
     }
 
@@ -224,6 +226,7 @@ internal sealed class Applications(
         db.Applications.Remove(application);
         audit.Record(db, actor, application.OwnerId, "application.deleted", application.Id, $"Deleted '{application.Name}' and everything in it.");
         await db.SaveChangesAsync(cancellationToken);
+        tokens.Forget(application.Id);
         return application;
     }
 

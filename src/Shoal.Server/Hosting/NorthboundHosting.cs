@@ -12,6 +12,7 @@ internal static class NorthboundHosting
         var services = builder.Services;
         services.AddOptions<NorthboundOptions>().BindConfiguration(NorthboundOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<NorthboundCallRate>();
+        services.AddSingleton<TokenCache>();
         services.AddScoped<NorthboundTokens>();
         services.AddScoped<DeviceRegistry>();
         services.AddSingleton<RegistrationExpiryWorker>();

@@ -32,8 +32,10 @@ internal static class SecurityHosting
         services.AddScoped<Accounts.Accounts>();
 
         services.AddAuthentication(SmartScheme)
+            // The northbound API's bearer tokens are an NA's, not a user's: NorthboundAuthentication checks them.
             .AddPolicyScheme(SmartScheme, "Cookie or API token", policy => policy.ForwardDefaultSelector = http =>
-                http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                !http.Request.Path.StartsWithSegments("/iocm")
+                && http.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
                     ? ApiTokenAuthentication.SchemeName
                     : CookieAuthenticationDefaults.AuthenticationScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthentication>(ApiTokenAuthentication.SchemeName, null)

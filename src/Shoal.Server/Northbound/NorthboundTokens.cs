@@ -15,6 +15,7 @@ internal sealed class NorthboundTokens(
     Applications.Applications applications,
     SecretHasher hasher,
     SignInThrottle throttle,
+    TokenCache cache,
     IOptions<NorthboundOptions> options,
     TimeProvider time)
 {
@@ -74,14 +75,20 @@ internal sealed class NorthboundTokens(
             RefreshExpiresAt = now + options.Value.RefreshTokenLifetime,
         });
         await db.SaveChangesAsync(cancellationToken);
+        cache.Forget(application.Id);
         return (issued, null, null);
     }
 
     public async Task LogoutAsync(string accessToken, CancellationToken cancellationToken)
     {
         var hash = hasher.Hash(accessToken);
+        var applicationId = await db.NorthboundTokens.Where(t => t.AccessTokenHash == hash).Select(t => t.ApplicationId).SingleOrDefaultAsync(cancellationToken);
         await db.NorthboundTokens.Where(t => t.AccessTokenHash == hash && t.RevokedAt == null)
             .ExecuteUpdateAsync(t => t.SetProperty(x => x.RevokedAt, time.GetUtcNow()), cancellationToken);
+        if (applicationId is not null)
+        {
+            cache.Forget(applicationId);
+        }
     }
 
     /// <summary>
@@ -91,6 +98,12 @@ internal sealed class NorthboundTokens(
     public async Task<(Application? Caller, NorthboundError? Error)> AuthenticateAsync(string appKey, string accessToken, CancellationToken cancellationToken)
     {
         var hash = hasher.Hash(accessToken);
+        var key = Convert.ToBase64String(hash);
+        if (cache.Find(key, appKey) is { } cached)
+        {
+            return cached.FrozenAt is not null ? (null, NorthboundError.Frozen()) : (cached, null);
+        }
+        var generation = cache.Generation(appKey);
         var now = time.GetUtcNow();
         var found = await db.NorthboundTokens.AsNoTracking()
             .Where(t => t.AccessTokenHash == hash && t.RevokedAt == null)
@@ -101,6 +114,7 @@ internal sealed class NorthboundTokens(
         {
             return (null, NorthboundError.InvalidToken());
         }
+        cache.Remember(key, found.Application, found.Token.AccessExpiresAt, generation);
         return found.Application.FrozenAt is not null ? (null, NorthboundError.Frozen()) : (found.Application, null);
     }
 }
