@@ -1,3 +1,5 @@
+using Shoal.Server.Audit;
+
 namespace Shoal.Server.Hosting;
 
 internal static class PortalHosting
@@ -7,7 +9,12 @@ internal static class PortalHosting
         builder.Services.AddRazorPages(options =>
         {
             options.RootDirectory = "/Portal";
-            options.Conventions.AllowAnonymousToFolder("/Account");
+            options.Conventions.AllowAnonymousToPage("/Account/SignIn");
+            options.Conventions.AllowAnonymousToPage("/Account/SignUp");
+            options.Conventions.AllowAnonymousToPage("/Account/SignOut");
+            options.Conventions.AllowAnonymousToPage("/Account/Denied");
+            options.Conventions.AllowAnonymousToPage("/Account/Terms");
+            options.Conventions.AuthorizeFolder("/Operations", Roles.Operator);
         });
         return builder;
     }
