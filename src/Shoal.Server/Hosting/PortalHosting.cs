@@ -6,6 +6,9 @@ internal static class PortalHosting
 {
     public static WebApplicationBuilder AddPortal(this WebApplicationBuilder builder)
     {
+        // Outside Development the build output's static asset manifest is ignored unless asked for, and `dotnet run`
+        // would then answer compressed asset requests with empty bodies; a published app has no such manifest.
+        builder.WebHost.UseStaticWebAssets();
         builder.Services.AddRazorPages(options =>
         {
             options.RootDirectory = "/Portal";
