@@ -15,9 +15,13 @@ internal sealed record Pager(int Page, int PageCount, int TotalCount, int PageSi
 
     public int Last => Math.Min(TotalCount, Page * PageSize);
 
-    public string Link(int page)
+    public string Link(int page) => Query(Keep, page);
+
+    /// <summary>A query string that keeps <paramref name="keep"/> (empty values left out) and names the page.</summary>
+    public static string Query(IReadOnlyDictionary<string, string?> keep, int page)
     {
-        var query = Keep.Where(k => !string.IsNullOrEmpty(k.Value))
+        ArgumentNullException.ThrowIfNull(keep);
+        var query = keep.Where(k => !string.IsNullOrEmpty(k.Value))
             .Select(k => $"{Uri.EscapeDataString(k.Key)}={Uri.EscapeDataString(k.Value!)}")
             .Append($"page={page}");
         return "?" + string.Join("&", query);
