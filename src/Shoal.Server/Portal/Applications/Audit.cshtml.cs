@@ -12,7 +12,7 @@ internal sealed class AuditModel(Server.Applications.Applications applications) 
 
     public Paged<AuditEntry> Entries { get; private set; } = null!;
 
-    public async Task<IActionResult> OnGetAsync(string id, int? page, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnGetAsync(string id, [FromQuery(Name = "page")] int? page, CancellationToken cancellationToken)
     {
         var owner = Actor.From(HttpContext).RequiredId;
         var application = await applications.FindAsync(owner, id, cancellationToken);

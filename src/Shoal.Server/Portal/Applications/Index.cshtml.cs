@@ -22,7 +22,7 @@ internal sealed class IndexModel(Server.Applications.Applications applications, 
     /// <summary>The domain's own words for a reached quota, so the list and a refused creation say the same.</summary>
     public string QuotaMessage => Server.Applications.Applications.QuotaReached(Quota) is var refused ? $"{refused.Title} {refused.Detail}" : "";
 
-    public async Task OnGetAsync(int? page, CancellationToken cancellationToken)
+    public async Task OnGetAsync([FromQuery(Name = "page")] int? page, CancellationToken cancellationToken)
     {
         var owner = Actor.From(HttpContext).RequiredId;
         Applications = await applications.ListAsync(owner, page, null, cancellationToken);

@@ -12,8 +12,11 @@ internal sealed class ApplicationsModel(OperatorConsole console) : PageModel
     [BindProperty(SupportsGet = true)]
     public string? Search { get; set; }
 
-    [BindProperty(SupportsGet = true, Name = "page")]
-    public int? PageNumber { get; set; }
+    /// <summary>Read from the query by hand: Razor Pages keeps the page's own name in the route value "page".</summary>
+    public int? PageNumber => int.TryParse(Request.Query["page"], out var number) ? number : null;
+
+    /// <summary>The search and page to come back to after an action.</summary>
+    public string ListQuery => Pager.Query(new Dictionary<string, string?> { ["search"] = Search }, PageNumber ?? 1);
 
     public Paged<OperatorApplicationResponse> Applications { get; private set; } = null!;
 
@@ -33,7 +36,7 @@ internal sealed class ApplicationsModel(OperatorConsole console) : PageModel
         var outcome = await action;
         if (outcome.Succeeded)
         {
-            return Redirect("/operations/applications" + Pager.Query(new Dictionary<string, string?> { ["search"] = Search }, PageNumber ?? 1));
+            return Redirect("/operations/applications" + ListQuery);
         }
         outcome.Failure!.AddTo(ModelState);
         Response.StatusCode = outcome.Failure!.Status;
