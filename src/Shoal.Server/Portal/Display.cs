@@ -15,6 +15,5 @@ internal static class Display
     public static string Iso(DateTimeOffset value) => value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 
     /// <summary>The value of a datetime-local input, which the portal reads and writes in UTC.</summary>
-    public static string LocalInput(DateTimeOffset? value) =>
-        value?.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture) ?? "";
+    public static string LocalInput(DateTime? utc) => utc?.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture) ?? "";
 }
