@@ -10,6 +10,14 @@
     dialog.addEventListener("cancel", (event) => event.preventDefault());
   }
 
+  document.addEventListener("click", (event) => {
+    const cancel = event.target.closest("[data-close-details]");
+    if (cancel) {
+      event.preventDefault();
+      cancel.closest("details").open = false;
+    }
+  });
+
   document.addEventListener("click", async (event) => {
     const button = event.target.closest("[data-copy]");
     if (!button) return;
