@@ -21,7 +21,14 @@ internal static class PortalFailures
             }
             return;
         }
-        state.AddModelError("", failure.Detail is null ? failure.Title : $"{failure.Title} {failure.Detail}");
+        state.AddModelError("", failure.Message());
+    }
+
+    /// <summary>The failure as one sentence or two: what happened, then what to do.</summary>
+    public static string Message(this Failure failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        return failure.Detail is null ? failure.Title : $"{failure.Title} {failure.Detail}";
     }
 
     /// <summary>

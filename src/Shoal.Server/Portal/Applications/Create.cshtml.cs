@@ -1,12 +1,10 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Shoal.Server.Applications;
 using Shoal.Server.Audit;
 using Shoal.Server.Hosting;
 using Shoal.Server.MessageServers;
-using Shoal.Storage;
 
 namespace Shoal.Server.Portal.Applications;
 
@@ -14,7 +12,6 @@ internal sealed class CreateModel(
     Server.Applications.Applications applications,
     ApplicationFactory factory,
     MessageServerRegistry registry,
-    ShoalDb db,
     IOptions<ShoalOptions> options) : PageModel
 {
     [BindProperty]
@@ -29,12 +26,10 @@ internal sealed class CreateModel(
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
-        var owner = Actor.From(HttpContext).RequiredId;
-        var quota = await db.Users.Where(u => u.Id == owner).Select(u => u.ApplicationQuota).SingleAsync(cancellationToken);
-        if (await db.Applications.CountAsync(a => a.OwnerId == owner, cancellationToken) >= quota)
+        var usage = await applications.UsageAsync(Actor.From(HttpContext).RequiredId, cancellationToken);
+        if (usage.Full)
         {
-            var refused = Server.Applications.Applications.QuotaReached(quota);
-            QuotaMessage = $"{refused.Title} {refused.Detail}";
+            QuotaMessage = usage.Refusal.Message();
         }
         await LoadFormAsync(cancellationToken);
     }
