@@ -56,3 +56,28 @@ public sealed class FormAlertTagHelper : TagHelper
         output.Content.SetContent(general.Count > 0 ? string.Join(" ", general) : "Some fields need your attention; see the messages below.");
     }
 }
+
+/// <summary>Marks an input whose field has errors as invalid and points it at its message, for screen readers.</summary>
+[HtmlTargetElement("input", Attributes = "name")]
+[HtmlTargetElement("select", Attributes = "name")]
+[HtmlTargetElement("textarea", Attributes = "name")]
+public sealed class InvalidFieldTagHelper : TagHelper
+{
+    [ViewContext, HtmlAttributeNotBound]
+    public ViewContext ViewContext { get; set; } = null!;
+
+    public override void Process(TagHelperContext context, TagHelperOutput output)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(output);
+        if (context.AllAttributes["name"]?.Value?.ToString() is not { Length: > 0 } name
+            || ViewContext.ViewData.ModelState[name] is not { Errors.Count: > 0 }
+            || context.AllAttributes["type"]?.Value?.ToString() == "hidden")
+        {
+            return;
+        }
+        output.Attributes.SetAttribute("aria-invalid", "true");
+        var described = output.Attributes["aria-describedby"]?.Value?.ToString();
+        output.Attributes.SetAttribute("aria-describedby", string.IsNullOrEmpty(described) ? name + "-error" : $"{described} {name}-error");
+    }
+}
