@@ -6,8 +6,10 @@ using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Portal.Applications;
 
-internal sealed class DetailsModel(Server.Applications.Applications applications, MessageServerRegistry registry) : PageModel
+internal sealed class DetailsModel(Server.Applications.Applications applications, MessageServerRegistry registry, TimeProvider time) : PageModel
 {
+    public DateTimeOffset Now => time.GetUtcNow();
+
     public Application Application { get; private set; } = null!;
 
     public string ApplicationAccessAddress => applications.ApplicationAccessAddress;
