@@ -11,6 +11,15 @@ namespace Shoal.Server.Applications;
 
 internal sealed record NewApplication(string? Name, ApplicationSettings Settings, byte[]? Icon, bool AcceptTerms);
 
+/// <summary>How many applications a user has and may have.</summary>
+internal sealed record ApplicationUsage(int Used, int Quota)
+{
+    /// <summary>Creation is refused once the quota is used up.</summary>
+    public bool Full => Used >= Quota;
+
+    public Refused Refusal => Applications.QuotaReached(Quota);
+}
+
 /// <summary>What creation and a secret reset return, once: the secret is never shown again.</summary>
 internal sealed record IssuedSecret(Application Application, string Secret);
 
@@ -38,6 +47,10 @@ internal sealed class Applications(
         return new Paged<Application>(items, number, size, total);
     }
 
+    public async Task<ApplicationUsage> UsageAsync(Guid ownerId, CancellationToken cancellationToken) => new(
+        await db.Applications.CountAsync(a => a.OwnerId == ownerId, cancellationToken),
+        await db.Users.Where(u => u.Id == ownerId).Select(u => u.ApplicationQuota).SingleAsync(cancellationToken));
+
     public Task<Application?> FindAsync(Guid ownerId, string id, CancellationToken cancellationToken) =>
         db.Applications.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id && a.OwnerId == ownerId, cancellationToken);
 
@@ -53,7 +66,7 @@ internal sealed class Applications(
         ArgumentNullException.ThrowIfNull(input);
         var owner = await db.Users.SingleAsync(u => u.Id == actor.Id, cancellationToken);
         var count = await db.Applications.CountAsync(a => a.OwnerId == owner.Id, cancellationToken);
-        if (count >= owner.ApplicationQuota)
+        if (new ApplicationUsage(count, owner.ApplicationQuota).Full)
         {
             return QuotaReached(owner.ApplicationQuota);
         }

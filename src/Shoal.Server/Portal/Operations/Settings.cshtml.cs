@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Shoal.Server.Audit;
+using Shoal.Server.Operations;
+using Shoal.Storage.Entities;
+
+namespace Shoal.Server.Portal.Operations;
+
+internal sealed class SettingsModel(OperatorConsole console) : PageModel
+{
+    [BindProperty]
+    public int HistoryMaxDays { get; set; }
+
+    public PlatformSettings Current { get; private set; } = null!;
+
+    [BindProperty(SupportsGet = true)]
+    public bool Saved { get; set; }
+
+    public async Task OnGetAsync(CancellationToken cancellationToken)
+    {
+        Current = await console.SettingsAsync(cancellationToken);
+        HistoryMaxDays = Current.HistoryMaxDays;
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    {
+        ModelState.ClearBindingErrors();
+        var outcome = await console.UpdateSettingsAsync(Actor.From(HttpContext), new PlatformSettingsRequest(HistoryMaxDays), cancellationToken);
+        if (outcome.Succeeded)
+        {
+            return Redirect("/operations/settings?saved=true");
+        }
+        outcome.Failure!.AddTo(ModelState);
+        Response.StatusCode = outcome.Failure!.Status;
+        Current = await console.SettingsAsync(cancellationToken);
+        return Page();
+    }
+}
