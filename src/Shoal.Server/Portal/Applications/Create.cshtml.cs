@@ -15,7 +15,7 @@ internal sealed class CreateModel(
     IOptions<ShoalOptions> options) : PageModel
 {
     [BindProperty]
-    public ApplicationInput Input { get; set; } = new() { PushProtocol = Storage.Entities.PushProtocol.Https };
+    public ApplicationInput Input { get; set; } = new();
 
     public ApplicationFormView Form { get; private set; } = null!;
 
