@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Http.Json;
 using Scalar.AspNetCore;
 using Shoal.Server.Accounts;
 using Shoal.Server.Applications;
+using Shoal.Server.Devices;
+using Shoal.Server.Grants;
 using Shoal.Server.MessageServers;
 using Shoal.Server.Operations;
 
@@ -35,6 +37,7 @@ internal static class ManagementApi
         services.AddScoped<Applications.Applications>();
         services.AddScoped<MessageServerRegistry>();
         services.AddScoped<OperatorConsole>();
+        services.AddScoped<Grants.Grants>();
         return builder;
     }
 
@@ -52,6 +55,8 @@ internal static class ManagementApi
         api.MapAccountSignIn();
         api.MapAccount();
         api.MapApplications();
+        api.MapDevices();
+        api.MapGrants();
         api.MapMessageServerChoices();
         api.MapOperator();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();

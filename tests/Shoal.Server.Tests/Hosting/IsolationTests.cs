@@ -28,6 +28,13 @@ public abstract class IsolationTests<TDatabase>(ShoalApplication<TDatabase> shoa
         var victimAppId = created.GetProperty("applicationId").GetString()!;
         var victimTokens = await victim.Client.GetFromJsonAsync<JsonElement>("/api/v1/account/tokens");
         var victimTokenId = victimTokens[0].GetProperty("id").GetString()!;
+        var victimDevice = await (await victim.Client.PostAsJsonAsync($"/api/v1/applications/{victimAppId}/devices", new { nodeId = "victim-node" }))
+            .JsonAsync(HttpStatusCode.Created);
+        var victimDeviceId = victimDevice.GetProperty("device").GetProperty("id").GetString()!;
+        var victimDefaultAppId = (await victim.Client.GetFromJsonAsync<JsonElement>("/api/v1/applications")).GetProperty("items")[0].GetProperty("id").GetString()!;
+        var victimGrant = await (await victim.Client.PostAsJsonAsync($"/api/v1/applications/{victimAppId}/grants", new { granteeApplicationId = victimDefaultAppId, level = "View" }))
+            .JsonAsync(HttpStatusCode.Created);
+        var victimGrantId = victimGrant.GetProperty("id").GetString()!;
         var before = await SnapshotAsync(victim, victimAppId);
 
         var intruder = await shoal.SignUpAsync("intruder");
@@ -37,6 +44,8 @@ public abstract class IsolationTests<TDatabase>(ShoalApplication<TDatabase> shoa
         foreach (var (method, pattern) in routes)
         {
             var path = pattern
+                .Replace("{deviceId}", victimDeviceId)
+                .Replace("{grantId:guid}", victimGrantId)
                 .Replace("{id:guid}", pattern.Contains("/tokens/") ? victimTokenId : victim.Id.ToString())
                 .Replace("{id}", victimAppId)
                 .Replace("{documentName}", "v1");
@@ -59,7 +68,9 @@ public abstract class IsolationTests<TDatabase>(ShoalApplication<TDatabase> shoa
         await user.Client.GetStringAsync($"/api/v1/applications/{applicationId}")
         + await user.Client.GetStringAsync($"/api/v1/applications/{applicationId}/audit")
         + await user.Client.GetStringAsync("/api/v1/account")
-        + await user.Client.GetStringAsync("/api/v1/account/tokens");
+        + await user.Client.GetStringAsync("/api/v1/account/tokens")
+        + await user.Client.GetStringAsync($"/api/v1/applications/{applicationId}/devices")
+        + await user.Client.GetStringAsync($"/api/v1/applications/{applicationId}/grants");
 
     private List<(string Method, string Pattern)> ApiRoutes() =>
         [.. shoal.Services.GetRequiredService<EndpointDataSource>().Endpoints
@@ -69,10 +80,11 @@ public abstract class IsolationTests<TDatabase>(ShoalApplication<TDatabase> shoa
             .Where(r => r.Item2 is not "/api/v1/account" and not "/api/v1/tokens" || r.m == "GET")];
 
     /// <summary>A body the route would accept from its owner, so a refusal can only come from ownership.</summary>
-    private static ByteArrayContent? BodyFor(string pattern) => pattern switch
+    private static ByteArrayContent? BodyFor(string pattern) => pattern.TrimEnd('/') switch
     {
         _ when pattern.EndsWith("/icon", StringComparison.Ordinal) => new ByteArrayContent(Png),
         _ when pattern.EndsWith("/quota", StringComparison.Ordinal) => Json(new { quota = 50 }),
+        _ when pattern.EndsWith("/devices/{deviceId}/secret", StringComparison.Ordinal) => Json(new { psk = "0123456789abcdef" }),
         _ when pattern.EndsWith("/secret", StringComparison.Ordinal) => Json(new { graceMinutes = 0 }),
         _ when pattern.EndsWith("/settings", StringComparison.Ordinal) => Json(new { historyMaxDays = 30 }),
         _ when pattern.Contains("email-servers", StringComparison.Ordinal) => Json(new
@@ -80,6 +92,9 @@ public abstract class IsolationTests<TDatabase>(ShoalApplication<TDatabase> shoa
             name = "intruder-smtp", host = "smtp.example.com", port = 587, tlsMode = "StartTls", senderAddress = "iot@example.com",
         }),
         _ when pattern.Contains("sms-servers", StringComparison.Ordinal) => Json(new { name = "intruder-sms", method = "POST", urlTemplate = "https://sms.example.com/send" }),
+        "/api/v1/applications/{id}/devices" => Json(new { nodeId = "intruder-node" }),
+        "/api/v1/applications/{id}/devices/{deviceId}" => Json(new { name = "intruder" }),
+        "/api/v1/applications/{id}/grants" => Json(new { granteeApplicationId = "intruder", level = "Edit" }),
         "/api/v1/applications/{id}" => Json(new { industry = "healthcare", description = "changed by intruder" }),
         "/api/v1/applications" => Json(new { name = "intruder-app", industry = "retail", acceptTerms = true }),
         _ => null,

@@ -1,0 +1,139 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Shoal.Server.Applications;
+using Shoal.Server.Audit;
+using Shoal.Server.Common;
+using Shoal.Storage.Entities;
+
+namespace Shoal.Server.Devices;
+
+public sealed record RegisterDeviceRequest(
+    string? NodeId, string? VerifyCode, int? Timeout, string? Psk, string? ProductId,
+    string? Name, string? Manufacturer, string? Model, string? DeviceType, string? ProtocolType, string? Location, string? Description);
+
+public sealed record UpdateDeviceRequest(
+    string? Name, string? Manufacturer, string? Model, string? DeviceType, string? ProtocolType, string? Location, string? Description);
+
+public sealed record ResetDeviceSecretRequest(string? Psk);
+
+public sealed record DeviceResponse(
+    string Id, string ApplicationId, string NodeId, string VerifyCode, string? ProductId, string? Name, string? Manufacturer, string? Model,
+    string? DeviceType, string? ProtocolType, string? Location, string? Description, DeviceStatus Status, bool Activated, int Timeout,
+    DateTimeOffset? RegistrationExpiresAt, DateTimeOffset CreatedAt, DateTimeOffset LastModifiedAt, DateTimeOffset? LastSeenAt);
+
+/// <summary>The device secret, shown once on registration and on a reset.</summary>
+public sealed record DeviceSecretResponse(string Secret, DeviceResponse Device);
+
+/// <summary>The management API's view of an application's devices, for the owner.</summary>
+internal static class DeviceEndpoints
+{
+    public static IEndpointRouteBuilder MapDevices(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/applications/{id}/devices").WithTags("Devices");
+        group.MapGet("/", List);
+        group.MapPost("/", Register);
+        group.MapGet("/{deviceId}", Get);
+        group.MapPut("/{deviceId}", Update);
+        group.MapDelete("/{deviceId}", Delete);
+        group.MapPost("/{deviceId}/secret", ResetSecret);
+        return routes;
+    }
+
+    private static async Task<Results<Ok<PageResponse<DeviceResponse>>, ProblemHttpResult>> List(
+        HttpContext http, Applications.Applications applications, DeviceRegistry registry, string id,
+        int? page, int? pageSize, DeviceStatus? status, CancellationToken cancellationToken)
+    {
+        if (await applications.FindAsync(Actor.From(http).RequiredId, id, cancellationToken) is null)
+        {
+            return new Missing("Application").ToProblem();
+        }
+        var (number, size) = Paging.Normalize(page, pageSize);
+        var (devices, total) = await registry.ListAsync(id, new DeviceQuery(number - 1, size, status, null, null, Ascending: false), cancellationToken);
+        return TypedResults.Ok(new Paged<Device>(devices, number, size, total).ToResponse(d => d.ToResponse()));
+    }
+
+    private static async Task<Results<Created<DeviceSecretResponse>, ProblemHttpResult>> Register(
+        HttpContext http, Applications.Applications applications, DeviceRegistry registry, string id, RegisterDeviceRequest request,
+        CancellationToken cancellationToken)
+    {
+        var actor = Actor.From(http);
+        if (await applications.FindAsync(actor.RequiredId, id, cancellationToken) is null)
+        {
+            return new Missing("Application").ToProblem();
+        }
+        var info = new DeviceInfo(request.Name, request.Manufacturer, request.Model, request.DeviceType, request.ProtocolType, request.Location, request.Description);
+        var outcome = await registry.RegisterAsync(
+            id, new DeviceRegistration(request.NodeId, request.VerifyCode, request.Timeout, request.Psk, request.ProductId, info), actor, cancellationToken);
+        if (!outcome.Succeeded)
+        {
+            return ToProblem(outcome.Failure!);
+        }
+        http.Response.Headers.CacheControl = "no-store";
+        var (device, secret) = outcome.Value!;
+        return TypedResults.Created($"/api/v1/applications/{id}/devices/{device.Id}", new DeviceSecretResponse(secret, device.ToResponse()));
+    }
+
+    private static async Task<Results<Ok<DeviceResponse>, ProblemHttpResult>> Get(
+        HttpContext http, Applications.Applications applications, DeviceRegistry registry, string id, string deviceId, CancellationToken cancellationToken)
+    {
+        var device = await applications.FindAsync(Actor.From(http).RequiredId, id, cancellationToken) is null
+            ? null
+            : await registry.FindAsync(id, deviceId, cancellationToken);
+        return device is null ? new Missing("Device").ToProblem() : TypedResults.Ok(device.ToResponse());
+    }
+
+    private static async Task<Results<Ok<DeviceResponse>, ProblemHttpResult>> Update(
+        HttpContext http, Applications.Applications applications, DeviceRegistry registry, string id, string deviceId, UpdateDeviceRequest request,
+        CancellationToken cancellationToken)
+    {
+        var actor = Actor.From(http);
+        if (await applications.FindAsync(actor.RequiredId, id, cancellationToken) is null)
+        {
+            return new Missing("Device").ToProblem();
+        }
+        var info = new DeviceInfo(request.Name, request.Manufacturer, request.Model, request.DeviceType, request.ProtocolType, request.Location, request.Description);
+        var outcome = await registry.ModifyAsync(id, deviceId, info, actor, cancellationToken);
+        return outcome.Succeeded ? TypedResults.Ok(outcome.Value!.ToResponse()) : ToProblem(outcome.Failure!);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
+        HttpContext http, Applications.Applications applications, DeviceRegistry registry, string id, string deviceId, CancellationToken cancellationToken)
+    {
+        var actor = Actor.From(http);
+        if (await applications.FindAsync(actor.RequiredId, id, cancellationToken) is null)
+        {
+            return new Missing("Device").ToProblem();
+        }
+        var outcome = await registry.DeleteAsync(id, deviceId, actor, cancellationToken);
+        return outcome.Succeeded ? TypedResults.NoContent() : ToProblem(outcome.Failure!);
+    }
+
+    private static async Task<Results<Ok<DeviceSecretResponse>, ProblemHttpResult>> ResetSecret(
+        HttpContext http, Applications.Applications applications, DeviceRegistry registry, string id, string deviceId,
+        ResetDeviceSecretRequest? request, CancellationToken cancellationToken)
+    {
+        var actor = Actor.From(http);
+        if (await applications.FindAsync(actor.RequiredId, id, cancellationToken) is null)
+        {
+            return new Missing("Device").ToProblem();
+        }
+        var outcome = await registry.ResetSecretAsync(id, deviceId, request?.Psk, actor, cancellationToken);
+        if (!outcome.Succeeded)
+        {
+            return ToProblem(outcome.Failure!);
+        }
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(new DeviceSecretResponse(outcome.Value!.Secret, outcome.Value.Device.ToResponse()));
+    }
+
+    /// <summary>Device failures as the management API names them: the field concerned in <c>errors</c>.</summary>
+    private static ProblemHttpResult ToProblem(Failure failure) => failure switch
+    {
+        NodeIdTaken => new InvalidInput(FieldErrors.Of("nodeId", "This nodeId is already registered in the application.")).ToProblem(),
+        RequiredMissing missing => new InvalidInput(FieldErrors.Of(missing.Field, $"Enter the {missing.Field}.")).ToProblem(),
+        _ => failure.ToProblem(),
+    };
+
+    public static DeviceResponse ToResponse(this Device d) => new(
+        d.Id, d.ApplicationId, d.NodeId, d.VerifyCode, d.ProductId, d.Name, d.Manufacturer, d.Model, d.DeviceType, d.ProtocolType, d.Location,
+        d.Description, d.Status, d.Activated, d.Timeout, d.RegistrationExpiresAt, d.CreatedAt, d.LastModifiedAt, d.LastSeenAt);
+}
