@@ -202,6 +202,11 @@ internal sealed class Applications(
             application.PreviousSecretHash = null;
             application.PreviousSecretValidUntil = null;
             application.CredentialsIssuedAfter = now;
+            // Revoked outright as well: a token issued in the same clock tick as the reset is not "before" it.
+            foreach (var token in await db.NorthboundTokens.Where(t => t.ApplicationId == application.Id && t.RevokedAt == null).ToListAsync(cancellationToken))
+            {
+                token.RevokedAt = now;
+            }
         }
         application.SecretHash = hasher.Hash(secret);
         application.UpdatedAt = now;

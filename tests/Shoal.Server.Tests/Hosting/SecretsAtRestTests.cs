@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Shoal.Server.Tests.Infrastructure;
+using Shoal.Server.Tests.Northbound;
 
 namespace Shoal.Server.Tests.Hosting;
 
@@ -28,9 +29,15 @@ public sealed class SecretsAtRestTests(ShoalApplication<SqliteDatabase> shoal) :
             name = "sms", method = "POST", urlTemplate = "https://sms.example.com/send", headers = new Dictionary<string, string> { ["X-Api-Key"] = smsApiKey },
         })).JsonAsync(HttpStatusCode.Created);
 
+        var na = new NaClient(shoal.CreateClient(), applicationId);
+        await na.LoginAsync(reset.GetProperty("secret").GetString()!);
+        var psk = (await (await na.SendAsync(HttpMethod.Post, NaClient.RegisterPath, new { nodeId = "vault-meter" })).JsonAsync()).GetProperty("psk").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await na.GetAsync(NaClient.DevicesPath)).StatusCode);
+
         string[] secrets =
         [
             user.Password, user.Token, created.GetProperty("secret").GetString()!, reset.GetProperty("secret").GetString()!, smtpPassword, smsApiKey,
+            na.AccessToken, na.RefreshToken, psk,
         ];
         SqliteConnection.ClearAllPools();
         var stored = string.Concat(new List<string> { shoal.Database.File, shoal.Database.File + "-wal" }
