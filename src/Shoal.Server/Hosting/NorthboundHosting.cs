@@ -1,4 +1,5 @@
 using System.Security.Authentication;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Shoal.Server.Devices;
 using Shoal.Server.Northbound;
@@ -7,6 +8,9 @@ namespace Shoal.Server.Hosting;
 
 internal static class NorthboundHosting
 {
+    /// <summary>The name of the application access address's endpoint under <c>Kestrel:Endpoints</c>.</summary>
+    public const string NorthboundEndpoint = "Northbound";
+
     public static WebApplicationBuilder AddNorthbound(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -20,33 +24,36 @@ internal static class NorthboundHosting
 
         var options = builder.Configuration.GetSection(NorthboundOptions.Section).Get<NorthboundOptions>() ?? new NorthboundOptions();
         var dataDirectory = builder.DataDirectory();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https =>
+        builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            https.ServerCertificate = ServerCertificate.Load(options.CertificatePath, options.CertificatePassword, dataDirectory);
-            https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
-            // NA clients may present a client certificate; it is accepted and never required.
-            https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
-            https.AllowAnyClientCertificate();
-        }));
+            kestrel.Configure(builder.Configuration.GetSection("Kestrel"), reloadOnChange: false)
+                .Endpoint(NorthboundEndpoint, endpoint => endpoint.ListenOptions.Use(next => connection =>
+                {
+                    connection.Items[NorthboundEndpoint] = true;
+                    return next(connection);
+                }));
+            kestrel.ConfigureHttpsDefaults(https =>
+            {
+                https.ServerCertificate = ServerCertificate.Load(options.CertificatePath, options.CertificatePassword, dataDirectory);
+                https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                // NA clients may present a client certificate; it is accepted and never required.
+                https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                https.AllowAnyClientCertificate();
+            });
+        });
         return builder;
     }
 
     /// <summary>
     /// Keeps the two addresses apart: the application access address answers only the northbound API,
-    /// and the portal's address never answers it.
+    /// and the portal's address never answers it. Connections are tagged by the Kestrel endpoint that took them.
     /// </summary>
     public static WebApplication SeparateAddresses(this WebApplication app)
     {
-        var northboundPort = Uri.TryCreate(app.Configuration["Kestrel:Endpoints:Northbound:Url"], UriKind.Absolute, out var url) ? url.Port : 0;
-        if (northboundPort == 0)
-        {
-            return app;
-        }
         app.Use((http, next) =>
         {
-            var onNorthbound = http.Connection.LocalPort == northboundPort;
-            var northboundPath = http.Request.Path.StartsWithSegments("/iocm");
-            if (http.Connection.LocalPort != 0 && onNorthbound != northboundPath)
+            var connection = http.Features.Get<IConnectionItemsFeature>()?.Items;
+            if (connection is not null && connection.ContainsKey(NorthboundEndpoint) != http.Request.Path.StartsWithSegments("/iocm"))
             {
                 http.Response.StatusCode = StatusCodes.Status404NotFound;
                 return Task.CompletedTask;

@@ -412,8 +412,7 @@ public abstract class ApplicationCreationTests<TDatabase>(ShoalApplication<TData
     public async Task Create_BodyOverOneMegabyte_IsRefusedAs413()
     {
         // The limit is Kestrel's, so this one test runs a server on a real socket.
-        await using var onKestrel = new ShoalApplication<TDatabase>();
-        onKestrel.UseKestrel(0);
+        await using var onKestrel = new SocketApplication<TDatabase>();
         await onKestrel.InitializeAsync();
         var user = await onKestrel.SignUpAsync();
 

@@ -1,24 +1,16 @@
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace Shoal.Server.Tests.Infrastructure;
 
-/// <summary>Shoal on a real loopback socket, and a headless Debian Chromium driven by Playwright.</summary>
-public sealed class PortalApplication : ShoalApplication<SqliteDatabase>
+/// <summary>Shoal on real loopback sockets, and a headless Debian Chromium driven by Playwright.</summary>
+public sealed class PortalApplication : SocketApplication<SqliteDatabase>
 {
     private IPlaywright? _playwright;
 
     public IBrowser Browser { get; private set; } = null!;
-    public Uri Address { get; private set; } = null!;
 
     public override async ValueTask InitializeAsync()
     {
-        UseKestrel(0);
-        StartServer();
-        Address = new Uri(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
-            .First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
         await base.InitializeAsync();
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -31,7 +23,7 @@ public sealed class PortalApplication : ShoalApplication<SqliteDatabase>
 
     public async Task<IPage> NewPageAsync()
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = Address.ToString(), AcceptDownloads = true });
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = Portal.ToString(), AcceptDownloads = true });
         return await context.NewPageAsync();
     }
 

@@ -27,7 +27,13 @@ public class ShoalApplication<TDatabase> : WebApplicationFactory<Program>, IAsyn
     public virtual async ValueTask InitializeAsync()
     {
         await Database.CreateAsync();
+        Start();
         Operator = (await SignUpAsync("operator")).Client;
+    }
+
+    /// <summary>Starts the server before the first request; by default the in-memory test server starts on demand.</summary>
+    protected virtual void Start()
+    {
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
