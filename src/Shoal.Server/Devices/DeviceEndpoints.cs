@@ -126,12 +126,7 @@ internal static class DeviceEndpoints
     }
 
     /// <summary>Device failures as the management API names them: the field concerned in <c>errors</c>.</summary>
-    private static ProblemHttpResult ToProblem(Failure failure) => failure switch
-    {
-        NodeIdTaken => new InvalidInput(FieldErrors.Of("nodeId", "This nodeId is already registered in the application.")).ToProblem(),
-        RequiredMissing missing => new InvalidInput(FieldErrors.Of(missing.Field, $"Enter the {missing.Field}.")).ToProblem(),
-        _ => failure.ToProblem(),
-    };
+    private static ProblemHttpResult ToProblem(Failure failure) => failure.OnFields().ToProblem();
 
     public static DeviceResponse ToResponse(this Device d) => new(
         d.Id, d.ApplicationId, d.NodeId, d.VerifyCode, d.ProductId, d.Name, d.Manufacturer, d.Model, d.DeviceType, d.ProtocolType, d.Location,

@@ -27,6 +27,19 @@ public sealed class PortalApplication : SocketApplication<SqliteDatabase>
         return await context.NewPageAsync();
     }
 
+    /// <summary>A new page signed in as a user who has just signed up (and so owns only the default application).</summary>
+    public async Task<IPage> SignedUpPageAsync(string email)
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync("/account/sign-up");
+        await page.FillAsync("[name=email]", email);
+        await page.FillAsync("[name=password]", "a long enough passphrase");
+        await page.CheckAsync("[name=acceptTerms]");
+        await page.ClickAsync("#submit");
+        await page.WaitForURLAsync("**/applications");
+        return page;
+    }
+
     public override async ValueTask DisposeAsync()
     {
         if (Browser is not null)

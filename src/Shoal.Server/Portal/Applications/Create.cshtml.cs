@@ -5,6 +5,7 @@ using Shoal.Server.Applications;
 using Shoal.Server.Audit;
 using Shoal.Server.Hosting;
 using Shoal.Server.MessageServers;
+using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Portal.Applications;
 
@@ -21,6 +22,8 @@ internal sealed class CreateModel(
 
     /// <summary>Set only in the response to a successful creation: the secret is never rendered again.</summary>
     public Credentials? Created { get; private set; }
+
+    public Application? CreatedApplication { get; private set; }
 
     public string? QuotaMessage { get; private set; }
 
@@ -50,7 +53,8 @@ internal sealed class CreateModel(
         }
         var (application, secret) = outcome.Value!;
         Response.Headers.CacheControl = "no-store";
-        Created = new Credentials(
+        CreatedApplication = application;
+        Created = Credentials.ForApplication(
             "Application created",
             $"“{application.Name}” is ready. Your network application connects with the application ID and secret below; devices connect to the device access address.",
             application.Id, application.Name, secret, applications.ApplicationAccessAddress, applications.DeviceAccessAddress);

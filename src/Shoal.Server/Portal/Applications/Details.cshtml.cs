@@ -45,7 +45,7 @@ internal sealed class DetailsModel(Server.Applications.Applications applications
         {
             var (application, secret) = outcome.Value!;
             Response.Headers.CacheControl = "no-store";
-            Issued = new Credentials(
+            Issued = Credentials.ForApplication(
                 "New secret issued",
                 GraceMinutes > 0 && application.PreviousSecretValidUntil is { } until
                     ? $"The previous secret keeps working until {Display.Time(until)}; update your network application before then."

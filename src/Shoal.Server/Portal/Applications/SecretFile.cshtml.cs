@@ -12,21 +12,17 @@ internal sealed class SecretFileModel : PageModel
 {
     public IActionResult OnGet() => Redirect("/applications");
 
-    public IActionResult OnPost(
-        string? applicationId, string? applicationName, string? secret, string? applicationAccessAddress, string? deviceAccessAddress,
-        CancellationToken cancellationToken)
+    public IActionResult OnPost(string? heading, string? fileName, string[] label, string[] value, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(label);
+        ArgumentNullException.ThrowIfNull(value);
         cancellationToken.ThrowIfCancellationRequested();
-        var text = new StringBuilder()
-            .Append("Shoal application credentials\n")
-            .Append($"Application name: {applicationName}\n")
-            .Append($"Application ID: {applicationId}\n")
-            .Append($"Application secret: {secret}\n")
-            .Append($"Application access address: {applicationAccessAddress}\n")
-            .Append($"Device access address: {deviceAccessAddress}\n")
-            .ToString();
-        var name = new string((applicationName ?? "application").Where(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-').ToArray());
+        var text = new StringBuilder().Append(heading).Append('\n');
+        foreach (var (name, line) in label.Zip(value))
+        {
+            text.Append($"{name}: {line}\n");
+        }
         Response.Headers.CacheControl = "no-store";
-        return File(Encoding.UTF8.GetBytes(text), "text/plain; charset=utf-8", $"shoal-{name}-secret.txt");
+        return File(Encoding.UTF8.GetBytes(text.ToString()), "text/plain; charset=utf-8", Credentials.SafeFileName(fileName));
     }
 }

@@ -41,18 +41,13 @@
     const form = event.target;
     if (form.matches("form[data-secret-file]")) {
       event.preventDefault();
-      const value = (name) => form.elements[name].value;
-      const text =
-        `Shoal application credentials\n` +
-        `Application name: ${value("applicationName")}\n` +
-        `Application ID: ${value("applicationId")}\n` +
-        `Application secret: ${value("secret")}\n` +
-        `Application access address: ${value("applicationAccessAddress")}\n` +
-        `Device access address: ${value("deviceAccessAddress")}\n`;
+      const values = (name) => [...form.querySelectorAll(`input[name="${name}"]`)].map((input) => input.value);
+      const labels = values("label");
+      const text = `${form.elements.heading.value}\n` + values("value").map((value, i) => `${labels[i]}: ${value}\n`).join("");
       const url = URL.createObjectURL(new Blob([text], { type: "text/plain" }));
       const link = document.createElement("a");
       link.href = url;
-      link.download = `shoal-${value("applicationName")}-secret.txt`;
+      link.download = form.elements.fileName.value;
       document.body.appendChild(link);
       link.click();
       link.remove();
@@ -61,6 +56,14 @@
     }
     if (form.dataset.confirm && !confirm(form.dataset.confirm)) {
       event.preventDefault();
+    }
+  });
+
+  // A select that offers values for a text input fills it in: data-fills="<input id>".
+  document.addEventListener("change", (event) => {
+    const select = event.target.closest("select[data-fills]");
+    if (select && select.value) {
+      document.getElementById(select.dataset.fills).value = select.value;
     }
   });
 
