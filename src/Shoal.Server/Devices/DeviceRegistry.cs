@@ -230,7 +230,7 @@ internal sealed partial class DeviceRegistry(ShoalDb db, SecretProtector protect
         }
         foreach (var (field, value) in new[]
         {
-            ("name", info.Name), ("manufacturerName", info.Manufacturer), ("model", info.Model), ("deviceType", info.DeviceType),
+            ("name", info.Name), ("manufacturer", info.Manufacturer), ("model", info.Model), ("deviceType", info.DeviceType),
             ("protocolType", info.ProtocolType), ("location", info.Location),
         })
         {
@@ -251,14 +251,18 @@ internal sealed partial class DeviceRegistry(ShoalDb db, SecretProtector protect
         {
             return;
         }
-        device.Name = info.Name ?? device.Name;
-        device.Manufacturer = info.Manufacturer ?? device.Manufacturer;
-        device.Model = info.Model ?? device.Model;
-        device.DeviceType = info.DeviceType ?? device.DeviceType;
-        device.ProtocolType = info.ProtocolType ?? device.ProtocolType;
-        device.Location = info.Location ?? device.Location;
-        device.Description = info.Description ?? device.Description;
+        device.Name = Change(device.Name, info.Name);
+        device.Manufacturer = Change(device.Manufacturer, info.Manufacturer);
+        device.Model = Change(device.Model, info.Model);
+        device.DeviceType = Change(device.DeviceType, info.DeviceType);
+        device.ProtocolType = Change(device.ProtocolType, info.ProtocolType);
+        device.Location = Change(device.Location, info.Location);
+        device.Description = Change(device.Description, info.Description);
     }
+
+    /// <summary>Null leaves a field as it is; an empty or blank value clears it.</summary>
+    private static string? Change(string? current, string? requested) =>
+        requested is null ? current : string.IsNullOrWhiteSpace(requested) ? null : requested.Trim();
 
     private async Task RecordAsync(Actor actor, string applicationId, string action, string detail, CancellationToken cancellationToken)
     {
