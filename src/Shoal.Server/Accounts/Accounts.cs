@@ -25,6 +25,8 @@ internal sealed class Accounts(
     TimeProvider time)
 {
     public const int MinPasswordLength = 10;
+    private static readonly User Nobody = new() { Email = "", EmailKey = "", DisplayName = "", PasswordHash = "" };
+    private static string? _nobodysHash;
     public const int MaxPasswordLength = 128;
 
     public async Task<Outcome<User>> SignUpAsync(SignUp input, string? address, CancellationToken cancellationToken)
@@ -102,8 +104,11 @@ internal sealed class Accounts(
 
         var emailKey = email?.Trim().ToUpperInvariant();
         var user = emailKey is null ? null : await db.Users.SingleOrDefaultAsync(u => u.EmailKey == emailKey, cancellationToken);
-        var verified = user is not null && password is not null
-            && passwords.VerifyHashedPassword(user, user.PasswordHash, password) != PasswordVerificationResult.Failed;
+        // An unknown e-mail costs the same hash as a known one, so timing does not tell which accounts exist.
+        var candidate = user ?? Nobody;
+        var hash = user?.PasswordHash ?? (_nobodysHash ??= passwords.HashPassword(Nobody, Guid.NewGuid().ToString()));
+        var verified = passwords.VerifyHashedPassword(candidate, hash, password ?? "") != PasswordVerificationResult.Failed
+            && user is not null && password is not null;
         if (!verified)
         {
             throttle.Fail(accountKey);
