@@ -28,6 +28,23 @@ public abstract class DeviceConnectTests<TDatabase>(GatewayApplication<TDatabase
     }
 
     [Fact]
+    public async Task Connect_OverTls_IsAcceptedWithTheCertificateOfTheHttpsEndpoints()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        string? presented = null;
+
+        var (client, result) = await shoal.TryConnectAsync(device, tls: tls => tls.WithCertificateValidationHandler(server =>
+        {
+            presented = server.Certificate.Subject;
+            return true;
+        }));
+
+        Assert.Equal(MqttClientConnectResultCode.Success, result.ResultCode);
+        Assert.Equal("CN=Shoal self-signed", presented);
+        client.Dispose();
+    }
+
+    [Fact]
     public async Task Connect_FirstTime_WritesDeviceBoundAndDeviceAddedEvents()
     {
         var (app, device) = await shoal.NewDeviceAsync();

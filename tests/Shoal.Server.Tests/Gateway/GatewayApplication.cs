@@ -17,11 +17,13 @@ public class GatewayApplication<TDatabase> : ShoalApplication<TDatabase>
     where TDatabase : ITestDatabase, new()
 {
     public int MqttPort { get; } = FreePort();
+    public int MqttsPort { get; } = FreePort();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
         builder.UseSetting("Gateway:Port", MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Gateway:TlsPort", MqttsPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>A new application (with these creation fields) and one device registered in it by its NA.</summary>
@@ -41,12 +43,16 @@ public class GatewayApplication<TDatabase> : ShoalApplication<TDatabase>
     /// <summary>Connects <paramref name="device"/> as its SDK would; the result says whether the gateway accepted it.</summary>
     public async Task<(IMqttClient Client, MqttClientConnectResult Result)> TryConnectAsync(
         TestDevice device, int signType = 1, DateTimeOffset? signedAt = null, string? password = null, string? clientId = null,
-        MqttProtocolVersion protocol = MqttProtocolVersion.V500)
+        MqttProtocolVersion protocol = MqttProtocolVersion.V500, Action<MqttClientTlsOptionsBuilder>? tls = null)
     {
         var timestamp = TestDevice.Timestamp(signedAt ?? Time.GetUtcNow());
         var client = new MqttClientFactory().CreateMqttClient();
-        var options = new MqttClientOptionsBuilder()
-            .WithTcpServer("127.0.0.1", MqttPort)
+        var builder = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", tls is null ? MqttPort : MqttsPort);
+        if (tls is not null)
+        {
+            builder = builder.WithTlsOptions(options => tls(options.UseTls()));
+        }
+        var options = builder
             .WithProtocolVersion(protocol)
             .WithClientId(clientId ?? device.ClientId(signType, timestamp))
             .WithCredentials(device.Id, password ?? TestDevice.Password(timestamp, device.Secret))
