@@ -8,6 +8,7 @@ builder.AddStorage();
 builder.AddAccounts();
 builder.AddManagementApi();
 builder.AddNorthbound();
+builder.AddGateway();
 builder.AddPortal();
 
 var app = builder.Build();

@@ -16,6 +16,9 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
     public DbSet<NorthboundToken> NorthboundTokens => Set<NorthboundToken>();
     public DbSet<Device> Devices => Set<Device>();
     public DbSet<ApplicationGrant> ApplicationGrants => Set<ApplicationGrant>();
+    public DbSet<DeviceDataPoint> DeviceDataPoints => Set<DeviceDataPoint>();
+    public DbSet<DeviceServiceState> DeviceServiceStates => Set<DeviceServiceState>();
+    public DbSet<DeviceEvent> DeviceEvents => Set<DeviceEvent>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -128,6 +131,32 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
             grant.HasIndex(g => g.GranteeId);
             grant.HasOne<Application>().WithMany().HasForeignKey(g => g.GrantorId).OnDelete(DeleteBehavior.Cascade);
             grant.HasOne<Application>().WithMany().HasForeignKey(g => g.GranteeId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<DeviceDataPoint>(point =>
+        {
+            point.Property(p => p.ApplicationId).HasMaxLength(32);
+            point.Property(p => p.DeviceId).HasMaxLength(64);
+            point.Property(p => p.ServiceId).HasMaxLength(64);
+            point.Property(p => p.PropertyNames).HasMaxLength(4096);
+            point.HasIndex(p => new { p.DeviceId, p.EventTime });
+            point.HasOne<Device>().WithMany().HasForeignKey(p => p.DeviceId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<DeviceServiceState>(state =>
+        {
+            state.HasKey(s => new { s.DeviceId, s.ServiceId });
+            state.Property(s => s.DeviceId).HasMaxLength(64);
+            state.Property(s => s.ServiceId).HasMaxLength(64);
+            state.HasOne<Device>().WithMany().HasForeignKey(s => s.DeviceId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        // No foreign keys: the log outlives the devices it tells about.
+        modelBuilder.Entity<DeviceEvent>(deviceEvent =>
+        {
+            deviceEvent.Property(e => e.ApplicationId).HasMaxLength(32);
+            deviceEvent.Property(e => e.DeviceId).HasMaxLength(64);
+            deviceEvent.HasIndex(e => new { e.ApplicationId, e.Id });
         });
     }
 }

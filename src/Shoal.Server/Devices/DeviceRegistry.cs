@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Shoal.Server.Audit;
 using Shoal.Server.Common;
-using Shoal.Server.Security;
 using Shoal.Storage;
 using Shoal.Storage.Entities;
 
@@ -27,8 +27,10 @@ internal sealed record NodeIdTaken() : Failure(StatusCodes.Status400BadRequest, 
 internal sealed record RequiredMissing(string Field) : Failure(StatusCodes.Status400BadRequest, $"'{Field}' is required.");
 
 /// <summary>The devices of each application: registration, changes, deletion and their secrets.</summary>
-internal sealed partial class DeviceRegistry(ShoalDb db, SecretProtector protector, AuditLog audit, TimeProvider time)
+internal sealed partial class DeviceRegistry(ShoalDb db, IDataProtectionProvider protection, AuditLog audit, TimeProvider time)
 {
+    private readonly IDataProtector _secrets = protection.CreateProtector(Device.SecretProtectionPurpose);
+
     public const int DefaultTimeoutSeconds = 180;
     public const int MaxPageSize = 250;
     private const int MaxTextLength = 256;
@@ -87,7 +89,7 @@ internal sealed partial class DeviceRegistry(ShoalDb db, SecretProtector protect
             ApplicationId = applicationId,
             NodeId = nodeId,
             VerifyCode = verifyCode,
-            ProtectedSecret = protector.Protect(secret)!,
+            ProtectedSecret = _secrets.Protect(secret),
             ProductId = input.ProductId,
             Status = DeviceStatus.Inactive,
             Timeout = timeout,
@@ -185,15 +187,12 @@ internal sealed partial class DeviceRegistry(ShoalDb db, SecretProtector protect
             return new Missing("Device");
         }
         var secret = psk ?? NewSecret();
-        device.ProtectedSecret = protector.Protect(secret)!;
+        device.ProtectedSecret = _secrets.Protect(secret);
         device.LastModifiedAt = time.GetUtcNow();
         await RecordAsync(actor, applicationId, "device.secret-reset", $"Device {device.Id} (nodeId {device.NodeId}).", cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return new IssuedDevice(device, secret);
     }
-
-    /// <summary>The device secret in clear, for the gateway to check a device's HMAC password.</summary>
-    public string RevealSecret(Device device) => protector.Unprotect((device ?? throw new ArgumentNullException(nameof(device))).ProtectedSecret)!;
 
     /// <summary>Removes registrations whose devices never connected within their timeout, a batch at a time.</summary>
     public async Task<int> RemoveExpiredRegistrationsAsync(int batchSize, CancellationToken cancellationToken)

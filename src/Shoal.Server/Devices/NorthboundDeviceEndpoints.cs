@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Shoal.Server.Audit;
 using Shoal.Server.Common;
 using Shoal.Server.Northbound;
@@ -76,13 +77,18 @@ internal static class NorthboundDeviceEndpoints
         return TypedResults.Json(new RegisterResponse(device.Id, device.VerifyCode, device.Timeout, secret), NorthboundJson.Options);
     }
 
-    private static async Task<IResult> Get(HttpContext http, DeviceRegistry registry, string deviceId, CancellationToken cancellationToken)
+    private static async Task<IResult> Get(HttpContext http, DeviceRegistry registry, DeviceData data, string deviceId, CancellationToken cancellationToken)
     {
         var device = await registry.FindAsync(NorthboundCaller.Of(http).TargetApplicationId, deviceId, cancellationToken);
-        return device is null ? NorthboundError.DeviceMissing().ToResult() : TypedResults.Json(DeviceResponse.From(device), NorthboundJson.Options);
+        if (device is null)
+        {
+            return NorthboundError.DeviceMissing().ToResult();
+        }
+        var services = await data.LatestAsync([device.Id], cancellationToken);
+        return TypedResults.Json(DeviceResponse.From(device, services[device.Id]), NorthboundJson.Options);
     }
 
-    private static async Task<IResult> List(HttpContext http, DeviceRegistry registry, CancellationToken cancellationToken)
+    private static async Task<IResult> List(HttpContext http, DeviceRegistry registry, DeviceData data, CancellationToken cancellationToken)
     {
         var (query, error) = ParseQuery(http.Request.Query);
         if (error is not null)
@@ -90,8 +96,9 @@ internal static class NorthboundDeviceEndpoints
             return error.ToResult();
         }
         var (devices, total) = await registry.ListAsync(NorthboundCaller.Of(http).TargetApplicationId, query!, cancellationToken);
+        var services = await data.LatestAsync([.. devices.Select(d => d.Id)], cancellationToken);
         return TypedResults.Json(
-            new DeviceListResponse(total, query!.PageNo, query.PageSize, [.. devices.Select(DeviceResponse.From)]),
+            new DeviceListResponse(total, query!.PageNo, query.PageSize, [.. devices.Select(d => DeviceResponse.From(d, services[d.Id]))]),
             NorthboundJson.Options);
     }
 
@@ -190,12 +197,15 @@ internal static class NorthboundDeviceEndpoints
 
     private sealed record DeviceResponse(
         string DeviceId, string GatewayId, string NodeType, string CreateTime, string CreationTime, string LastModifiedTime,
-        DeviceInfoResponse DeviceInfo, IReadOnlyList<object> Services)
+        DeviceInfoResponse DeviceInfo, IReadOnlyList<ServiceResponse> Services)
     {
-        public static DeviceResponse From(Device d) => new(
+        public static DeviceResponse From(Device d, IEnumerable<DeviceServiceState> services) => new(
             d.Id, d.Id, "GATEWAY", NorthboundJson.Time(d.CreatedAt), NorthboundJson.Time(d.CreatedAt), NorthboundJson.Time(d.LastModifiedAt),
             new DeviceInfoResponse(d.NodeId, d.Name, d.Description, d.Manufacturer, d.DeviceType, d.Model, d.ProtocolType, d.Location,
                 d.Status.ToString().ToUpperInvariant(), "NONE"),
-            []);
+            [.. services.Select(s => new ServiceResponse(s.ServiceId, s.ServiceId, JsonSerializer.Deserialize<JsonElement>(s.Data), NorthboundJson.Time(s.EventTime)))]);
     }
+
+    /// <summary>The latest value of one service; the reference platform names the service type after the service.</summary>
+    private sealed record ServiceResponse(string ServiceId, string ServiceType, JsonElement Data, string EventTime);
 }

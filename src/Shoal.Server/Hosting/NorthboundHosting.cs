@@ -19,6 +19,7 @@ internal static class NorthboundHosting
         services.AddSingleton<TokenCache>();
         services.AddScoped<NorthboundTokens>();
         services.AddScoped<DeviceRegistry>();
+        services.AddScoped<DeviceData>();
         services.AddSingleton<RegistrationExpiryWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<RegistrationExpiryWorker>());
 

@@ -15,6 +15,7 @@ internal static class NorthboundEndpoints
 
         var authenticated = root.MapGroup("/").AddEndpointFilter<NorthboundAuthentication>();
         authenticated.MapNorthboundDevices();
+        authenticated.MapNorthboundDeviceHistory();
         return routes;
     }
 

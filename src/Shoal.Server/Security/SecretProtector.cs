@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.DataProtection;
 
 namespace Shoal.Server.Security;
 
-/// <summary>Encrypts secrets that Shoal must read back (SMTP passwords, gateway headers) with Data Protection.</summary>
+/// <summary>Encrypts secrets that Shoal must read back (SMTP passwords, SMS gateway headers) with Data Protection.</summary>
 internal sealed class SecretProtector(IDataProtectionProvider provider)
 {
     private readonly IDataProtector _protector = provider.CreateProtector("Shoal.MessageServerSecrets.v1");

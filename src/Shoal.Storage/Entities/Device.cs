@@ -3,6 +3,9 @@ namespace Shoal.Storage.Entities;
 /// <summary>A device registered in an application, as the northbound API describes it.</summary>
 public sealed class Device
 {
+    /// <summary>The Data Protection purpose of <see cref="ProtectedSecret"/>, shared by the registry that writes it and the gateway that reads it.</summary>
+    public const string SecretProtectionPurpose = "Shoal.DeviceSecrets.v1";
+
     public required string Id { get; set; }
     public required string ApplicationId { get; set; }
     /// <summary>The device's own identifier (IMEI, MAC, serial), unique within its application.</summary>

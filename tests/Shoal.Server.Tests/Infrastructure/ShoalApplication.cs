@@ -44,6 +44,9 @@ public class ShoalApplication<TDatabase> : WebApplicationFactory<Program>, IAsyn
         builder.UseSetting("Shoal:DataDirectory", _dataDirectory);
         // Tests sign up hundreds of accounts; production keeps the default of 210,000.
         builder.UseSetting("Accounts:PasswordHashIterations", "10000");
+        // Fixtures run side by side: only a gateway fixture opens MQTT ports, and on a free one.
+        builder.UseSetting("Gateway:Port", "0");
+        builder.UseSetting("Gateway:TlsPort", "0");
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
         builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time)));
     }

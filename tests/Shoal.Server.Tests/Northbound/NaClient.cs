@@ -80,12 +80,13 @@ public static class Northbound
     private static int _applications;
 
     /// <summary>Signs up a user, creates an application and logs its NA in.</summary>
-    public static async Task<NaApplication> NewApplicationAsync<TDatabase>(this ShoalApplication<TDatabase> shoal, TestUser? owner = null)
+    public static async Task<NaApplication> NewApplicationAsync<TDatabase>(
+        this ShoalApplication<TDatabase> shoal, TestUser? owner = null, params (string Field, object? Value)[] fields)
         where TDatabase : ITestDatabase, new()
     {
         owner ??= await shoal.SignUpAsync("na");
         var name = $"na-{Interlocked.Increment(ref _applications)}";
-        var created = await owner.Client.CreateApplicationAsync(name);
+        var created = await owner.Client.CreateApplicationAsync(name, fields);
         var id = created.GetProperty("applicationId").GetString()!;
         var secret = created.GetProperty("secret").GetString()!;
         var na = new NaClient(shoal.CreateClient(), id);

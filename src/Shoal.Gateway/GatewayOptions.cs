@@ -1,0 +1,36 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Shoal.Gateway;
+
+/// <summary>The device access address: MQTT over TCP and TLS, device authentication, limits and ingest.</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>Plain MQTT port; 0 disables it. Default: 1883.</summary>
+    [Range(0, 65535)]
+    public int Port { get; set; } = 1883;
+
+    /// <summary>MQTT over TLS port, with the certificate of the HTTPS endpoints; 0 disables it. Default: 8883.</summary>
+    [Range(0, 65535)]
+    public int TlsPort { get; set; } = 8883;
+
+    /// <summary>How far a sign type 1 timestamp in a client ID may be from now. Default: 1 hour.</summary>
+    public TimeSpan ClockTolerance { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Largest payload a device may publish. Default: 256 KB.</summary>
+    [Range(1, 256 * 1024 * 1024)]
+    public int MaxPayloadBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Publishes a device may make in one second before it is refused. Default: 100.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxMessagesPerSecondPerDevice { get; set; } = 100;
+
+    /// <summary>Most messages committed in one transaction. Default: 500.</summary>
+    [Range(1, 100_000)]
+    public int IngestBatchSize { get; set; } = 500;
+
+    /// <summary>Messages waiting for their commit before publishers wait too. Default: 10,000.</summary>
+    [Range(1, 1_000_000)]
+    public int IngestQueueCapacity { get; set; } = 10_000;
+}

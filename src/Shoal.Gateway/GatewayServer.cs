@@ -1,0 +1,228 @@
+using System.Net;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace Shoal.Gateway;
+
+/// <summary>
+/// The MQTT broker devices connect to. It authenticates each CONNECT, keeps each device to its own topics, and
+/// acknowledges a report only once it is committed: MQTTnet sends a QoS 1 PUBACK after the publish handler returns.
+/// </summary>
+internal sealed partial class GatewayServer(
+    IOptions<GatewayOptions> options, Func<X509Certificate2> tlsCertificate, DeviceAuthenticator authenticator, DeviceSessions sessions,
+    IngestQueue queue, TimeProvider time, ILogger<GatewayServer> logger) : IHostedService, IDisposable
+{
+    private static readonly string ConnectionKey = typeof(DeviceConnection).FullName!;
+    private MqttServer? _server;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (settings.Port == 0 && settings.TlsPort == 0)
+        {
+            return;
+        }
+        var builder = new MqttServerFactory().CreateServerOptionsBuilder().WithKeepAlive();
+        builder = settings.Port == 0 ? builder.WithoutDefaultEndpoint() : builder.WithDefaultEndpoint().WithDefaultEndpointPort(settings.Port);
+        if (settings.TlsPort != 0)
+        {
+            builder = builder.WithEncryptedEndpoint().WithEncryptedEndpointPort(settings.TlsPort)
+                .WithEncryptionCertificate(tlsCertificate()).WithEncryptionSslProtocol(SslProtocols.Tls12 | SslProtocols.Tls13);
+        }
+        _server = new MqttServerFactory().CreateMqttServer(builder.Build());
+        _server.ValidatingConnectionAsync += OnConnectingAsync;
+        _server.ClientConnectedAsync += OnConnectedAsync;
+        _server.ClientDisconnectedAsync += OnDisconnectedAsync;
+        _server.InterceptingPublishAsync += OnPublishAsync;
+        _server.InterceptingSubscriptionAsync += OnSubscribingAsync;
+        await _server.StartAsync();
+        LogListening(logger, settings.Port, settings.TlsPort);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is not null)
+        {
+            await _server.StopAsync(new MqttServerStopOptions());
+        }
+    }
+
+    public void Dispose() => _server?.Dispose();
+
+    private async Task OnConnectingAsync(ValidatingConnectionEventArgs connect)
+    {
+        var authentication = await authenticator.AuthenticateAsync(
+            connect.ClientId, connect.UserName, connect.RawPassword, connect.ProtocolVersion, connect.CancellationToken);
+        if (authentication.Connection is not { } connection)
+        {
+            LogRefused(logger, connect.ClientId, connect.RemoteEndPoint, authentication.Reason);
+            connect.ReasonCode = authentication.ReasonCode;
+            connect.ReasonString = authentication.Reason;
+            return;
+        }
+        sessions.Open(connection);
+        try
+        {
+            // Online and, on the first connection, activated (with its events) before the device hears CONNACK.
+            await queue.StoreAsync(new DeviceConnected(connection, time.GetUtcNow()), connect.CancellationToken);
+        }
+        catch (Exception error)
+        {
+            sessions.Abandon(connection);
+            LogNotStored(logger, connection.DeviceId, error);
+            connect.ReasonCode = MqttConnectReasonCode.ServerUnavailable;
+            return;
+        }
+        connect.SessionItems[ConnectionKey] = connection;
+        LogConnected(logger, connection.DeviceId, connect.RemoteEndPoint);
+    }
+
+    /// <summary>A second connection of a device takes over: MQTTnet does so for the same client ID, this for another one.</summary>
+    private async Task OnConnectedAsync(ClientConnectedEventArgs connected)
+    {
+        if (connected.SessionItems[ConnectionKey] is DeviceConnection { Replaces: { } previous } connection
+            && previous.ClientId != connection.ClientId && _server is not null)
+        {
+            await _server.DisconnectClientAsync(previous.ClientId, new MqttServerClientDisconnectOptions
+            {
+                ReasonCode = MqttDisconnectReasonCode.SessionTakenOver,
+                ReasonString = "Another connection of this device took over.",
+            });
+        }
+    }
+
+    private async Task OnDisconnectedAsync(ClientDisconnectedEventArgs disconnected)
+    {
+        if (disconnected.SessionItems[ConnectionKey] is not DeviceConnection connection || !sessions.Close(connection))
+        {
+            return;
+        }
+        LogDisconnected(logger, connection.DeviceId, disconnected.DisconnectType);
+        try
+        {
+            await queue.StoreAsync(new DeviceDisconnected(connection, time.GetUtcNow()), CancellationToken.None);
+        }
+        catch (Exception error)
+        {
+            LogNotStored(logger, connection.DeviceId, error);
+        }
+    }
+
+    private async Task OnPublishAsync(InterceptingPublishEventArgs publish)
+    {
+        if (publish.SessionItems[ConnectionKey] is not DeviceConnection device)
+        {
+            publish.ProcessPublish = false;
+            publish.CloseConnection = true;
+            return;
+        }
+        var message = publish.ApplicationMessage;
+        var settings = options.Value;
+        var now = time.GetUtcNow();
+        var topic = TopicPolicy.Classify(device.DeviceId, message.Topic);
+        if (topic == DeviceTopic.Foreign)
+        {
+            Refuse(publish, device, MqttPubAckReasonCode.NotAuthorized, $"A device publishes only under {TopicPolicy.Prefix(device.DeviceId)}.");
+            return;
+        }
+        if (message.QualityOfServiceLevel == MqttQualityOfServiceLevel.ExactlyOnce)
+        {
+            Refuse(publish, device, MqttPubAckReasonCode.ImplementationSpecificError, "QoS 2 is not supported; use QoS 0 or 1.");
+            return;
+        }
+        if (message.Payload.Length > settings.MaxPayloadBytes)
+        {
+            Refuse(publish, device, MqttPubAckReasonCode.QuotaExceeded, $"The payload is larger than {settings.MaxPayloadBytes} bytes.");
+            return;
+        }
+        if (!device.TryTakePublish(now, settings.MaxMessagesPerSecondPerDevice))
+        {
+            Refuse(publish, device, MqttPubAckReasonCode.QuotaExceeded, $"More than {settings.MaxMessagesPerSecondPerDevice} messages in a second.");
+            return;
+        }
+
+        IngestItem item;
+        switch (topic)
+        {
+            case DeviceTopic.PropertiesReport when PropertiesReport.Parse(message.Payload, now) is { } services:
+                item = new PropertiesReported(device, now, services);
+                break;
+            case DeviceTopic.MessagesUp:
+                item = new MessageUp(device, now, PropertiesReport.MessagePayload(message.Payload));
+                break;
+            case DeviceTopic.PropertiesReport:
+                Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, """The report is not {"services":[{"service_id","properties":{...}}]}.""");
+                return;
+            case DeviceTopic.OtherSystem when !PropertiesReport.IsJson(message.Payload):
+                Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, "The payload is not JSON.");
+                return;
+            default:
+                return;
+        }
+        try
+        {
+            await queue.StoreAsync(item, publish.CancellationToken);
+        }
+        catch (Exception error)
+        {
+            LogNotStored(logger, device.DeviceId, error);
+            Refuse(publish, device, MqttPubAckReasonCode.ImplementationSpecificError, "The message could not be stored; send it again.");
+            return;
+        }
+        // Stored, and nobody subscribes to a device's uplink: the PUBACK says Success rather than "no matching subscribers".
+        publish.ProcessPublish = false;
+    }
+
+    private Task OnSubscribingAsync(InterceptingSubscriptionEventArgs subscribe)
+    {
+        if (subscribe.SessionItems[ConnectionKey] is not DeviceConnection device
+            || !TopicPolicy.IsOwn(device.DeviceId, subscribe.TopicFilter.Topic))
+        {
+            subscribe.ProcessSubscription = false;
+            subscribe.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+            subscribe.ReasonString = "A device subscribes only under $oc/devices/{its ID}/.";
+            LogSubscriptionRefused(logger, subscribe.ClientId, subscribe.TopicFilter.Topic);
+        }
+        else if (subscribe.TopicFilter.QualityOfServiceLevel == MqttQualityOfServiceLevel.ExactlyOnce)
+        {
+            subscribe.TopicFilter.QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce;
+            subscribe.Response.ReasonCode = MqttSubscribeReasonCode.GrantedQoS1;
+        }
+        return Task.CompletedTask;
+    }
+
+    private void Refuse(InterceptingPublishEventArgs publish, DeviceConnection device, MqttPubAckReasonCode code, string reason)
+    {
+        publish.ProcessPublish = false;
+        publish.Response.ReasonCode = code;
+        publish.Response.ReasonString = reason;
+        publish.CloseConnection = !device.HasReasonCodes;
+        LogPublishRefused(logger, device.DeviceId, publish.ApplicationMessage.Topic, reason);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device gateway listening: MQTT on port {Port}, MQTTS on port {TlsPort} (0: off).")]
+    private static partial void LogListening(ILogger logger, int port, int tlsPort);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device connection {ClientId} from {Address} refused: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string? clientId, EndPoint? address, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} connected from {Address}.")]
+    private static partial void LogConnected(ILogger logger, string deviceId, EndPoint? address);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} disconnected ({Type}).")]
+    private static partial void LogDisconnected(ILogger logger, string deviceId, MqttClientDisconnectType type);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Publish of device {DeviceId} on {Topic} refused: {Reason}")]
+    private static partial void LogPublishRefused(ILogger logger, string deviceId, string? topic, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Subscription of {ClientId} to {Topic} refused.")]
+    private static partial void LogSubscriptionRefused(ILogger logger, string clientId, string? topic);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "What device {DeviceId} sent could not be stored.")]
+    private static partial void LogNotStored(ILogger logger, string deviceId, Exception error);
+}

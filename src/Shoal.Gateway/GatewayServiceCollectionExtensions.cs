@@ -1,0 +1,24 @@
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Shoal.Gateway;
+
+public static class GatewayServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the device gateway: the MQTT server and the ingest writer, configured from the <c>Gateway</c> section.
+    /// <paramref name="tlsCertificate"/> is called once, at start, when the TLS port is on.
+    /// </summary>
+    public static IServiceCollection AddGateway(this IServiceCollection services, Func<X509Certificate2> tlsCertificate)
+    {
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<DeviceAuthenticator>();
+        services.AddSingleton<DeviceSessions>();
+        services.AddSingleton<IngestQueue>();
+        services.AddSingleton<IngestWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<GatewayServer>(sp, tlsCertificate));
+        services.AddHostedService(sp => sp.GetRequiredService<GatewayServer>());
+        return services;
+    }
+}

@@ -1,0 +1,35 @@
+namespace Shoal.Gateway;
+
+/// <summary>Something a device did that must be committed before the device hears it was accepted.</summary>
+internal abstract class IngestItem(DeviceConnection device, DateTimeOffset receivedAt)
+{
+    private readonly TaskCompletionSource _stored = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public DeviceConnection Device => device;
+    public DateTimeOffset ReceivedAt => receivedAt;
+    /// <summary>Completes when the transaction that holds this item has committed; fails if it did not.</summary>
+    public Task Stored => _stored.Task;
+
+    public void Committed() => _stored.TrySetResult();
+
+    public void Failed(Exception error) => _stored.TrySetException(error);
+}
+
+/// <summary>One service's properties from a <c>sys/properties/report</c>.</summary>
+internal sealed record ReportedService(string ServiceId, string Data, IReadOnlyList<string> PropertyNames, DateTimeOffset EventTime);
+
+internal sealed class PropertiesReported(DeviceConnection device, DateTimeOffset receivedAt, IReadOnlyList<ReportedService> services)
+    : IngestItem(device, receivedAt)
+{
+    public IReadOnlyList<ReportedService> Services => services;
+}
+
+internal sealed class MessageUp(DeviceConnection device, DateTimeOffset receivedAt, string payload) : IngestItem(device, receivedAt)
+{
+    /// <summary>The event payload: the message as JSON, or base64 when it is not JSON.</summary>
+    public string Payload => payload;
+}
+
+internal sealed class DeviceConnected(DeviceConnection device, DateTimeOffset receivedAt) : IngestItem(device, receivedAt);
+
+internal sealed class DeviceDisconnected(DeviceConnection device, DateTimeOffset receivedAt) : IngestItem(device, receivedAt);

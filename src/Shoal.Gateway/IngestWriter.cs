@@ -1,0 +1,226 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Shoal.Storage;
+using Shoal.Storage.Entities;
+
+namespace Shoal.Gateway;
+
+/// <summary>
+/// The one writer of device data: takes whatever the queue holds (up to a batch), writes it in one transaction and
+/// only then lets the publishers acknowledge. One commit serves many devices, which is what makes durable ingest fast.
+/// </summary>
+internal sealed partial class IngestWriter(
+    IngestQueue queue, IServiceScopeFactory scopes, IOptions<GatewayOptions> options, TimeProvider time, ILogger<IngestWriter> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        while (queue.Reader.TryRead(out var left))
+        {
+            left.Failed(new OperationCanceledException("Shoal is stopping."));
+        }
+    }
+
+    /// <summary>Commits one batch of what is queued; returns how many items it took.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var batch = new List<IngestItem>();
+        while (batch.Count < options.Value.IngestBatchSize && queue.Reader.TryRead(out var item))
+        {
+            batch.Add(item);
+        }
+        if (batch.Count == 0)
+        {
+            return 0;
+        }
+        try
+        {
+            await CommitAsync(batch, cancellationToken);
+        }
+        catch (Exception error) when (batch.Count > 1 && error is not OperationCanceledException)
+        {
+            // One bad item (say, a device deleted a moment ago) must not fail its neighbours: commit each alone.
+            LogBatchFailed(logger, batch.Count, error);
+            foreach (var item in batch)
+            {
+                await CommitAloneAsync(item, cancellationToken);
+            }
+        }
+        catch (Exception error)
+        {
+            LogBatchFailed(logger, batch.Count, error);
+            batch.ForEach(item => item.Failed(error));
+        }
+        return batch.Count;
+    }
+
+    private async Task CommitAloneAsync(IngestItem item, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await CommitAsync([item], cancellationToken);
+        }
+        catch (Exception error)
+        {
+            item.Failed(error);
+        }
+    }
+
+    private async Task CommitAsync(IReadOnlyList<IngestItem> batch, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
+        var now = time.GetUtcNow();
+
+        var statusDeviceIds = batch.Where(i => i is DeviceConnected or DeviceDisconnected).Select(i => i.Device.DeviceId).Distinct().ToList();
+        var devices = statusDeviceIds.Count == 0
+            ? []
+            : await db.Devices.Where(d => statusDeviceIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, cancellationToken);
+        var reportingDeviceIds = batch.OfType<PropertiesReported>().Select(i => i.Device.DeviceId).Distinct().ToList();
+        var states = reportingDeviceIds.Count == 0
+            ? []
+            : await db.DeviceServiceStates.Where(s => reportingDeviceIds.Contains(s.DeviceId))
+                .ToDictionaryAsync(s => (s.DeviceId, s.ServiceId), cancellationToken);
+
+        var refused = new List<IngestItem>();
+        foreach (var item in batch)
+        {
+            var connection = item.Device;
+            switch (item)
+            {
+                case PropertiesReported report:
+                    foreach (var service in report.Services)
+                    {
+                        if (connection.DataManagement)
+                        {
+                            db.DeviceDataPoints.Add(new DeviceDataPoint
+                            {
+                                ApplicationId = connection.ApplicationId,
+                                DeviceId = connection.DeviceId,
+                                ServiceId = service.ServiceId,
+                                Data = service.Data,
+                                PropertyNames = $",{string.Join(',', service.PropertyNames)},",
+                                EventTime = service.EventTime,
+                                ReceivedAt = item.ReceivedAt,
+                            });
+                        }
+                        Remember(db, states, connection.DeviceId, service);
+                    }
+                    AddEvent(db, item, DeviceEventType.PropertiesReported, ReportPayload(report), now);
+                    break;
+                case MessageUp message:
+                    AddEvent(db, item, DeviceEventType.MessageUp, message.Payload, now);
+                    break;
+                case DeviceConnected when devices.TryGetValue(connection.DeviceId, out var device):
+                    device.Status = DeviceStatus.Online;
+                    device.LastSeenAt = item.ReceivedAt;
+                    if (!device.Activated)
+                    {
+                        device.Activated = true;
+                        device.RegistrationExpiresAt = null;
+                        var info = DevicePayload(device);
+                        AddEvent(db, item, DeviceEventType.DeviceBound, info, now);
+                        AddEvent(db, item, DeviceEventType.DeviceAdded, info, now);
+                    }
+                    break;
+                case DeviceConnected:
+                    refused.Add(item);
+                    break;
+                case DeviceDisconnected when devices.TryGetValue(connection.DeviceId, out var device):
+                    device.Status = DeviceStatus.Offline;
+                    device.LastSeenAt = item.ReceivedAt;
+                    break;
+            }
+        }
+        await db.SaveChangesAsync(cancellationToken);
+
+        foreach (var item in batch)
+        {
+            if (refused.Contains(item))
+            {
+                item.Failed(new InvalidOperationException($"Device {item.Device.DeviceId} no longer exists."));
+            }
+            else
+            {
+                item.Committed();
+            }
+        }
+    }
+
+    /// <summary>Keeps the latest value per service; a report older than the stored one leaves it as it is.</summary>
+    private static void Remember(ShoalDb db, Dictionary<(string, string), DeviceServiceState> states, string deviceId, ReportedService service)
+    {
+        if (!states.TryGetValue((deviceId, service.ServiceId), out var state))
+        {
+            state = new DeviceServiceState { DeviceId = deviceId, ServiceId = service.ServiceId, Data = service.Data, EventTime = service.EventTime };
+            states[(deviceId, service.ServiceId)] = state;
+            db.DeviceServiceStates.Add(state);
+        }
+        else if (service.EventTime >= state.EventTime)
+        {
+            state.Data = service.Data;
+            state.EventTime = service.EventTime;
+        }
+    }
+
+    private static void AddEvent(ShoalDb db, IngestItem item, DeviceEventType type, string payload, DateTimeOffset now) =>
+        db.DeviceEvents.Add(new DeviceEvent
+        {
+            ApplicationId = item.Device.ApplicationId,
+            DeviceId = item.Device.DeviceId,
+            Type = type,
+            Payload = payload,
+            CreatedAt = now,
+        });
+
+    /// <summary><c>{"services":[{"serviceId","data":{...},"eventTime"}]}</c>: what a data push is made from.</summary>
+    private static string ReportPayload(PropertiesReported report)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("services");
+            foreach (var service in report.Services)
+            {
+                json.WriteStartObject();
+                json.WriteString("serviceId", service.ServiceId);
+                json.WritePropertyName("data");
+                json.WriteRawValue(service.Data, skipInputValidation: true);
+                json.WriteString("eventTime", service.EventTime.UtcDateTime.ToString(PropertiesReport.EventTimeFormat, System.Globalization.CultureInfo.InvariantCulture));
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static string DevicePayload(Device device) => JsonSerializer.Serialize(new
+    {
+        deviceId = device.Id,
+        nodeId = device.NodeId,
+        name = device.Name,
+        manufacturerName = device.Manufacturer,
+        model = device.Model,
+        deviceType = device.DeviceType,
+        protocolType = device.ProtocolType,
+    });
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Committing {Count} device messages failed; they are not acknowledged.")]
+    private static partial void LogBatchFailed(ILogger logger, int count, Exception error);
+}

@@ -1,0 +1,72 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Shoal.Gateway;
+
+/// <summary>Reads <c>{"services":[{"service_id","properties":{...},"event_time"?}]}</c> as the reference platform's devices send it.</summary>
+internal static class PropertiesReport
+{
+    public const string EventTimeFormat = "yyyyMMdd'T'HHmmss'Z'";
+    public const int MaxServiceIdLength = 64;
+
+    /// <summary>The reported services, or null when the payload is not such a report.</summary>
+    public static IReadOnlyList<ReportedService>? Parse(ReadOnlySequence<byte> payload, DateTimeOffset receivedAt)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(payload);
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("services", out var services)
+                || services.ValueKind != JsonValueKind.Array || services.GetArrayLength() == 0)
+            {
+                return null;
+            }
+            var reported = new List<ReportedService>(services.GetArrayLength());
+            foreach (var service in services.EnumerateArray())
+            {
+                if (service.ValueKind != JsonValueKind.Object
+                    || !service.TryGetProperty("service_id", out var id) || id.ValueKind != JsonValueKind.String
+                    || id.GetString() is not { Length: > 0 and <= MaxServiceIdLength } serviceId
+                    || !service.TryGetProperty("properties", out var properties) || properties.ValueKind != JsonValueKind.Object)
+                {
+                    return null;
+                }
+                var eventTime = receivedAt;
+                if (service.TryGetProperty("event_time", out var time) && time.ValueKind != JsonValueKind.Null
+                    && (time.ValueKind != JsonValueKind.String || !DateTimeOffset.TryParseExact(time.GetString(), EventTimeFormat,
+                        CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out eventTime)))
+                {
+                    return null;
+                }
+                reported.Add(new ReportedService(
+                    serviceId, properties.GetRawText(), [.. properties.EnumerateObject().Select(p => p.Name)], eventTime));
+            }
+            return reported;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    public static bool IsJson(ReadOnlySequence<byte> payload)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(payload);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A free-form message as an event payload: the message itself when it is JSON, else its bytes in base64.</summary>
+    public static string MessagePayload(ReadOnlySequence<byte> payload) =>
+        IsJson(payload)
+            ? $$"""{"message":{{Encoding.UTF8.GetString(payload)}}}"""
+            : $$"""{"base64":"{{Convert.ToBase64String(payload.ToArray())}}"}""";
+}

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Shoal.Server.Northbound;
+
+namespace Shoal.Server.Devices;
+
+/// <summary>The device data history call of the northbound API, on both path versions NAs use.</summary>
+internal static class NorthboundHistoryEndpoints
+{
+    public static IEndpointRouteBuilder MapNorthboundDeviceHistory(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet("/data/v1.1.0/deviceDataHistory", History);
+        routes.MapGet("/data/v1.2.0/deviceDataHistory", History);
+        return routes;
+    }
+
+    private static async Task<IResult> History(HttpContext http, DeviceData data, CancellationToken cancellationToken)
+    {
+        var (query, error) = ParseQuery(http.Request.Query);
+        if (error is not null)
+        {
+            return error.ToResult();
+        }
+        var applicationId = NorthboundCaller.Of(http).TargetApplicationId;
+        var (points, total) = await data.HistoryAsync(applicationId, query!, cancellationToken);
+        return TypedResults.Json(
+            new HistoryResponse(total, query!.PageNo, query.PageSize, [.. points.Select(p => new HistoryPoint(
+                p.DeviceId, p.DeviceId, p.ApplicationId, p.ServiceId, JsonSerializer.Deserialize<JsonElement>(p.Data), NorthboundJson.Time(p.EventTime)))]),
+            NorthboundJson.Options);
+    }
+
+    private static (HistoryQuery? Query, NorthboundError? Error) ParseQuery(IQueryCollection query)
+    {
+        string? deviceId = query["deviceId"];
+        string? gatewayId = query["gatewayId"];
+        if (string.IsNullOrEmpty(deviceId) || string.IsNullOrEmpty(gatewayId))
+        {
+            return (null, NorthboundError.Missing(string.IsNullOrEmpty(deviceId) ? "deviceId" : "gatewayId"));
+        }
+        var pageNo = 0;
+        var pageSize = 25;
+        if (query.TryGetValue("pageNo", out var pageNoText) && (!int.TryParse(pageNoText, out pageNo) || pageNo < 0))
+        {
+            return (null, NorthboundError.Invalid("pageNo must be a whole number from 0."));
+        }
+        if (query.TryGetValue("pageSize", out var pageSizeText) && (!int.TryParse(pageSizeText, out pageSize) || pageSize is < 1 or > DeviceRegistry.MaxPageSize))
+        {
+            return (null, NorthboundError.Invalid($"pageSize must be from 1 to {DeviceRegistry.MaxPageSize}."));
+        }
+        DateTimeOffset? from = null, to = null;
+        foreach (var (name, assign) in new (string, Action<DateTimeOffset>)[] { ("startTime", t => from = t), ("endTime", t => to = t) })
+        {
+            if (query.TryGetValue(name, out var text))
+            {
+                if (!NorthboundJson.TryParseTime(text, out var time))
+                {
+                    return (null, NorthboundError.Invalid($"{name} must be a UTC time like 20261125T101500Z."));
+                }
+                assign(time);
+            }
+        }
+        // A device that connects directly is its own gateway; any other gatewayId has no data for this device.
+        var device = gatewayId == deviceId ? deviceId : "";
+        return (new HistoryQuery(device, NullIfEmpty(query["serviceId"]), NullIfEmpty(query["property"]), from, to, pageNo, pageSize), null);
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private sealed record HistoryResponse(int TotalCount, int PageNo, int PageSize, IReadOnlyList<HistoryPoint> DeviceDataHistoryDTOs);
+
+    private sealed record HistoryPoint(string DeviceId, string GatewayId, string AppId, string ServiceId, JsonElement Data, string Timestamp);
+}

@@ -1,0 +1,183 @@
+using Microsoft.EntityFrameworkCore;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using Shoal.Server.Tests.Infrastructure;
+using Shoal.Storage.Entities;
+
+namespace Shoal.Server.Tests.Gateway;
+
+/// <summary>What devices publish: stored before the PUBACK, or refused; and only under their own topics.</summary>
+public abstract class DeviceIngestTests<TDatabase>(GatewayApplication<TDatabase> shoal) : IClassFixture<GatewayApplication<TDatabase>>
+    where TDatabase : ITestDatabase, new()
+{
+    private const string Report = """{"services":[{"service_id":"Temperature","properties":{"value":21.5},"event_time":"20261125T101500Z"}]}""";
+    private static readonly DateTimeOffset ReportTime = new(2026, 11, 25, 10, 15, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Report_WhenPubAckArrives_IsInHistoryLatestValuesAndEventLog()
+    {
+        var (app, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device);
+
+        var result = await client.ReportAsync(device, Report);
+
+        Assert.Equal(MqttClientPublishReasonCode.Success, result.ReasonCode);
+        var point = await shoal.QueryAsync(db => db.DeviceDataPoints.AsNoTracking().SingleAsync(p => p.DeviceId == device.Id));
+        Assert.Equal((app.Id, "Temperature", ReportTime), (point.ApplicationId, point.ServiceId, point.EventTime));
+        Assert.Equal("""{"value":21.5}""", point.Data);
+        var state = await shoal.QueryAsync(db => db.DeviceServiceStates.AsNoTracking().SingleAsync(s => s.DeviceId == device.Id));
+        Assert.Equal(("Temperature", """{"value":21.5}"""), (state.ServiceId, state.Data));
+        var reported = await shoal.QueryAsync(db => db.DeviceEvents.AsNoTracking().SingleAsync(e => e.DeviceId == device.Id && e.Type == DeviceEventType.PropertiesReported));
+        Assert.Contains("\"serviceId\":\"Temperature\"", reported.Payload, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Report_WithoutEventTime_IsStoredAtTheReceiveTime()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device);
+
+        await client.ReportAsync(device, """{"services":[{"service_id":"Temperature","properties":{"value":3}}]}""");
+
+        var point = await shoal.QueryAsync(db => db.DeviceDataPoints.AsNoTracking().SingleAsync(p => p.DeviceId == device.Id));
+        Assert.Equal(shoal.Time.GetUtcNow(), point.EventTime, TimeSpan.FromMilliseconds(1));
+    }
+
+    [Fact]
+    public async Task Report_DataManagementOff_StoresNoHistoryButTheLatestValueAndTheEvent()
+    {
+        var (_, device) = await shoal.NewDeviceAsync(("dataManagement", false));
+        using var client = await shoal.ConnectAsync(device);
+
+        var result = await client.ReportAsync(device, Report);
+
+        Assert.Equal(MqttClientPublishReasonCode.Success, result.ReasonCode);
+        Assert.False(await shoal.QueryAsync(db => db.DeviceDataPoints.AnyAsync(p => p.DeviceId == device.Id)));
+        Assert.True(await shoal.QueryAsync(db => db.DeviceServiceStates.AnyAsync(s => s.DeviceId == device.Id)));
+        Assert.True(await shoal.QueryAsync(db => db.DeviceEvents.AnyAsync(e => e.DeviceId == device.Id && e.Type == DeviceEventType.PropertiesReported)));
+    }
+
+    [Fact]
+    public async Task Report_NewerValue_ReplacesTheLatestValue()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device);
+
+        await client.ReportAsync(device, Report);
+        await client.ReportAsync(device, Report.Replace("21.5", "22.0", StringComparison.Ordinal).Replace("101500Z", "101600Z", StringComparison.Ordinal));
+
+        var state = await shoal.QueryAsync(db => db.DeviceServiceStates.AsNoTracking().SingleAsync(s => s.DeviceId == device.Id));
+        Assert.Equal("""{"value":22.0}""", state.Data);
+        Assert.Equal(2, await shoal.QueryAsync(db => db.DeviceDataPoints.CountAsync(p => p.DeviceId == device.Id)));
+    }
+
+    [Fact]
+    public async Task MessageUp_IsInTheEventLogWhenPubAckArrives()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device);
+
+        var result = await client.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic(device.Topic("sys/messages/up")).WithPayload("""{"door":"open"}""").WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        Assert.Equal(MqttClientPublishReasonCode.Success, result.ReasonCode);
+        var message = await shoal.QueryAsync(db => db.DeviceEvents.AsNoTracking().SingleAsync(e => e.DeviceId == device.Id && e.Type == DeviceEventType.MessageUp));
+        Assert.Equal("""{"message":{"door":"open"}}""", message.Payload);
+    }
+
+    [Fact]
+    public async Task Report_MalformedJson_IsRefusedAndNothingIsStored()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device);
+
+        var result = await client.ReportAsync(device, """{"services":[{"service_id":"Temperature","properties":""");
+
+        Assert.Equal(MqttClientPublishReasonCode.PayloadFormatInvalid, result.ReasonCode);
+        Assert.False(await shoal.QueryAsync(db => db.DeviceEvents.AnyAsync(e => e.DeviceId == device.Id && e.Type == DeviceEventType.PropertiesReported)));
+    }
+
+    [Fact]
+    public async Task Report_MalformedJsonOnMqtt311_ClosesTheConnection()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device, MqttProtocolVersion.V311);
+        var closed = new TaskCompletionSource();
+        client.DisconnectedAsync += _ =>
+        {
+            closed.TrySetResult();
+            return Task.CompletedTask;
+        };
+
+        await Assert.ThrowsAnyAsync<Exception>(() => client.ReportAsync(device, "not json"));
+
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(await shoal.QueryAsync(db => db.DeviceEvents.AnyAsync(e => e.DeviceId == device.Id && e.Type == DeviceEventType.PropertiesReported)));
+    }
+
+    [Fact]
+    public async Task Report_LargerThanTheLimit_IsRefused()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device);
+        var padding = new string('x', 256 * 1024);
+
+        var result = await client.ReportAsync(device, $$$"""{"services":[{"service_id":"Blob","properties":{"value":"{{{padding}}}"}}]}""");
+
+        Assert.Equal(MqttClientPublishReasonCode.QuotaExceeded, result.ReasonCode);
+    }
+
+    [Fact]
+    public async Task Publish_QoS2_IsRefused()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device);
+
+        var result = await client.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic(device.Topic("sys/properties/report")).WithPayload(Report).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.ExactlyOnce).Build());
+
+        Assert.False(result.IsSuccess);
+        Assert.False(await shoal.QueryAsync(db => db.DeviceDataPoints.AnyAsync(p => p.DeviceId == device.Id)));
+    }
+
+    [Fact]
+    public async Task Publish_ToAnotherDevicesTopic_IsRefused()
+    {
+        var (app, device) = await shoal.NewDeviceAsync();
+        var other = await shoal.RegisterAsync(app.Na, "other-node");
+        using var client = await shoal.ConnectAsync(device);
+
+        var result = await client.ReportAsync(other, Report);
+
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, result.ReasonCode);
+        Assert.False(await shoal.QueryAsync(db => db.DeviceDataPoints.AnyAsync(p => p.DeviceId == other.Id || p.DeviceId == device.Id)));
+    }
+
+    [Fact]
+    public async Task Subscribe_ToAnotherDevicesTopic_IsRefused()
+    {
+        var (app, device) = await shoal.NewDeviceAsync();
+        var other = await shoal.RegisterAsync(app.Na, "other-node");
+        using var client = await shoal.ConnectAsync(device);
+
+        var result = await client.SubscribeAsync(other.Topic("sys/messages/down"));
+
+        Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, result.Items.Single().ResultCode);
+    }
+
+    [Fact]
+    public async Task Subscribe_ToItsOwnTopics_IsGranted()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device);
+
+        var result = await client.SubscribeAsync(device.Topic("sys/#"), MqttQualityOfServiceLevel.AtLeastOnce);
+
+        Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS1, result.Items.Single().ResultCode);
+    }
+}
+
+public sealed class DeviceIngestTestsOnSqlite(GatewayApplication<SqliteDatabase> shoal) : DeviceIngestTests<SqliteDatabase>(shoal);
+
+public sealed class DeviceIngestTestsOnPostgres(GatewayApplication<PostgresDatabase> shoal) : DeviceIngestTests<PostgresDatabase>(shoal);
