@@ -1,8 +1,9 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Shoal.Server.Devices;
 using Shoal.Server.Tests.Infrastructure;
 using Shoal.Storage;
+using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Tests.Portal;
 
@@ -47,6 +48,6 @@ public sealed class DevicesTabTests(PortalApplication shoal) : IClassFixture<Por
         await using var scope = shoal.Services.CreateAsyncScope();
         var device = await scope.ServiceProvider.GetRequiredService<ShoalDb>().Devices.AsNoTracking()
             .SingleAsync(d => d.Id == deviceId && d.ApplicationId == applicationId);
-        return scope.ServiceProvider.GetRequiredService<DeviceRegistry>().RevealSecret(device);
+        return scope.ServiceProvider.GetRequiredService<IDataProtectionProvider>().CreateProtector(Device.SecretProtectionPurpose).Unprotect(device.ProtectedSecret);
     }
 }
