@@ -6,6 +6,7 @@ using Shoal.Storage;
 namespace Shoal.Server.Tests.Portal;
 
 /// <summary>The create flow as a user meets it, in a real Chromium against a real socket.</summary>
+[Collection(BrowserTests.Name)]
 public sealed class CreateApplicationFlowTests(PortalApplication shoal) : IClassFixture<PortalApplication>
 {
     [Fact]

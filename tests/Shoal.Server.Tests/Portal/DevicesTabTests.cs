@@ -8,6 +8,7 @@ using Shoal.Storage.Entities;
 namespace Shoal.Server.Tests.Portal;
 
 /// <summary>The Devices tab of an application, in a real Chromium against a real socket.</summary>
+[Collection(BrowserTests.Name)]
 public sealed class DevicesTabTests(PortalApplication shoal) : IClassFixture<PortalApplication>
 {
     [Fact]

@@ -6,6 +6,7 @@ using Shoal.Storage;
 namespace Shoal.Server.Tests.Portal;
 
 /// <summary>The Grant list and Accept list tabs, in a real Chromium against a real socket.</summary>
+[Collection(BrowserTests.Name)]
 public sealed class GrantsTabTests(PortalApplication shoal) : IClassFixture<PortalApplication>
 {
     [Fact]
