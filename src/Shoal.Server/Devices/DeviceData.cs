@@ -10,6 +10,10 @@ internal sealed record HistoryQuery(
 /// <summary>What devices reported, as the gateway stored it: the latest value per service and the history.</summary>
 internal sealed class DeviceData(ShoalDb db)
 {
+    /// <summary>The latest value of every service of one device.</summary>
+    public Task<List<DeviceServiceState>> LatestAsync(string deviceId, CancellationToken cancellationToken) =>
+        db.DeviceServiceStates.AsNoTracking().Where(s => s.DeviceId == deviceId).OrderBy(s => s.ServiceId).ToListAsync(cancellationToken);
+
     /// <summary>The latest value of every service of each device, by device ID.</summary>
     public async Task<ILookup<string, DeviceServiceState>> LatestAsync(IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken)
     {

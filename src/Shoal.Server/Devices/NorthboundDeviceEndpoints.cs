@@ -84,8 +84,7 @@ internal static class NorthboundDeviceEndpoints
         {
             return NorthboundError.DeviceMissing().ToResult();
         }
-        var services = await data.LatestAsync([device.Id], cancellationToken);
-        return TypedResults.Json(DeviceResponse.From(device, services[device.Id]), NorthboundJson.Options);
+        return TypedResults.Json(DeviceResponse.From(device, await data.LatestAsync(device.Id, cancellationToken)), NorthboundJson.Options);
     }
 
     private static async Task<IResult> List(HttpContext http, DeviceRegistry registry, DeviceData data, CancellationToken cancellationToken)
