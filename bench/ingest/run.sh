@@ -78,7 +78,8 @@ idle_step() { # name pid port [generator args...]
   local name=$1 pid=$2 port=$3; shift 3
   sleep 2
   local before; before=$(rss_kb "$pid")
-  gen --port "$port" --devices "$idle_devices" --idle $(( duration + 10 )) "$@" >"$out/idle.txt" 2>>"$out/gen.log" &
+  (exec taskset -c 1 "$out/gen/Shoal.Bench.Ingest" --protocol "$protocol" --port "$port" --devices "$idle_devices" \
+    --idle 120 "$@" >"$out/idle.txt" 2>>"$out/gen.log") &
   local g=$!
   for _ in $(seq 600); do grep -q CONNECTED "$out/idle.txt" && break; sleep 0.1; done
   grep -q CONNECTED "$out/idle.txt" || { echo "$name: idle devices did not connect" >&2; exit 1; }
