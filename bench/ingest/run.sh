@@ -14,6 +14,11 @@ rates=${RATES:-"1000 2000 5000 10000"}
 devices=${DEVICES:-1000}
 idle_devices=${IDLE_DEVICES:-2000}
 protocol=${PROTOCOL:-3}
+# Ports of their own, so that this can run beside bench/northbound/run.sh (18080/18743).
+portal_port=${PORTAL_PORT:-18180} na_port=${NA_PORT:-18843} mqtt_port=${MQTT_PORT:-11883} mosquitto_port=${MOSQUITTO_PORT:-18883}
+for p in "$portal_port" "$na_port" "$mqtt_port" "$mosquitto_port"; do
+  ! ss -ltn | grep -q ":$p " || { echo "port $p is in use (set PORTAL_PORT, NA_PORT, MQTT_PORT, MOSQUITTO_PORT)" >&2; exit 1; }
+done
 out=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$out"; }
@@ -31,17 +36,18 @@ gen() { taskset -c 1 "$out/gen/Shoal.Bench.Ingest" --protocol "$protocol" "$@"; 
 
 (cd "$out/server" && exec taskset -c 0 ./Shoal.Server \
   --Shoal:DataDirectory "$out/data" \
-  --Kestrel:Endpoints:Portal:Url http://127.0.0.1:18080 \
-  --Kestrel:Endpoints:Northbound:Url http://127.0.0.1:18743 \
-  --Gateway:Port 11883 --Gateway:TlsPort 0 --Gateway:MaxMessagesPerSecondPerDevice 1000000 \
+  --Kestrel:Endpoints:Portal:Url http://127.0.0.1:$portal_port \
+  --Kestrel:Endpoints:Northbound:Url http://127.0.0.1:$na_port \
+  --Gateway:Port $mqtt_port --Gateway:TlsPort 0 --Gateway:MaxMessagesPerSecondPerDevice 1000000 \
   --Northbound:CallsPerWindow 10000000 --Northbound:SingleAccessToken false \
   --Logging:LogLevel:Default Warning >"$out/server.log" 2>&1) &
 shoal=$!
 pids+=("$shoal")
-wait_for http://127.0.0.1:18080/openapi/v1.json
+wait_for http://127.0.0.1:$portal_port/openapi/v1.json
+kill -0 "$shoal" 2>/dev/null || { echo "Shoal did not start:" >&2; cat "$out/server.log" >&2; exit 1; }
 
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-api=http://127.0.0.1:18080/api/v1
+api=http://127.0.0.1:$portal_port/api/v1
 curl -sf -X POST $api/account -H 'content-type: application/json' \
   -d '{"email":"bench@example.com","password":"benchmark passphrase","acceptTerms":true}' >/dev/null
 token=$(curl -sf -X POST $api/tokens -H 'content-type: application/json' \
@@ -50,16 +56,16 @@ created=$(curl -sf -X POST $api/applications -H "Authorization: Bearer $token" -
   -d '{"name":"bench","industry":"other","acceptTerms":true}')
 app_id=$(echo "$created" | json "['applicationId']")
 app_secret=$(echo "$created" | json "['secret']")
-access=$(curl -sf -X POST http://127.0.0.1:18743/iocm/app/sec/v1.1.0/login -d "appId=$app_id&secret=$app_secret" | json "['accessToken']")
+access=$(curl -sf -X POST http://127.0.0.1:$na_port/iocm/app/sec/v1.1.0/login -d "appId=$app_id&secret=$app_secret" | json "['accessToken']")
 
 register=$(( devices > idle_devices ? devices : idle_devices ))
 echo "registering $register devices through the northbound API" >&2
-python3 - "$app_id" "$access" "$register" >"$out/devices.csv" <<'PY'
+python3 - "$app_id" "$access" "$register" "$na_port" >"$out/devices.csv" <<'PY'
 import http.client, json, secrets, sys
 from concurrent.futures import ThreadPoolExecutor
 app_id, access, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
 def register(chunk):
-    conn, lines = http.client.HTTPConnection("127.0.0.1", 18743), []
+    conn, lines = http.client.HTTPConnection("127.0.0.1", int(sys.argv[4])), []
     for i in chunk:
         psk = secrets.token_hex(16)
         conn.request("POST", "/iocm/app/reg/v1.1.0/deviceCredentials",
@@ -103,18 +109,18 @@ load_steps() { # name pid port [generator args...]
 }
 
 echo "Shoal: $devices devices, ${duration} s per step, MQTT $protocol; server on core 0, generator on core 1"
-idle_step shoal "$shoal" 11883 --credentials "$out/devices.csv"
-load_steps shoal "$shoal" 11883 --credentials "$out/devices.csv"
+idle_step shoal "$shoal" "$mqtt_port" --credentials "$out/devices.csv"
+load_steps shoal "$shoal" "$mqtt_port" --credentials "$out/devices.csv"
 kill "$shoal"; wait "$shoal" 2>/dev/null || true
 
-printf 'listener 18883 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nmax_connections -1\n' >"$out/mosquitto.conf"
+printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nmax_connections -1\n'  "$mosquitto_port" >"$out/mosquitto.conf"
 (exec taskset -c 0 "$mosquitto_bin" -c "$out/mosquitto.conf") &
 mosq=$!
 pids+=("$mosq")
 sleep 1
 echo "Mosquitto $("$mosquitto_bin" -h 2>/dev/null | awk 'NR==1 {print $3}'): broker only, no persistence"
-idle_step mosquitto "$mosq" 18883
-load_steps mosquitto "$mosq" 18883
+idle_step mosquitto "$mosq" "$mosquitto_port"
+load_steps mosquitto "$mosq" "$mosquitto_port"
 
 python3 - "$out" <<'PY'
 import sys, pathlib
