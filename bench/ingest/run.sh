@@ -85,7 +85,7 @@ idle_step() { # name pid port [generator args...]
   sleep 2
   local before; before=$(rss_kb "$pid")
   (exec taskset -c 1 "$out/gen/Shoal.Bench.Ingest" --protocol "$protocol" --port "$port" --devices "$idle_devices" \
-    --idle 120 "$@" >"$out/idle.txt" 2>>"$out/gen.log") &
+    --idle 120 "$@" >"$out/idle.txt" 2>"$out/idle.err") &
   local g=$!
   for _ in $(seq 600); do grep -q CONNECTED "$out/idle.txt" && break; sleep 0.1; done
   grep -q CONNECTED "$out/idle.txt" || { echo "$name: idle devices did not connect" >&2; exit 1; }
@@ -93,6 +93,7 @@ idle_step() { # name pid port [generator args...]
   local after; after=$(rss_kb "$pid")
   kill "$g" 2>/dev/null || true; wait "$g" 2>/dev/null || true
   echo "$name $idle_devices $before $after" >"$out/$name.idle"
+  printf '%-10s %s\n' "$name" "$(grep '^connected' "$out/idle.err")"
   printf '%-10s idle: %d connections, RSS %d -> %d KB, %.1f KB per connection\n' "$name" "$idle_devices" "$before" "$after" \
     "$(python3 -c "print(($after - $before) / $idle_devices)")"
 }
