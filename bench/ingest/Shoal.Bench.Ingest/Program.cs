@@ -12,6 +12,11 @@ using Shoal.Bench.Ingest;
 // minus that intended time, so a server that falls behind is charged for the whole wait
 // (no coordinated omission). With --credentials, devices sign in as Shoal devices (SPEC §6);
 // without, they connect anonymously to a plain broker with the same topics.
+// Pinned to one core, the thread pool starts with one worker and adds more about twice a second:
+// continuations of 1,000 clients then wait hundreds of milliseconds and the generator, not the
+// server, makes the tail latency. Start with enough workers.
+ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+ThreadPool.SetMinThreads(Math.Max(workers, 32), Math.Max(completionPorts, 32));
 var options = BenchOptions.Parse(args);
 var devices = options.LoadDevices();
 var payload = Payload(options.PayloadBytes);
