@@ -1,0 +1,25 @@
+using System.Globalization;
+
+namespace Shoal.Bench.Ingest;
+
+/// <summary>A process's CPU time (user + system) from <c>/proc/{pid}/stat</c>, in microseconds.</summary>
+internal static class ServerCpu
+{
+    // USER_HZ is 100 on every Linux architecture .NET runs on.
+    private const long MicrosecondsPerTick = 10_000;
+
+    public static long Read(int? pid)
+    {
+        if (pid is null)
+        {
+            return 0;
+        }
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+        var utime = long.Parse(fields[11], CultureInfo.InvariantCulture);
+        var stime = long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return (utime + stime) * MicrosecondsPerTick;
+    }
+}

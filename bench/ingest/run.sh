@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Device ingest benchmark (SPEC §11: durable QoS 1 ingest, CPU per message, PUBACK latency, broker
+# peer, idle connection memory). An open-loop MQTT generator (bench/ingest/Shoal.Bench.Ingest) runs
+# stepped rates against Shoal (Release, SQLite, PUBACK after commit) and then against Debian's
+# Mosquitto (broker only, nothing stored), in one run. Servers on core 0, the generator on core 1.
+# Server CPU per message is read from /proc/<pid>/stat around each measured step.
+# Needs: curl, python3, mosquitto (installed with apt-get if missing).
+# Environment: DURATION (s per step, default 10), RATES (default "1000 2000 5000 10000"),
+# DEVICES (default 1000), IDLE_DEVICES (default 2000), PROTOCOL (3 = MQTT 3.1.1, 5; default 3).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+duration=${DURATION:-10}
+rates=${RATES:-"1000 2000 5000 10000"}
+devices=${DEVICES:-1000}
+idle_devices=${IDLE_DEVICES:-2000}
+protocol=${PROTOCOL:-3}
+# Ports of their own, so that this can run beside bench/northbound/run.sh (18080/18743).
+portal_port=${PORTAL_PORT:-18180} na_port=${NA_PORT:-18843} mqtt_port=${MQTT_PORT:-11883} mosquitto_port=${MOSQUITTO_PORT:-18883}
+for p in "$portal_port" "$na_port" "$mqtt_port" "$mosquitto_port"; do
+  ! ss -ltn | grep -q ":$p " || { echo "port $p is in use (set PORTAL_PORT, NA_PORT, MQTT_PORT, MOSQUITTO_PORT)" >&2; exit 1; }
+done
+out=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$out"; }
+trap cleanup EXIT
+
+command -v mosquitto >/dev/null || { apt-get install -y mosquitto >/dev/null || { apt-get update >/dev/null && apt-get install -y mosquitto >/dev/null; }; }
+mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+
+dotnet publish src/Shoal.Server -c Release -o "$out/server" -v quiet >/dev/null
+dotnet publish bench/ingest/Shoal.Bench.Ingest -c Release -o "$out/gen" -v quiet >/dev/null
+
+wait_for() { for _ in $(seq 150); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done; echo "no answer from $1" >&2; exit 1; }
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+gen() { taskset -c 1 "$out/gen/Shoal.Bench.Ingest" --protocol "$protocol" "$@"; }
+
+(cd "$out/server" && exec taskset -c 0 ./Shoal.Server \
+  --Shoal:DataDirectory "$out/data" \
+  --Kestrel:Endpoints:Portal:Url http://127.0.0.1:$portal_port \
+  --Kestrel:Endpoints:Northbound:Url http://127.0.0.1:$na_port \
+  --Gateway:Port $mqtt_port --Gateway:TlsPort 0 --Gateway:MaxMessagesPerSecondPerDevice 1000000 \
+  --Northbound:CallsPerWindow 10000000 --Northbound:SingleAccessToken false \
+  --Logging:LogLevel:Default Warning >"$out/server.log" 2>&1) &
+shoal=$!
+pids+=("$shoal")
+wait_for http://127.0.0.1:$portal_port/openapi/v1.json
+kill -0 "$shoal" 2>/dev/null || { echo "Shoal did not start:" >&2; cat "$out/server.log" >&2; exit 1; }
+
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+api=http://127.0.0.1:$portal_port/api/v1
+curl -sf -X POST $api/account -H 'content-type: application/json' \
+  -d '{"email":"bench@example.com","password":"benchmark passphrase","acceptTerms":true}' >/dev/null
+token=$(curl -sf -X POST $api/tokens -H 'content-type: application/json' \
+  -d '{"email":"bench@example.com","password":"benchmark passphrase","name":"bench"}' | json "['token']")
+created=$(curl -sf -X POST $api/applications -H "Authorization: Bearer $token" -H 'content-type: application/json' \
+  -d '{"name":"bench","industry":"other","acceptTerms":true}')
+app_id=$(echo "$created" | json "['applicationId']")
+app_secret=$(echo "$created" | json "['secret']")
+access=$(curl -sf -X POST http://127.0.0.1:$na_port/iocm/app/sec/v1.1.0/login -d "appId=$app_id&secret=$app_secret" | json "['accessToken']")
+
+register=$(( devices > idle_devices ? devices : idle_devices ))
+echo "registering $register devices through the northbound API" >&2
+python3 - "$app_id" "$access" "$register" "$na_port" >"$out/devices.csv" <<'PY'
+import http.client, json, secrets, sys
+from concurrent.futures import ThreadPoolExecutor
+app_id, access, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def register(chunk):
+    conn, lines = http.client.HTTPConnection("127.0.0.1", int(sys.argv[4])), []
+    for i in chunk:
+        psk = secrets.token_hex(16)
+        conn.request("POST", "/iocm/app/reg/v1.1.0/deviceCredentials",
+                     json.dumps({"nodeId": f"bench-{i:06d}", "timeout": 0, "psk": psk}),
+                     {"app_key": app_id, "Authorization": f"Bearer {access}", "content-type": "application/json"})
+        response = conn.getresponse(); body = response.read()
+        if response.status >= 300: raise SystemExit(f"register {i}: {response.status} {body[:200]!r}")
+        lines.append(f"{json.loads(body)['deviceId']},{psk}")
+    return lines
+with ThreadPoolExecutor(8) as pool:
+    for lines in pool.map(register, [range(k, count, 8) for k in range(8)]):
+        print("\n".join(lines))
+PY
+
+idle_step() { # name pid port [generator args...]
+  local name=$1 pid=$2 port=$3; shift 3
+  sleep 2
+  local before; before=$(rss_kb "$pid")
+  (exec taskset -c 1 "$out/gen/Shoal.Bench.Ingest" --protocol "$protocol" --port "$port" --devices "$idle_devices" \
+    --idle 120 "$@" >"$out/idle.txt" 2>"$out/idle.err") &
+  local g=$!
+  for _ in $(seq 600); do grep -q CONNECTED "$out/idle.txt" && break; sleep 0.1; done
+  grep -q CONNECTED "$out/idle.txt" || { echo "$name: idle devices did not connect" >&2; exit 1; }
+  sleep 5
+  local after; after=$(rss_kb "$pid")
+  kill "$g" 2>/dev/null || true; wait "$g" 2>/dev/null || true
+  echo "$name $idle_devices $before $after" >"$out/$name.idle"
+  printf '%-10s %s\n' "$name" "$(grep '^connected' "$out/idle.err")"
+  printf '%-10s idle: %d connections, RSS %d -> %d KB, %.1f KB per connection\n' "$name" "$idle_devices" "$before" "$after" \
+    "$(python3 -c "print(($after - $before) / $idle_devices)")"
+}
+
+load_steps() { # name pid port [generator args...]
+  local name=$1 pid=$2 port=$3; shift 3
+  for rate in $rates; do
+    sleep 2
+    gen --port "$port" --devices "$devices" --rate "$rate" --duration "$duration" --cpu-pid "$pid" "$@" \
+      >"$out/step.txt" 2>>"$out/gen.log" || true
+    grep -v '^RESULT' "$out/step.txt" | sed "s/^/$name: /"
+    grep '^RESULT' "$out/step.txt" | sed "s/^RESULT /$name /" >>"$out/results.txt"
+  done
+}
+
+echo "Shoal: $devices devices, ${duration} s per step, MQTT $protocol; server on core 0, generator on core 1"
+idle_step shoal "$shoal" "$mqtt_port" --credentials "$out/devices.csv"
+load_steps shoal "$shoal" "$mqtt_port" --credentials "$out/devices.csv"
+kill "$shoal"; wait "$shoal" 2>/dev/null || true
+
+printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nmax_connections -1\n'  "$mosquitto_port" >"$out/mosquitto.conf"
+(exec taskset -c 0 "$mosquitto_bin" -c "$out/mosquitto.conf") &
+mosq=$!
+pids+=("$mosq")
+sleep 1
+echo "Mosquitto $("$mosquitto_bin" -h 2>/dev/null | awk 'NR==1 {print $3}'): broker only, no persistence"
+idle_step mosquitto "$mosq" "$mosquitto_port"
+load_steps mosquitto "$mosq" "$mosquitto_port"
+
+python3 - "$out" <<'PY'
+import sys, pathlib
+d = pathlib.Path(sys.argv[1])
+rows = {}
+for line in (d / "results.txt").read_text().splitlines():
+    name, *kv = line.split()
+    r = dict(x.split("=", 1) for x in kv)
+    rows[(name, r["target"])] = r
+targets = sorted({t for _, t in rows}, key=int)
+print()
+print(f"{'target':>7} | {'Shoal msg/s':>11} {'p50 ms':>7} {'p99 ms':>8} {'µs/msg':>7} {'err':>5} | {'Mosq msg/s':>10} {'p50 ms':>7} {'p99 ms':>8} {'µs/msg':>7} | {'CPU ratio':>9}")
+for t in targets:
+    s, m = rows.get(("shoal", t)), rows.get(("mosquitto", t))
+    def cols(r, err=False):
+        if r is None: return "-"
+        c = f"{r['rate']:>11} {r['p50']:>7} {r['p99']:>8} {r['cpu_us']:>7}"
+        return c + (f" {int(r['errors']) + int(r['unacked']):>5}" if err else "")
+    ratio = f"{float(s['cpu_us']) / float(m['cpu_us']):.1f}x" if s and m and float(m['cpu_us']) > 0 else "-"
+    print(f"{t:>7} | {cols(s, True)} | {cols(m)} | {ratio:>9}")
+for f in sorted(d.glob("*.idle")):
+    name, n, before, after = f.read_text().split()
+    print(f"idle {name}: {(int(after) - int(before)) / int(n):.1f} KB per connection ({n} connections)")
+PY
