@@ -33,6 +33,23 @@ namespace Shoal.Storage.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "DeviceEvents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    ApplicationId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    DeviceId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Type = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Payload = table.Column<string>(type: "text", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DeviceEvents", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "EmailServers",
                 columns: table => new
                 {
@@ -186,6 +203,141 @@ namespace Shoal.Storage.Migrations.Postgres
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "ApplicationGrants",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    GrantorId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    GranteeId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Level = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    CreatedBy = table.Column<Guid>(type: "uuid", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ApplicationGrants", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ApplicationGrants_Applications_GranteeId",
+                        column: x => x.GranteeId,
+                        principalTable: "Applications",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_ApplicationGrants_Applications_GrantorId",
+                        column: x => x.GrantorId,
+                        principalTable: "Applications",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Devices",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    ApplicationId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    NodeId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    VerifyCode = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    ProtectedSecret = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: false),
+                    ProductId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    Name = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    Manufacturer = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    Model = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    DeviceType = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    ProtocolType = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    Location = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    Description = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: true),
+                    Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Activated = table.Column<bool>(type: "boolean", nullable: false),
+                    Timeout = table.Column<int>(type: "integer", nullable: false),
+                    RegistrationExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    LastModifiedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    LastSeenAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Devices", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Devices_Applications_ApplicationId",
+                        column: x => x.ApplicationId,
+                        principalTable: "Applications",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "NorthboundTokens",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    ApplicationId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    AccessTokenHash = table.Column<byte[]>(type: "bytea", nullable: false),
+                    RefreshTokenHash = table.Column<byte[]>(type: "bytea", nullable: false),
+                    IssuedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    AccessExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    RefreshExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    RevokedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_NorthboundTokens", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_NorthboundTokens_Applications_ApplicationId",
+                        column: x => x.ApplicationId,
+                        principalTable: "Applications",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DeviceDataPoints",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    ApplicationId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    DeviceId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    ServiceId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Data = table.Column<string>(type: "text", nullable: false),
+                    PropertyNames = table.Column<string>(type: "character varying(4096)", maxLength: 4096, nullable: false),
+                    EventTime = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ReceivedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DeviceDataPoints", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_DeviceDataPoints_Devices_DeviceId",
+                        column: x => x.DeviceId,
+                        principalTable: "Devices",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DeviceServiceStates",
+                columns: table => new
+                {
+                    DeviceId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    ServiceId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Data = table.Column<string>(type: "text", nullable: false),
+                    EventTime = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DeviceServiceStates", x => new { x.DeviceId, x.ServiceId });
+                    table.ForeignKey(
+                        name: "FK_DeviceServiceStates_Devices_DeviceId",
+                        column: x => x.DeviceId,
+                        principalTable: "Devices",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_ApiTokens_TokenHash",
                 table: "ApiTokens",
@@ -196,6 +348,17 @@ namespace Shoal.Storage.Migrations.Postgres
                 name: "IX_ApiTokens_UserId",
                 table: "ApiTokens",
                 column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ApplicationGrants_GranteeId",
+                table: "ApplicationGrants",
+                column: "GranteeId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ApplicationGrants_GrantorId_GranteeId",
+                table: "ApplicationGrants",
+                columns: new[] { "GrantorId", "GranteeId" },
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_Applications_EmailServerId",
@@ -224,9 +387,52 @@ namespace Shoal.Storage.Migrations.Postgres
                 columns: new[] { "SubjectUserId", "Id" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_DeviceDataPoints_DeviceId_EventTime",
+                table: "DeviceDataPoints",
+                columns: new[] { "DeviceId", "EventTime" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DeviceEvents_ApplicationId_Id",
+                table: "DeviceEvents",
+                columns: new[] { "ApplicationId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Devices_ApplicationId_CreatedAt",
+                table: "Devices",
+                columns: new[] { "ApplicationId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Devices_ApplicationId_NodeId",
+                table: "Devices",
+                columns: new[] { "ApplicationId", "NodeId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Devices_RegistrationExpiresAt",
+                table: "Devices",
+                column: "RegistrationExpiresAt");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_EmailServers_Name",
                 table: "EmailServers",
                 column: "Name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_NorthboundTokens_AccessTokenHash",
+                table: "NorthboundTokens",
+                column: "AccessTokenHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_NorthboundTokens_ApplicationId",
+                table: "NorthboundTokens",
+                column: "ApplicationId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_NorthboundTokens_RefreshTokenHash",
+                table: "NorthboundTokens",
+                column: "RefreshTokenHash",
                 unique: true);
 
             migrationBuilder.CreateIndex(
@@ -249,13 +455,31 @@ namespace Shoal.Storage.Migrations.Postgres
                 name: "ApiTokens");
 
             migrationBuilder.DropTable(
-                name: "Applications");
+                name: "ApplicationGrants");
 
             migrationBuilder.DropTable(
                 name: "AuditEntries");
 
             migrationBuilder.DropTable(
+                name: "DeviceDataPoints");
+
+            migrationBuilder.DropTable(
+                name: "DeviceEvents");
+
+            migrationBuilder.DropTable(
+                name: "DeviceServiceStates");
+
+            migrationBuilder.DropTable(
+                name: "NorthboundTokens");
+
+            migrationBuilder.DropTable(
                 name: "PlatformSettings");
+
+            migrationBuilder.DropTable(
+                name: "Devices");
+
+            migrationBuilder.DropTable(
+                name: "Applications");
 
             migrationBuilder.DropTable(
                 name: "EmailServers");

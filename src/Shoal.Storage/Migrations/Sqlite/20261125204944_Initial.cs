@@ -32,6 +32,23 @@ namespace Shoal.Storage.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "DeviceEvents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ApplicationId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    DeviceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Type = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Payload = table.Column<string>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DeviceEvents", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "EmailServers",
                 columns: table => new
                 {
@@ -185,6 +202,141 @@ namespace Shoal.Storage.Migrations.Sqlite
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "ApplicationGrants",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    GrantorId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    GranteeId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Level = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CreatedBy = table.Column<Guid>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ApplicationGrants", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ApplicationGrants_Applications_GranteeId",
+                        column: x => x.GranteeId,
+                        principalTable: "Applications",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "FK_ApplicationGrants_Applications_GrantorId",
+                        column: x => x.GrantorId,
+                        principalTable: "Applications",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Devices",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    ApplicationId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    NodeId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    VerifyCode = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    ProtectedSecret = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: false),
+                    ProductId = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Manufacturer = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Model = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    DeviceType = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    ProtocolType = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Location = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Description = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: true),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Activated = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Timeout = table.Column<int>(type: "INTEGER", nullable: false),
+                    RegistrationExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastModifiedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastSeenAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Devices", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Devices_Applications_ApplicationId",
+                        column: x => x.ApplicationId,
+                        principalTable: "Applications",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "NorthboundTokens",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ApplicationId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    AccessTokenHash = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    RefreshTokenHash = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    IssuedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    AccessExpiresAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    RefreshExpiresAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    RevokedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_NorthboundTokens", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_NorthboundTokens_Applications_ApplicationId",
+                        column: x => x.ApplicationId,
+                        principalTable: "Applications",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DeviceDataPoints",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ApplicationId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    DeviceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    ServiceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Data = table.Column<string>(type: "TEXT", nullable: false),
+                    PropertyNames = table.Column<string>(type: "TEXT", maxLength: 4096, nullable: false),
+                    EventTime = table.Column<long>(type: "INTEGER", nullable: false),
+                    ReceivedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DeviceDataPoints", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_DeviceDataPoints_Devices_DeviceId",
+                        column: x => x.DeviceId,
+                        principalTable: "Devices",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DeviceServiceStates",
+                columns: table => new
+                {
+                    DeviceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    ServiceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Data = table.Column<string>(type: "TEXT", nullable: false),
+                    EventTime = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DeviceServiceStates", x => new { x.DeviceId, x.ServiceId });
+                    table.ForeignKey(
+                        name: "FK_DeviceServiceStates_Devices_DeviceId",
+                        column: x => x.DeviceId,
+                        principalTable: "Devices",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_ApiTokens_TokenHash",
                 table: "ApiTokens",
@@ -195,6 +347,17 @@ namespace Shoal.Storage.Migrations.Sqlite
                 name: "IX_ApiTokens_UserId",
                 table: "ApiTokens",
                 column: "UserId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ApplicationGrants_GranteeId",
+                table: "ApplicationGrants",
+                column: "GranteeId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ApplicationGrants_GrantorId_GranteeId",
+                table: "ApplicationGrants",
+                columns: new[] { "GrantorId", "GranteeId" },
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_Applications_EmailServerId",
@@ -223,9 +386,52 @@ namespace Shoal.Storage.Migrations.Sqlite
                 columns: new[] { "SubjectUserId", "Id" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_DeviceDataPoints_DeviceId_EventTime",
+                table: "DeviceDataPoints",
+                columns: new[] { "DeviceId", "EventTime" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DeviceEvents_ApplicationId_Id",
+                table: "DeviceEvents",
+                columns: new[] { "ApplicationId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Devices_ApplicationId_CreatedAt",
+                table: "Devices",
+                columns: new[] { "ApplicationId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Devices_ApplicationId_NodeId",
+                table: "Devices",
+                columns: new[] { "ApplicationId", "NodeId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Devices_RegistrationExpiresAt",
+                table: "Devices",
+                column: "RegistrationExpiresAt");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_EmailServers_Name",
                 table: "EmailServers",
                 column: "Name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_NorthboundTokens_AccessTokenHash",
+                table: "NorthboundTokens",
+                column: "AccessTokenHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_NorthboundTokens_ApplicationId",
+                table: "NorthboundTokens",
+                column: "ApplicationId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_NorthboundTokens_RefreshTokenHash",
+                table: "NorthboundTokens",
+                column: "RefreshTokenHash",
                 unique: true);
 
             migrationBuilder.CreateIndex(
@@ -248,13 +454,31 @@ namespace Shoal.Storage.Migrations.Sqlite
                 name: "ApiTokens");
 
             migrationBuilder.DropTable(
-                name: "Applications");
+                name: "ApplicationGrants");
 
             migrationBuilder.DropTable(
                 name: "AuditEntries");
 
             migrationBuilder.DropTable(
+                name: "DeviceDataPoints");
+
+            migrationBuilder.DropTable(
+                name: "DeviceEvents");
+
+            migrationBuilder.DropTable(
+                name: "DeviceServiceStates");
+
+            migrationBuilder.DropTable(
+                name: "NorthboundTokens");
+
+            migrationBuilder.DropTable(
                 name: "PlatformSettings");
+
+            migrationBuilder.DropTable(
+                name: "Devices");
+
+            migrationBuilder.DropTable(
+                name: "Applications");
 
             migrationBuilder.DropTable(
                 name: "EmailServers");
