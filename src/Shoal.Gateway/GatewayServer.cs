@@ -18,7 +18,9 @@ internal sealed partial class GatewayServer(
     IngestQueue queue, TimeProvider time, ILogger<GatewayServer> logger) : IHostedService, IDisposable
 {
     private static readonly string ConnectionKey = typeof(DeviceConnection).FullName!;
+    private readonly Lock _stopLock = new();
     private MqttServer? _server;
+    private Task? _stopped;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -44,11 +46,15 @@ internal sealed partial class GatewayServer(
         LogListening(logger, settings.Port, settings.TlsPort);
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Stops the broker once, however many callers ask: a host run by <c>RunAsync</c> and stopped from outside (as in
+    /// tests) stops its services twice at the same time, and MQTTnet's own stop is not safe to run concurrently.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_server is not null)
+        lock (_stopLock)
         {
-            await _server.StopAsync(new MqttServerStopOptions());
+            return _stopped ??= _server?.StopAsync(new MqttServerStopOptions()) ?? Task.CompletedTask;
         }
     }
 
