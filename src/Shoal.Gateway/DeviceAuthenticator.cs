@@ -39,6 +39,10 @@ internal sealed partial class DeviceAuthenticator(
     public async Task<Authentication> AuthenticateAsync(
         string? clientId, string? userName, ReadOnlyMemory<byte> password, MqttProtocolVersion protocol, CancellationToken cancellationToken)
     {
+        if (clientId?.Length > options.Value.MaxClientIdLength)
+        {
+            return Authentication.Refused(MqttConnectReasonCode.ClientIdentifierNotValid, $"The client ID is longer than {options.Value.MaxClientIdLength} characters.");
+        }
         var match = ClientIdPattern().Match(clientId ?? "");
         if (!match.Success)
         {

@@ -15,6 +15,25 @@ public sealed class GatewayOptions
     [Range(0, 65535)]
     public int TlsPort { get; set; } = 8883;
 
+    /// <summary>
+    /// This node's name, recorded on each device it holds the connection of, so that at start it can set OFFLINE the
+    /// devices it held when it died. Must be stable across restarts and unique among the nodes sharing a database.
+    /// Default: the machine name.
+    /// </summary>
+    [MaxLength(64)]
+    public string? NodeName { get; set; }
+
+    /// <summary><see cref="NodeName"/>, or the machine name when none is configured.</summary>
+    public string Node => string.IsNullOrWhiteSpace(NodeName) ? Environment.MachineName : NodeName;
+
+    /// <summary>Longest client ID accepted at CONNECT; the reference format needs about 51 characters. Default: 128.</summary>
+    [Range(23, 65535)]
+    public int MaxClientIdLength { get; set; } = 128;
+
+    /// <summary>Longest topic a device may publish or subscribe to, in characters. Default: 512.</summary>
+    [Range(1, 65535)]
+    public int MaxTopicLength { get; set; } = 512;
+
     /// <summary>How far a sign type 1 timestamp in a client ID may be from now. Default: 1 hour.</summary>
     public TimeSpan ClockTolerance { get; set; } = TimeSpan.FromHours(1);
 

@@ -15,7 +15,7 @@ namespace Shoal.Gateway;
 /// </summary>
 internal sealed partial class GatewayServer(
     IOptions<GatewayOptions> options, Func<X509Certificate2> tlsCertificate, DeviceAuthenticator authenticator, DeviceSessions sessions,
-    IngestQueue queue, TimeProvider time, ILogger<GatewayServer> logger) : IHostedService, IDisposable
+    StaleConnections staleConnections, IngestQueue queue, TimeProvider time, ILogger<GatewayServer> logger) : IHostedService, IDisposable
 {
     private static readonly string ConnectionKey = typeof(DeviceConnection).FullName!;
     private readonly Lock _stopLock = new();
@@ -24,6 +24,7 @@ internal sealed partial class GatewayServer(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        await staleConnections.ReleaseAsync(cancellationToken);
         var settings = options.Value;
         if (settings.Port == 0 && settings.TlsPort == 0)
         {
@@ -66,7 +67,8 @@ internal sealed partial class GatewayServer(
             connect.ClientId, connect.UserName, connect.RawPassword, connect.ProtocolVersion, connect.CancellationToken);
         if (authentication.Connection is not { } connection)
         {
-            LogRefused(logger, connect.ClientId, connect.RemoteEndPoint, authentication.Reason);
+            // An oversize client ID is refused for its size: the log gets no more of it than the limit.
+            LogRefused(logger, connect.ClientId?[..Math.Min(connect.ClientId.Length, options.Value.MaxClientIdLength)], connect.RemoteEndPoint, authentication.Reason);
             connect.ReasonCode = authentication.ReasonCode;
             connect.ReasonString = authentication.Reason;
             return;
@@ -130,6 +132,11 @@ internal sealed partial class GatewayServer(
         var message = publish.ApplicationMessage;
         var settings = options.Value;
         var now = time.GetUtcNow();
+        if (message.Topic.Length > settings.MaxTopicLength)
+        {
+            Refuse(publish, device, MqttPubAckReasonCode.TopicNameInvalid, $"The topic is longer than {settings.MaxTopicLength} characters.");
+            return;
+        }
         var topic = TopicPolicy.Classify(device.DeviceId, message.Topic);
         if (topic == DeviceTopic.Foreign)
         {
@@ -192,6 +199,13 @@ internal sealed partial class GatewayServer(
             subscribe.ProcessSubscription = false;
             subscribe.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
             subscribe.ReasonString = "A device subscribes only under $oc/devices/{its ID}/.";
+            LogSubscriptionRefused(logger, subscribe.ClientId, subscribe.TopicFilter.Topic);
+        }
+        else if (subscribe.TopicFilter.Topic.Length > options.Value.MaxTopicLength)
+        {
+            subscribe.ProcessSubscription = false;
+            subscribe.Response.ReasonCode = MqttSubscribeReasonCode.TopicFilterInvalid;
+            subscribe.ReasonString = $"The topic filter is longer than {options.Value.MaxTopicLength} characters.";
             LogSubscriptionRefused(logger, subscribe.ClientId, subscribe.TopicFilter.Topic);
         }
         else if (subscribe.TopicFilter.QualityOfServiceLevel == MqttQualityOfServiceLevel.ExactlyOnce)

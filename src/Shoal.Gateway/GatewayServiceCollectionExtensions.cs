@@ -14,6 +14,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<DeviceAuthenticator>();
         services.AddSingleton<DeviceSessions>();
+        services.AddSingleton<StaleConnections>();
         services.AddSingleton<IngestQueue>();
         services.AddSingleton<IngestWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());

@@ -85,6 +85,7 @@ internal sealed partial class IngestWriter(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
         var now = time.GetUtcNow();
+        var node = options.Value.Node;
 
         var statusDeviceIds = batch.Where(i => i is DeviceConnected or DeviceDisconnected).Select(i => i.Device.DeviceId).Distinct().ToList();
         var devices = statusDeviceIds.Count == 0
@@ -127,6 +128,7 @@ internal sealed partial class IngestWriter(
                     break;
                 case DeviceConnected when devices.TryGetValue(connection.DeviceId, out var device):
                     device.Status = DeviceStatus.Online;
+                    device.ConnectedNode = node;
                     device.LastSeenAt = item.ReceivedAt;
                     if (!device.Activated)
                     {
@@ -140,8 +142,10 @@ internal sealed partial class IngestWriter(
                 case DeviceConnected:
                     refused.Add(item);
                     break;
-                case DeviceDisconnected when devices.TryGetValue(connection.DeviceId, out var device):
+                // When another node has taken the device over since, the device is still online, there.
+                case DeviceDisconnected when devices.TryGetValue(connection.DeviceId, out var device) && device.ConnectedNode == node:
                     device.Status = DeviceStatus.Offline;
+                    device.ConnectedNode = null;
                     device.LastSeenAt = item.ReceivedAt;
                     break;
             }

@@ -113,6 +113,8 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
             device.HasIndex(d => new { d.ApplicationId, d.NodeId }).IsUnique();
             device.HasIndex(d => new { d.ApplicationId, d.CreatedAt });
             device.HasIndex(d => d.RegistrationExpiresAt);
+            device.Property(d => d.ConnectedNode).HasMaxLength(64);
+            device.HasIndex(d => d.ConnectedNode);
             device.Property(d => d.VerifyCode).HasMaxLength(64);
             device.Property(d => d.ProtectedSecret).HasMaxLength(1024);
             foreach (var text in new[] { nameof(Device.ProductId), nameof(Device.Name), nameof(Device.Manufacturer), nameof(Device.Model), nameof(Device.DeviceType), nameof(Device.ProtocolType), nameof(Device.Location) })

@@ -30,6 +30,8 @@ public sealed class Device
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset LastModifiedAt { get; set; }
     public DateTimeOffset? LastSeenAt { get; set; }
+    /// <summary>The gateway node that holds the device's live connection; null when none does.</summary>
+    public string? ConnectedNode { get; set; }
 }
 
 public enum DeviceStatus

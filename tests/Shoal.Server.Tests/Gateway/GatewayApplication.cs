@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Hosting;
@@ -16,8 +14,8 @@ namespace Shoal.Server.Tests.Gateway;
 public class GatewayApplication<TDatabase> : ShoalApplication<TDatabase>
     where TDatabase : ITestDatabase, new()
 {
-    public int MqttPort { get; } = FreePort();
-    public int MqttsPort { get; } = FreePort();
+    public int MqttPort { get; } = FreePorts.Next();
+    public int MqttsPort { get; } = FreePorts.Next();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -34,11 +32,7 @@ public class GatewayApplication<TDatabase> : ShoalApplication<TDatabase>
         return (app, device);
     }
 
-    public async Task<TestDevice> RegisterAsync(NaClient na, string nodeId)
-    {
-        var registered = await (await na.SendAsync(HttpMethod.Post, NaClient.RegisterPath, new { nodeId, timeout = 0 })).JsonAsync();
-        return new TestDevice(registered.GetProperty("deviceId").GetString()!, registered.GetProperty("psk").GetString()!);
-    }
+    public Task<TestDevice> RegisterAsync(NaClient na, string nodeId) => TestDevice.RegisterAsync(na, nodeId);
 
     /// <summary>Connects <paramref name="device"/> as its SDK would; the result says whether the gateway accepted it.</summary>
     public async Task<(IMqttClient Client, MqttClientConnectResult Result)> TryConnectAsync(
@@ -85,20 +79,19 @@ public class GatewayApplication<TDatabase> : ShoalApplication<TDatabase>
             await Task.Delay(20, deadline.Token);
         }
     }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }
 
 /// <summary>A registered device: its ID and its secret (the psk), from which it computes its MQTT password.</summary>
 public sealed record TestDevice(string Id, string Secret)
 {
+    /// <summary>Registers a device that never expires through the NA's northbound API.</summary>
+    public static async Task<TestDevice> RegisterAsync(NaClient na, string nodeId)
+    {
+        ArgumentNullException.ThrowIfNull(na);
+        var registered = await (await na.SendAsync(HttpMethod.Post, NaClient.RegisterPath, new { nodeId, timeout = 0 })).JsonAsync();
+        return new TestDevice(registered.GetProperty("deviceId").GetString()!, registered.GetProperty("psk").GetString()!);
+    }
+
     public string ClientId(int signType, string timestamp) => $"{Id}_0_{signType}_{timestamp}";
 
     public static string Timestamp(DateTimeOffset time) =>

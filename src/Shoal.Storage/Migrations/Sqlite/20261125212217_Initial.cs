@@ -254,7 +254,8 @@ namespace Shoal.Storage.Migrations.Sqlite
                     RegistrationExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     LastModifiedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    LastSeenAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    LastSeenAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ConnectedNode = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -405,6 +406,11 @@ namespace Shoal.Storage.Migrations.Sqlite
                 table: "Devices",
                 columns: new[] { "ApplicationId", "NodeId" },
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Devices_ConnectedNode",
+                table: "Devices",
+                column: "ConnectedNode");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Devices_RegistrationExpiresAt",

@@ -255,7 +255,8 @@ namespace Shoal.Storage.Migrations.Postgres
                     RegistrationExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     LastModifiedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    LastSeenAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    LastSeenAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    ConnectedNode = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -406,6 +407,11 @@ namespace Shoal.Storage.Migrations.Postgres
                 table: "Devices",
                 columns: new[] { "ApplicationId", "NodeId" },
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Devices_ConnectedNode",
+                table: "Devices",
+                column: "ConnectedNode");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Devices_RegistrationExpiresAt",
