@@ -1,0 +1,95 @@
+using Microsoft.EntityFrameworkCore;
+using MQTTnet;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MQTTnet.Formatter;
+using Shoal.Gateway;
+using Shoal.Server.Tests.Infrastructure;
+using Shoal.Storage.Entities;
+
+namespace Shoal.Server.Tests.Gateway;
+
+/// <summary>
+/// Which node holds a device's connection (SPEC §10), so that a node that died and starts again sets its leftover
+/// devices OFFLINE and leaves other nodes' devices alone. The kill -9 itself is in <see cref="CrashTests{TDatabase}"/>.
+/// </summary>
+public abstract class DeviceNodeTests<TDatabase>(GatewayApplication<TDatabase> shoal) : IClassFixture<GatewayApplication<TDatabase>>
+    where TDatabase : ITestDatabase, new()
+{
+    private const string OtherNode = "other-node";
+
+    private string ThisNode => shoal.Services.GetRequiredService<IOptions<GatewayOptions>>().Value.Node;
+
+    [Fact]
+    public async Task Connect_RecordsThisNodeAsHoldingTheConnection()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+
+        using var client = await shoal.ConnectAsync(device);
+
+        Assert.Equal(ThisNode, await ConnectedNodeAsync(device));
+    }
+
+    [Fact]
+    public async Task Disconnect_ClearsTheNodeHoldingTheConnection()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        var client = await shoal.ConnectAsync(device);
+
+        await client.DisconnectAsync();
+
+        await shoal.EventuallyAsync(db => db.Devices.AnyAsync(d => d.Id == device.Id && d.Status == DeviceStatus.Offline && d.ConnectedNode == null));
+    }
+
+    [Fact]
+    public async Task Disconnect_AfterAnotherNodeTookTheDeviceOver_LeavesItOnline()
+    {
+        var (app, device) = await shoal.NewDeviceAsync();
+        await SetOnlineAsync(device, OtherNode);
+
+        await shoal.Services.GetRequiredService<IngestQueue>().StoreAsync(
+            new DeviceDisconnected(new DeviceConnection(device.Id, app.Id, true, device.ClientId(0, "2026112500"), MqttProtocolVersion.V500), shoal.Time.GetUtcNow()),
+            CancellationToken.None);
+
+        Assert.Equal(DeviceStatus.Online, await StatusAsync(device));
+        Assert.Equal(OtherNode, await ConnectedNodeAsync(device));
+    }
+
+    [Fact]
+    public async Task Release_DeviceLeftOnlineByThisNode_IsSetOffline()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        await SetOnlineAsync(device, ThisNode);
+
+        await shoal.Services.GetRequiredService<StaleConnections>().ReleaseAsync(CancellationToken.None);
+
+        Assert.Equal(DeviceStatus.Offline, await StatusAsync(device));
+        Assert.Null(await ConnectedNodeAsync(device));
+    }
+
+    [Fact]
+    public async Task Release_DeviceHeldByAnotherNode_StaysOnline()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        await SetOnlineAsync(device, OtherNode);
+
+        await shoal.Services.GetRequiredService<StaleConnections>().ReleaseAsync(CancellationToken.None);
+
+        Assert.Equal(DeviceStatus.Online, await StatusAsync(device));
+    }
+
+    /// <summary>What a node writes when a device connects to it, written here without a connection.</summary>
+    private Task<int> SetOnlineAsync(TestDevice device, string node) =>
+        shoal.QueryAsync(db => db.Devices.Where(d => d.Id == device.Id).ExecuteUpdateAsync(
+            update => update.SetProperty(d => d.Status, DeviceStatus.Online).SetProperty(d => d.ConnectedNode, node)));
+
+    private Task<DeviceStatus> StatusAsync(TestDevice device) =>
+        shoal.QueryAsync(db => db.Devices.Where(d => d.Id == device.Id).Select(d => d.Status).SingleAsync());
+
+    private Task<string?> ConnectedNodeAsync(TestDevice device) =>
+        shoal.QueryAsync(db => db.Devices.Where(d => d.Id == device.Id).Select(d => d.ConnectedNode).SingleAsync());
+}
+
+public sealed class DeviceNodeTestsOnSqlite(GatewayApplication<SqliteDatabase> shoal) : DeviceNodeTests<SqliteDatabase>(shoal);
+
+public sealed class DeviceNodeTestsOnPostgres(GatewayApplication<PostgresDatabase> shoal) : DeviceNodeTests<PostgresDatabase>(shoal);
