@@ -39,7 +39,7 @@ public abstract class CrashTests<TDatabase> : IAsyncLifetime
 
         await using var restarted = await ServerProcess.StartAsync(_database, _dataDirectory);
 
-        var stored = await QueryAsync(db => db.DeviceDataPoints.Where(p => p.DeviceId == device.Id).Select(p => p.Data).ToListAsync());
+        var stored = await _database.QueryAsync(db => db.DeviceDataPoints.Where(p => p.DeviceId == device.Id).Select(p => p.Data).ToListAsync());
         Assert.Empty(acknowledged.Except(stored.Select(data => JsonDocument.Parse(data).RootElement.GetProperty("sequence").GetInt32())));
     }
 
@@ -145,9 +145,7 @@ public abstract class CrashTests<TDatabase> : IAsyncLifetime
     }
 
     private Task<DeviceStatus> StatusAsync(TestDevice device) =>
-        QueryAsync(db => db.Devices.Where(d => d.Id == device.Id).Select(d => d.Status).SingleAsync());
-
-    private Task<T> QueryAsync<T>(Func<Storage.ShoalDb, Task<T>> query) => ServerProcess.QueryAsync(_database, _dataDirectory, query);
+        _database.QueryAsync(db => db.Devices.Where(d => d.Id == device.Id).Select(d => d.Status).SingleAsync());
 }
 
 public sealed class CrashTestsOnSqlite : CrashTests<SqliteDatabase>;

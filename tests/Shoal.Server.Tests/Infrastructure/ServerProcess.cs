@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
-using Shoal.Storage;
 
 namespace Shoal.Server.Tests.Infrastructure;
 
@@ -89,19 +87,6 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         _process.Kill();
         await _process.WaitForExitAsync();
-    }
-
-    /// <summary>Reads the server's database directly from the test, through the model the server uses.</summary>
-    public static async Task<T> QueryAsync<T>(ITestDatabase database, string dataDirectory, Func<ShoalDb, Task<T>> query)
-    {
-        var services = new ServiceCollection()
-            .AddShoalDb(new StorageOptions { Provider = database.Provider, ConnectionString = database.ConnectionString }, dataDirectory)
-            .BuildServiceProvider();
-        await using (services)
-        {
-            await using var scope = services.CreateAsyncScope();
-            return await query(scope.ServiceProvider.GetRequiredService<ShoalDb>());
-        }
     }
 
     public async ValueTask DisposeAsync()

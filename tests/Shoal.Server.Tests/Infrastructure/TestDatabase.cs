@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Shoal.Storage;
 
@@ -10,6 +11,20 @@ public interface ITestDatabase : IAsyncDisposable
     DatabaseProvider Provider { get; }
     string ConnectionString { get; }
     Task CreateAsync();
+}
+
+public static class TestDatabases
+{
+    /// <summary>Reads the database from the test, through the model the server uses, as when the server runs as a process of its own.</summary>
+    public static async Task<T> QueryAsync<T>(this ITestDatabase database, Func<ShoalDb, Task<T>> query)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(query);
+        var storage = new StorageOptions { Provider = database.Provider, ConnectionString = database.ConnectionString };
+        await using var services = new ServiceCollection().AddShoalDb(storage, Path.GetTempPath()).BuildServiceProvider();
+        await using var scope = services.CreateAsyncScope();
+        return await query(scope.ServiceProvider.GetRequiredService<ShoalDb>());
+    }
 }
 
 public sealed class SqliteDatabase : ITestDatabase
