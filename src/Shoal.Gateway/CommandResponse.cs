@@ -16,7 +16,7 @@ internal sealed record CommandResponse(int ResultCode, string Json)
             using var document = JsonDocument.Parse(payload);
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("result_code", out var code) || !code.TryGetInt32(out var resultCode)
+                || !root.TryGetProperty("result_code", out var code) || code.ValueKind != JsonValueKind.Number || !code.TryGetInt32(out var resultCode)
                 || root.TryGetProperty("response_name", out var name) && name.ValueKind is not (JsonValueKind.String or JsonValueKind.Null)
                 || root.TryGetProperty("paras", out var paras) && paras.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
             {
