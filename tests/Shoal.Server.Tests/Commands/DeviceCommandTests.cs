@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -374,6 +375,38 @@ public abstract class DeviceCommandTests<TDatabase>(GatewayApplication<TDatabase
         await canceled.NaErrorAsync(HttpStatusCode.NotFound, "100225");
         Assert.Equal(DeviceCommandStatus.Pending, await StatusAsync(commandId));
     }
+
+    [Fact]
+    public async Task Create_ViewGrant_Answers403100217AndStoresNothing()
+    {
+        var (grantor, device) = await shoal.NewDeviceAsync();
+        var (grantee, _) = await shoal.NewDeviceAsync();
+        await GrantAsync(grantor, grantee.Id, "View");
+
+        var response = await grantee.Na.SendAsync(HttpMethod.Post, $"{CommandsPath}?appId={grantor.Id}", Body(device.Id));
+
+        await response.NaErrorAsync(HttpStatusCode.Forbidden, "100217");
+        Assert.False(await shoal.QueryAsync(db => db.DeviceCommands.AnyAsync(c => c.DeviceId == device.Id)));
+    }
+
+    [Fact]
+    public async Task Create_EditGrant_IsStoredInTheGrantorsApplication()
+    {
+        var (grantor, device) = await shoal.NewDeviceAsync();
+        var (grantee, _) = await shoal.NewDeviceAsync();
+        await GrantAsync(grantor, grantee.Id, "Edit");
+
+        var command = await (await grantee.Na.SendAsync(HttpMethod.Post, $"{CommandsPath}?appId={grantor.Id}", Body(device.Id)))
+            .JsonAsync(HttpStatusCode.Created);
+
+        Assert.Equal(grantor.Id, command.GetProperty("appId").GetString());
+        var listed = await (await grantor.Na.GetAsync($"{CommandsPath}?deviceId={device.Id}")).JsonAsync();
+        Assert.Equal(1, listed.GetProperty("pagination").GetProperty("totalSize").GetInt32());
+    }
+
+    private static async Task GrantAsync(NaApplication grantor, string granteeId, string level) =>
+        await (await grantor.Owner.Client.PostAsJsonAsync($"{ApplicationApi.Route}/{grantor.Id}/grants", new { granteeApplicationId = granteeId, level }))
+            .JsonAsync(HttpStatusCode.Created);
 
     private static object Body(string deviceId, int? expireTime = null, int? maxRetransmit = null, string? callbackUrl = null) => new
     {
