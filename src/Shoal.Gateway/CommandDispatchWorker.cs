@@ -89,7 +89,7 @@ internal sealed partial class CommandDispatchWorker(
             var undelivered = command.Status is DeviceCommandStatus.Pending or DeviceCommandStatus.Sent && command.ExpiresAt < now;
             command.CompletedAt = now;
             command.MoveTo(undelivered ? DeviceCommandStatus.Expired : DeviceCommandStatus.Timeout);
-            AddEvent(db, command, now);
+            db.DeviceEvents.Add(DeviceCommandView.StateChanged(command, now));
         }
         await SaveAsync(db, cancellationToken);
     }
@@ -123,7 +123,7 @@ internal sealed partial class CommandDispatchWorker(
             if (command.Status == DeviceCommandStatus.Pending)
             {
                 command.MoveTo(DeviceCommandStatus.Sent);
-                AddEvent(db, command, now);
+                db.DeviceEvents.Add(DeviceCommandView.StateChanged(command, now));
             }
             else
             {
@@ -173,16 +173,6 @@ internal sealed partial class CommandDispatchWorker(
         }
         return buffer.ToArray();
     }
-
-    private static void AddEvent(ShoalDb db, DeviceCommand command, DateTimeOffset now) =>
-        db.DeviceEvents.Add(new DeviceEvent
-        {
-            ApplicationId = command.ApplicationId,
-            DeviceId = command.DeviceId,
-            Type = DeviceEventType.CommandStateChanged,
-            Payload = DeviceCommandView.Json(command),
-            CreatedAt = now,
-        });
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Command {CommandId} published to device {DeviceId} (time {IssuedTimes}).")]
     private static partial void LogPublished(ILogger logger, string commandId, string deviceId, int issuedTimes);

@@ -152,7 +152,7 @@ internal sealed partial class IngestWriter(
                 case CommandAcknowledged acknowledged when OwnCommand(commands, acknowledged.CommandId, connection) is { Status: DeviceCommandStatus.Sent } command:
                     command.DeliveredAt = item.ReceivedAt;
                     command.MoveTo(DeviceCommandStatus.Delivered);
-                    AddEvent(db, item, DeviceEventType.CommandStateChanged, DeviceCommandView.Json(command), now);
+                    db.DeviceEvents.Add(DeviceCommandView.StateChanged(command, now));
                     break;
                 case CommandResponded responded
                     when OwnCommand(commands, responded.CommandId, connection) is { Status: DeviceCommandStatus.Sent or DeviceCommandStatus.Delivered } command:
@@ -161,7 +161,7 @@ internal sealed partial class IngestWriter(
                     command.CompletedAt = item.ReceivedAt;
                     command.Result = responded.Response.Json;
                     command.MoveTo(responded.Response.Succeeded ? DeviceCommandStatus.Successful : DeviceCommandStatus.Failed);
-                    AddEvent(db, item, DeviceEventType.CommandStateChanged, DeviceCommandView.Json(command), now);
+                    db.DeviceEvents.Add(DeviceCommandView.StateChanged(command, now));
                     break;
                 case CommandResponded responded:
                     LogResponseIgnored(logger, connection.DeviceId, responded.CommandId);

@@ -24,6 +24,20 @@ public static class DeviceCommandView
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
+    /// <summary>The event that logs the command's current state, to be added in the transaction that changed it.</summary>
+    public static DeviceEvent StateChanged(DeviceCommand command, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return new DeviceEvent
+        {
+            ApplicationId = command.ApplicationId,
+            DeviceId = command.DeviceId,
+            Type = DeviceEventType.CommandStateChanged,
+            Payload = Json(command),
+            CreatedAt = now,
+        };
+    }
+
     public static void Write(Utf8JsonWriter json, DeviceCommand command)
     {
         ArgumentNullException.ThrowIfNull(json);

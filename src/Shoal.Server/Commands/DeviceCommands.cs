@@ -71,7 +71,7 @@ internal sealed class DeviceCommands(ShoalDb db, CommandSignal dispatcher, IOpti
             command.CompletedAt = now;
         }
         db.DeviceCommands.Add(command);
-        AddEvent(command, now);
+        db.DeviceEvents.Add(DeviceCommandView.StateChanged(command, now));
         await db.SaveChangesAsync(cancellationToken);
         dispatcher.Wake();
         return command;
@@ -114,7 +114,7 @@ internal sealed class DeviceCommands(ShoalDb db, CommandSignal dispatcher, IOpti
         var now = time.GetUtcNow();
         command.CompletedAt = now;
         command.MoveTo(DeviceCommandStatus.Canceled);
-        AddEvent(command, now);
+        db.DeviceEvents.Add(DeviceCommandView.StateChanged(command, now));
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -174,14 +174,4 @@ internal sealed class DeviceCommands(ShoalDb db, CommandSignal dispatcher, IOpti
         }
         return null;
     }
-
-    private void AddEvent(DeviceCommand command, DateTimeOffset now) =>
-        db.DeviceEvents.Add(new DeviceEvent
-        {
-            ApplicationId = command.ApplicationId,
-            DeviceId = command.DeviceId,
-            Type = DeviceEventType.CommandStateChanged,
-            Payload = DeviceCommandView.Json(command),
-            CreatedAt = now,
-        });
 }

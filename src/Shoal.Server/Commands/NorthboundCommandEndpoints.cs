@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Shoal.Server.Common;
 using Shoal.Server.Devices;
 using Shoal.Server.Northbound;
@@ -136,7 +137,7 @@ internal static class NorthboundCommandEndpoints
         return (new CommandQuery(string.IsNullOrEmpty(deviceId) ? null : deviceId, from, to, pageNo, pageSize), null);
     }
 
-    private static Microsoft.AspNetCore.Http.HttpResults.ContentHttpResult Json(string json, int status) => TypedResults.Text(json, "application/json", Encoding.UTF8, status);
+    private static ContentHttpResult Json(string json, int status) => TypedResults.Text(json, "application/json", Encoding.UTF8, status);
 
     private static NorthboundError ToError(Failure failure) => failure switch
     {
