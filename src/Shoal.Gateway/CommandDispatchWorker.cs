@@ -137,7 +137,7 @@ internal sealed partial class CommandDispatchWorker(
         }
         foreach (var command in due)
         {
-            await gateway.PublishCommandAsync(command.DeviceId, command.Id, Request(command), cancellationToken);
+            await gateway.PublishAsync(TopicPolicy.CommandRequest(command.DeviceId, command.Id), Request(command), cancellationToken);
             LogPublished(logger, command.Id, command.DeviceId, command.IssuedTimes);
         }
     }

@@ -42,4 +42,7 @@ public sealed class GatewayOptions
 
     /// <summary>How long a delivered command waits for the device's response before it is TIMEOUT. Default: 2 minutes.</summary>
     public TimeSpan CommandResponseTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long a properties set or get waits for the device's answer. Default: 10 seconds.</summary>
+    public TimeSpan DeviceRequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

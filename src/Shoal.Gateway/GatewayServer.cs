@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,7 @@ namespace Shoal.Gateway;
 /// </summary>
 internal sealed partial class GatewayServer(
     IOptions<GatewayOptions> options, Func<X509Certificate2> tlsCertificate, DeviceAuthenticator authenticator, DeviceSessions sessions,
-    IngestQueue queue, CommandSignal commands, TimeProvider time, ILogger<GatewayServer> logger) : IHostedService, IDisposable
+    IngestQueue queue, CommandSignal commands, DeviceReplies replies, TimeProvider time, ILogger<GatewayServer> logger) : IHostedService, IDisposable
 {
     private static readonly string ConnectionKey = typeof(DeviceConnection).FullName!;
     /// <summary>Marks the messages the gateway itself injects, so the device publish rules do not apply to them.</summary>
@@ -66,17 +67,17 @@ internal sealed partial class GatewayServer(
     public void Dispose() => _server?.Dispose();
 
     /// <summary>
-    /// Publishes a command at QoS 1 on the device's command topic. Only the device may subscribe there, so it reaches
-    /// that device alone; false when the broker is not running on this node.
+    /// Publishes to a device at QoS 1 on one of its own topics. Only the device may subscribe there, so it reaches that
+    /// device alone; false when the broker is not running on this node.
     /// </summary>
-    public async Task<bool> PublishCommandAsync(string deviceId, string commandId, byte[] payload, CancellationToken cancellationToken)
+    public async Task<bool> PublishAsync(string topic, byte[] payload, CancellationToken cancellationToken)
     {
         if (_server is not { IsStarted: true } server)
         {
             return false;
         }
         var message = new MqttApplicationMessageBuilder()
-            .WithTopic(TopicPolicy.CommandRequest(deviceId, commandId))
+            .WithTopic(topic)
             .WithPayload(payload)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
@@ -194,13 +195,17 @@ internal sealed partial class GatewayServer(
             case DeviceTopic.CommandResponse when CommandResponse.Parse(message.Payload) is { } response:
                 item = new CommandResponded(device, now, TopicPolicy.RespondedCommandId(device.DeviceId, message.Topic)!, response);
                 break;
+            case DeviceTopic.PropertiesResponse when PropertiesReport.IsJson(message.Payload):
+                replies.Answer(device.DeviceId, TopicPolicy.PropertiesRequestId(device.DeviceId, message.Topic)!, Encoding.UTF8.GetString(message.Payload));
+                publish.ProcessPublish = false;
+                return;
             case DeviceTopic.CommandResponse:
                 Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, """The command response is not {"result_code":0,"response_name","paras":{...}}.""");
                 return;
             case DeviceTopic.PropertiesReport:
                 Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, """The report is not {"services":[{"service_id","properties":{...}}]}.""");
                 return;
-            case DeviceTopic.OtherSystem when !PropertiesReport.IsJson(message.Payload):
+            case DeviceTopic.OtherSystem or DeviceTopic.PropertiesResponse when !PropertiesReport.IsJson(message.Payload):
                 Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, "The payload is not JSON.");
                 return;
             default:

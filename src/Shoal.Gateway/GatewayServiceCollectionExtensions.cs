@@ -20,6 +20,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<GatewayServer>(sp, tlsCertificate));
         services.AddHostedService(sp => sp.GetRequiredService<GatewayServer>());
         services.AddSingleton<CommandSignal>();
+        services.AddSingleton<DeviceReplies>();
+        services.AddSingleton<DeviceRequests>();
         services.AddSingleton<CommandDispatchWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<CommandDispatchWorker>());
         return services;

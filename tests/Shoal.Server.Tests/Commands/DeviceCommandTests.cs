@@ -23,7 +23,7 @@ public abstract class DeviceCommandTests<TDatabase>(GatewayApplication<TDatabase
     public async Task Create_DeviceListening_ReceivesTheCommandOnItsTopicWithTheExactBody()
     {
         var (app, device) = await shoal.NewDeviceAsync();
-        using var inbox = await CommandInbox.ConnectAsync(shoal, device);
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
 
         var commandId = await CreateAsync(app.Na, device.Id);
 
@@ -60,7 +60,7 @@ public abstract class DeviceCommandTests<TDatabase>(GatewayApplication<TDatabase
         await RunDispatcherAsync();
         Assert.Equal(DeviceCommandStatus.Pending, await StatusAsync(commandId));
 
-        using var inbox = await CommandInbox.ConnectAsync(shoal, device);
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
 
         Assert.Equal(device.Topic($"sys/commands/request_id={commandId}"), (await inbox.NextAsync()).Topic);
         await EventuallyStatusAsync(commandId, DeviceCommandStatus.Delivered);
@@ -70,7 +70,7 @@ public abstract class DeviceCommandTests<TDatabase>(GatewayApplication<TDatabase
     public async Task PubAck_MakesTheCommandDelivered()
     {
         var (app, device) = await shoal.NewDeviceAsync();
-        using var inbox = await CommandInbox.ConnectAsync(shoal, device);
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
 
         var commandId = await CreateAsync(app.Na, device.Id);
         await inbox.NextAsync();
@@ -85,7 +85,7 @@ public abstract class DeviceCommandTests<TDatabase>(GatewayApplication<TDatabase
     public async Task Response_ResultCodeZero_MakesItSuccessfulWithTheResult()
     {
         var (app, device) = await shoal.NewDeviceAsync();
-        using var inbox = await CommandInbox.ConnectAsync(shoal, device);
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
         var commandId = await CreateAsync(app.Na, device.Id);
         await inbox.NextAsync();
 
@@ -103,7 +103,7 @@ public abstract class DeviceCommandTests<TDatabase>(GatewayApplication<TDatabase
     public async Task Response_OtherResultCode_MakesItFailed()
     {
         var (app, device) = await shoal.NewDeviceAsync();
-        using var inbox = await CommandInbox.ConnectAsync(shoal, device);
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
         var commandId = await CreateAsync(app.Na, device.Id);
         await inbox.NextAsync();
 
@@ -119,7 +119,7 @@ public abstract class DeviceCommandTests<TDatabase>(GatewayApplication<TDatabase
     public async Task Response_Malformed_IsRefusedAndChangesNothing()
     {
         var (app, device) = await shoal.NewDeviceAsync();
-        using var inbox = await CommandInbox.ConnectAsync(shoal, device);
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
         var commandId = await CreateAsync(app.Na, device.Id);
         await inbox.NextAsync();
         await EventuallyStatusAsync(commandId, DeviceCommandStatus.Delivered);
@@ -134,7 +134,7 @@ public abstract class DeviceCommandTests<TDatabase>(GatewayApplication<TDatabase
     public async Task StateChanges_EachWriteAnEventWithTheCommandAsTheNaSeesIt()
     {
         var (app, device) = await shoal.NewDeviceAsync();
-        using var inbox = await CommandInbox.ConnectAsync(shoal, device);
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
         var commandId = await CreateAsync(app.Na, device.Id);
         await inbox.NextAsync();
         await EventuallyStatusAsync(commandId, DeviceCommandStatus.Delivered);
@@ -174,7 +174,7 @@ public abstract class DeviceCommandTests<TDatabase>(GatewayApplication<TDatabase
     public async Task Create_ExpireTimeZeroDeviceListening_IsDelivered()
     {
         var (app, device) = await shoal.NewDeviceAsync();
-        using var inbox = await CommandInbox.ConnectAsync(shoal, device);
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
 
         var commandId = await CreateAsync(app.Na, device.Id, expireTime: 0);
 
@@ -186,7 +186,7 @@ public abstract class DeviceCommandTests<TDatabase>(GatewayApplication<TDatabase
     public async Task Delivered_NoResponseInTime_IsTimeout()
     {
         var (app, device) = await shoal.NewDeviceAsync();
-        using var inbox = await CommandInbox.ConnectAsync(shoal, device);
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
         var commandId = await CreateAsync(app.Na, device.Id);
         await inbox.NextAsync();
         await EventuallyStatusAsync(commandId, DeviceCommandStatus.Delivered);
@@ -201,7 +201,7 @@ public abstract class DeviceCommandTests<TDatabase>(GatewayApplication<TDatabase
     public async Task Sent_NoPubAck_IsPublishedAgainUpToMaxRetransmitThenTimeout()
     {
         var (app, device) = await shoal.NewDeviceAsync();
-        using var inbox = await CommandInbox.ConnectAsync(shoal, device, acknowledge: false);
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device, acknowledge: false);
         var commandId = await CreateAsync(app.Na, device.Id, maxRetransmit: 1);
         await inbox.NextAsync();
         var interval = new GatewayOptions().CommandRetransmitInterval;
@@ -225,7 +225,7 @@ public abstract class DeviceCommandTests<TDatabase>(GatewayApplication<TDatabase
 
         var canceled = await (await app.Na.SendAsync(HttpMethod.Put, $"{CommandsPath}/{canceledId}", new { status = "CANCELED" })).JsonAsync();
         var laterId = await CreateAsync(app.Na, device.Id);
-        using var inbox = await CommandInbox.ConnectAsync(shoal, device);
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
 
         Assert.Equal("CANCELED", canceled.GetProperty("status").GetString());
         Assert.Equal(device.Topic($"sys/commands/request_id={laterId}"), (await inbox.NextAsync()).Topic);
@@ -236,7 +236,7 @@ public abstract class DeviceCommandTests<TDatabase>(GatewayApplication<TDatabase
     public async Task Cancel_Delivered_IsRefusedAndChangesNothing()
     {
         var (app, device) = await shoal.NewDeviceAsync();
-        using var inbox = await CommandInbox.ConnectAsync(shoal, device);
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
         var commandId = await CreateAsync(app.Na, device.Id);
         await inbox.NextAsync();
         await EventuallyStatusAsync(commandId, DeviceCommandStatus.Delivered);
@@ -298,7 +298,7 @@ public abstract class DeviceCommandTests<TDatabase>(GatewayApplication<TDatabase
     public async Task OlderCall_PerDevicePath_Answers200AndIsDelivered()
     {
         var (app, device) = await shoal.NewDeviceAsync();
-        using var inbox = await CommandInbox.ConnectAsync(shoal, device);
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
 
         var command = await (await app.Na.SendAsync(HttpMethod.Post, $"/iocm/app/cmd/v1.2.0/devices/{device.Id}/commands",
             new { command = new { serviceId = "Switch", method = "SET", paras = new { on = true } }, expireTime = 60, requestId = "r-1" })).JsonAsync();

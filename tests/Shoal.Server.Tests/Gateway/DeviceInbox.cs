@@ -2,16 +2,15 @@ using System.Text;
 using System.Threading.Channels;
 using MQTTnet;
 using MQTTnet.Protocol;
-using Shoal.Server.Tests.Gateway;
 
-namespace Shoal.Server.Tests.Commands;
+namespace Shoal.Server.Tests.Gateway;
 
-/// <summary>A connected device that subscribed to its commands, as a device SDK does, and keeps what arrives.</summary>
-public sealed class CommandInbox : IDisposable
+/// <summary>A connected device that subscribed to its downlink topics, as a device SDK does, and keeps what arrives.</summary>
+public sealed class DeviceInbox : IDisposable
 {
     private readonly Channel<MqttApplicationMessage> _received = Channel.CreateUnbounded<MqttApplicationMessage>();
 
-    private CommandInbox(IMqttClient client, TestDevice device)
+    private DeviceInbox(IMqttClient client, TestDevice device)
     {
         Client = client;
         Device = device;
@@ -20,18 +19,19 @@ public sealed class CommandInbox : IDisposable
     public IMqttClient Client { get; }
     public TestDevice Device { get; }
 
-    /// <summary>Connects <paramref name="device"/> and subscribes to its commands; <paramref name="acknowledge"/> false never sends a PUBACK.</summary>
-    public static async Task<CommandInbox> ConnectAsync<TDatabase>(GatewayApplication<TDatabase> shoal, TestDevice device, bool acknowledge = true)
+    /// <summary>Connects <paramref name="device"/> and subscribes to <paramref name="topics"/> under its own prefix; <paramref name="acknowledge"/> false never sends a PUBACK.</summary>
+    public static async Task<DeviceInbox> ConnectAsync<TDatabase>(
+        GatewayApplication<TDatabase> shoal, TestDevice device, bool acknowledge = true, string topics = "sys/commands/#")
         where TDatabase : Infrastructure.ITestDatabase, new()
     {
-        var inbox = new CommandInbox(await shoal.ConnectAsync(device), device);
+        var inbox = new DeviceInbox(await shoal.ConnectAsync(device), device);
         inbox.Client.ApplicationMessageReceivedAsync += received =>
         {
             received.AutoAcknowledge = acknowledge;
             inbox._received.Writer.TryWrite(received.ApplicationMessage);
             return Task.CompletedTask;
         };
-        await inbox.Client.SubscribeAsync(device.Topic("sys/commands/#"), MqttQualityOfServiceLevel.AtLeastOnce);
+        await inbox.Client.SubscribeAsync(device.Topic(topics), MqttQualityOfServiceLevel.AtLeastOnce);
         return inbox;
     }
 
@@ -42,9 +42,11 @@ public sealed class CommandInbox : IDisposable
         return (message.Topic, Encoding.UTF8.GetString(message.Payload));
     }
 
-    public Task<MqttClientPublishResult> RespondAsync(string commandId, string json) =>
+    public Task<MqttClientPublishResult> RespondAsync(string commandId, string json) => PublishAsync($"sys/commands/response/request_id={commandId}", json);
+
+    public Task<MqttClientPublishResult> PublishAsync(string topic, string json) =>
         Client.PublishAsync(new MqttApplicationMessageBuilder()
-            .WithTopic(Device.Topic($"sys/commands/response/request_id={commandId}"))
+            .WithTopic(Device.Topic(topic))
             .WithPayload(json)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build());
