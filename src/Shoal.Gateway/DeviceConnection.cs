@@ -7,6 +7,7 @@ internal sealed class DeviceConnection(string deviceId, string applicationId, bo
 {
     private DateTimeOffset _windowStart;
     private int _publishesInWindow;
+    private bool _listensForCommands;
 
     public string DeviceId => deviceId;
     public string ApplicationId => applicationId;
@@ -17,6 +18,8 @@ internal sealed class DeviceConnection(string deviceId, string applicationId, bo
     public bool HasReasonCodes => protocol >= MqttProtocolVersion.V500;
     /// <summary>The connection this one took over, if the device was already connected.</summary>
     public DeviceConnection? Replaces { get; set; }
+    /// <summary>Whether the device subscribed to its command topic: until then a command published to it reaches nobody.</summary>
+    public bool ListensForCommands { get => Volatile.Read(ref _listensForCommands); set => Volatile.Write(ref _listensForCommands, value); }
 
     /// <summary>
     /// Counts a publish in a one-second window. No lock: MQTTnet handles one client's packets one after another.

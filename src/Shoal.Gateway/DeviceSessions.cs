@@ -40,4 +40,7 @@ internal sealed class DeviceSessions
     }
 
     public bool IsOnline(string deviceId) => _live.ContainsKey(deviceId);
+
+    /// <summary>The devices connected here whose live connection subscribed to their commands.</summary>
+    public List<string> ListeningForCommands() => [.. _live.Values.Where(c => c.ListensForCommands).Select(c => c.DeviceId)];
 }

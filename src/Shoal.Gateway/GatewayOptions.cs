@@ -52,4 +52,16 @@ public sealed class GatewayOptions
     /// <summary>Messages waiting for their commit before publishers wait too. Default: 10,000.</summary>
     [Range(1, 1_000_000)]
     public int IngestQueueCapacity { get; set; } = 10_000;
+
+    /// <summary>How often each node looks for commands of the devices it holds that another node stored. Default: 2 seconds.</summary>
+    public TimeSpan CommandPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a sent command waits for the device's PUBACK before it is published again. Default: 30 seconds.</summary>
+    public TimeSpan CommandRetransmitInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a delivered command waits for the device's response before it is TIMEOUT. Default: 2 minutes.</summary>
+    public TimeSpan CommandResponseTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long a properties set or get waits for the device's answer. Default: 10 seconds.</summary>
+    public TimeSpan DeviceRequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

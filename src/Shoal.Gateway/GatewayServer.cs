@@ -1,9 +1,11 @@
 using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MQTTnet;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 
@@ -15,9 +17,12 @@ namespace Shoal.Gateway;
 /// </summary>
 internal sealed partial class GatewayServer(
     IOptions<GatewayOptions> options, Func<X509Certificate2> tlsCertificate, DeviceAuthenticator authenticator, DeviceSessions sessions,
-    StaleConnections staleConnections, IngestQueue queue, TimeProvider time, ILogger<GatewayServer> logger) : IHostedService, IDisposable
+    StaleConnections staleConnections, IngestQueue queue, CommandSignal commands, DeviceReplies replies, TimeProvider time,
+    ILogger<GatewayServer> logger) : IHostedService, IDisposable
 {
     private static readonly string ConnectionKey = typeof(DeviceConnection).FullName!;
+    /// <summary>Marks the messages the gateway itself injects, so the device publish rules do not apply to them.</summary>
+    private static readonly string GatewayKey = typeof(GatewayServer).FullName!;
     private readonly Lock _stopLock = new();
     private MqttServer? _server;
     private Task? _stopped;
@@ -43,6 +48,8 @@ internal sealed partial class GatewayServer(
         _server.ClientDisconnectedAsync += OnDisconnectedAsync;
         _server.InterceptingPublishAsync += OnPublishAsync;
         _server.InterceptingSubscriptionAsync += OnSubscribingAsync;
+        _server.ClientSubscribedTopicAsync += OnSubscribedAsync;
+        _server.ClientAcknowledgedPublishPacketAsync += OnAcknowledgedAsync;
         await _server.StartAsync();
         LogListening(logger, settings.Port, settings.TlsPort);
     }
@@ -60,6 +67,27 @@ internal sealed partial class GatewayServer(
     }
 
     public void Dispose() => _server?.Dispose();
+
+    /// <summary>
+    /// Publishes to a device at QoS 1 on one of its own topics. Only the device may subscribe there, so it reaches that
+    /// device alone; false when the broker is not running on this node.
+    /// </summary>
+    public async Task<bool> PublishAsync(string topic, byte[] payload, CancellationToken cancellationToken)
+    {
+        if (_server is not { IsStarted: true } server)
+        {
+            return false;
+        }
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build();
+        await server.InjectApplicationMessage(
+            new InjectedMqttApplicationMessage(message) { SenderClientId = GatewayKey, CustomSessionItems = new Dictionary<string, bool> { [GatewayKey] = true } },
+            cancellationToken);
+        return true;
+    }
 
     private async Task OnConnectingAsync(ValidatingConnectionEventArgs connect)
     {
@@ -123,6 +151,10 @@ internal sealed partial class GatewayServer(
 
     private async Task OnPublishAsync(InterceptingPublishEventArgs publish)
     {
+        if (publish.SessionItems[GatewayKey] is true)
+        {
+            return;
+        }
         if (publish.SessionItems[ConnectionKey] is not DeviceConnection device)
         {
             publish.ProcessPublish = false;
@@ -168,10 +200,20 @@ internal sealed partial class GatewayServer(
             case DeviceTopic.MessagesUp:
                 item = new MessageUp(device, now, PropertiesReport.MessagePayload(message.Payload));
                 break;
+            case DeviceTopic.CommandResponse when CommandResponse.Parse(message.Payload) is { } response:
+                item = new CommandResponded(device, now, TopicPolicy.RespondedCommandId(device.DeviceId, message.Topic)!, response);
+                break;
+            case DeviceTopic.PropertiesResponse when PropertiesReport.IsJson(message.Payload):
+                replies.Answer(device.DeviceId, TopicPolicy.PropertiesRequestId(device.DeviceId, message.Topic)!, Encoding.UTF8.GetString(message.Payload));
+                publish.ProcessPublish = false;
+                return;
+            case DeviceTopic.CommandResponse:
+                Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, """The command response is not {"result_code":0,"response_name","paras":{...}}.""");
+                return;
             case DeviceTopic.PropertiesReport:
                 Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, """The report is not {"services":[{"service_id","properties":{...}}]}.""");
                 return;
-            case DeviceTopic.OtherSystem when !PropertiesReport.IsJson(message.Payload):
+            case DeviceTopic.OtherSystem or DeviceTopic.PropertiesResponse when !PropertiesReport.IsJson(message.Payload):
                 Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, "The payload is not JSON.");
                 return;
             default:
@@ -214,6 +256,36 @@ internal sealed partial class GatewayServer(
             subscribe.Response.ReasonCode = MqttSubscribeReasonCode.GrantedQoS1;
         }
         return Task.CompletedTask;
+    }
+
+    /// <summary>Once the device listens on its command topic, commands waiting for it can go.</summary>
+    private Task OnSubscribedAsync(ClientSubscribedTopicEventArgs subscribed)
+    {
+        if (subscribed.SessionItems[ConnectionKey] is DeviceConnection device
+            && MqttTopicFilterComparer.Compare(TopicPolicy.CommandRequest(device.DeviceId, "0"), subscribed.TopicFilter.Topic) == MqttTopicFilterCompareResult.IsMatch)
+        {
+            device.ListensForCommands = true;
+            commands.Wake();
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The device's PUBACK of a command: the command is DELIVERED.</summary>
+    private async Task OnAcknowledgedAsync(ClientAcknowledgedPublishPacketEventArgs acknowledged)
+    {
+        if (acknowledged.SessionItems[ConnectionKey] is not DeviceConnection device
+            || TopicPolicy.RequestedCommandId(device.DeviceId, acknowledged.PublishPacket.Topic) is not { } commandId)
+        {
+            return;
+        }
+        try
+        {
+            await queue.StoreAsync(new CommandAcknowledged(device, time.GetUtcNow(), commandId), CancellationToken.None);
+        }
+        catch (Exception error)
+        {
+            LogNotStored(logger, device.DeviceId, error);
+        }
     }
 
     private void Refuse(InterceptingPublishEventArgs publish, DeviceConnection device, MqttPubAckReasonCode code, string reason)

@@ -6,7 +6,7 @@ namespace Shoal.Gateway;
 public static class GatewayServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the device gateway: the MQTT server and the ingest writer, configured from the <c>Gateway</c> section.
+    /// Registers the device gateway: the MQTT server, the ingest writer and the command dispatcher, configured from the <c>Gateway</c> section.
     /// <paramref name="tlsCertificate"/> is called once, at start, when the TLS port is on.
     /// </summary>
     public static IServiceCollection AddGateway(this IServiceCollection services, Func<X509Certificate2> tlsCertificate)
@@ -20,6 +20,11 @@ public static class GatewayServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<GatewayServer>(sp, tlsCertificate));
         services.AddHostedService(sp => sp.GetRequiredService<GatewayServer>());
+        services.AddSingleton<CommandSignal>();
+        services.AddSingleton<DeviceReplies>();
+        services.AddSingleton<DeviceRequests>();
+        services.AddSingleton<CommandDispatchWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<CommandDispatchWorker>());
         return services;
     }
 }

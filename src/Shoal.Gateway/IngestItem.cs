@@ -33,3 +33,17 @@ internal sealed class MessageUp(DeviceConnection device, DateTimeOffset received
 internal sealed class DeviceConnected(DeviceConnection device, DateTimeOffset receivedAt) : IngestItem(device, receivedAt);
 
 internal sealed class DeviceDisconnected(DeviceConnection device, DateTimeOffset receivedAt) : IngestItem(device, receivedAt);
+
+/// <summary>The device's PUBACK of a command publish.</summary>
+internal sealed class CommandAcknowledged(DeviceConnection device, DateTimeOffset receivedAt, string commandId) : IngestItem(device, receivedAt)
+{
+    public string CommandId => commandId;
+}
+
+/// <summary>The device's answer on <c>sys/commands/response/request_id={commandId}</c>.</summary>
+internal sealed class CommandResponded(DeviceConnection device, DateTimeOffset receivedAt, string commandId, CommandResponse response)
+    : IngestItem(device, receivedAt)
+{
+    public string CommandId => commandId;
+    public CommandResponse Response => response;
+}

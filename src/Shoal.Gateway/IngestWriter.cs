@@ -96,6 +96,11 @@ internal sealed partial class IngestWriter(
             ? []
             : await db.DeviceServiceStates.Where(s => reportingDeviceIds.Contains(s.DeviceId))
                 .ToDictionaryAsync(s => (s.DeviceId, s.ServiceId), cancellationToken);
+        var commandIds = batch.Select(i => i switch { CommandAcknowledged a => a.CommandId, CommandResponded r => r.CommandId, _ => null })
+            .OfType<string>().Distinct().ToList();
+        var commands = commandIds.Count == 0
+            ? []
+            : await db.DeviceCommands.Where(c => commandIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, cancellationToken);
 
         var refused = new List<IngestItem>();
         foreach (var item in batch)
@@ -148,6 +153,23 @@ internal sealed partial class IngestWriter(
                     device.ConnectedNode = null;
                     device.LastSeenAt = item.ReceivedAt;
                     break;
+                case CommandAcknowledged acknowledged when OwnCommand(commands, acknowledged.CommandId, connection) is { Status: DeviceCommandStatus.Sent } command:
+                    command.DeliveredAt = item.ReceivedAt;
+                    command.MoveTo(DeviceCommandStatus.Delivered);
+                    db.DeviceEvents.Add(DeviceCommandView.StateChanged(command, now));
+                    break;
+                case CommandResponded responded
+                    when OwnCommand(commands, responded.CommandId, connection) is { Status: DeviceCommandStatus.Sent or DeviceCommandStatus.Delivered } command:
+                    // A response proves delivery, even if it overtook the PUBACK.
+                    command.DeliveredAt ??= item.ReceivedAt;
+                    command.CompletedAt = item.ReceivedAt;
+                    command.Result = responded.Response.Json;
+                    command.MoveTo(responded.Response.Succeeded ? DeviceCommandStatus.Successful : DeviceCommandStatus.Failed);
+                    db.DeviceEvents.Add(DeviceCommandView.StateChanged(command, now));
+                    break;
+                case CommandResponded responded:
+                    LogResponseIgnored(logger, connection.DeviceId, responded.CommandId);
+                    break;
             }
         }
         await db.SaveChangesAsync(cancellationToken);
@@ -164,6 +186,10 @@ internal sealed partial class IngestWriter(
             }
         }
     }
+
+    /// <summary>The command with this ID if it was sent to this device; a device cannot move another's commands.</summary>
+    private static DeviceCommand? OwnCommand(Dictionary<string, DeviceCommand> commands, string commandId, DeviceConnection device) =>
+        commands.TryGetValue(commandId, out var command) && command.DeviceId == device.DeviceId ? command : null;
 
     /// <summary>Keeps the latest value per service; a report older than the stored one leaves it as it is.</summary>
     private static void Remember(ShoalDb db, Dictionary<(string, string), DeviceServiceState> states, string deviceId, ReportedService service)
@@ -224,6 +250,9 @@ internal sealed partial class IngestWriter(
         deviceType = device.DeviceType,
         protocolType = device.ProtocolType,
     });
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} answered command {CommandId}, which is not its own or no longer waits for an answer.")]
+    private static partial void LogResponseIgnored(ILogger logger, string deviceId, string commandId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Committing {Count} device messages failed; they are not acknowledged.")]
     private static partial void LogBatchFailed(ILogger logger, int count, Exception error);

@@ -19,6 +19,7 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
     public DbSet<DeviceDataPoint> DeviceDataPoints => Set<DeviceDataPoint>();
     public DbSet<DeviceServiceState> DeviceServiceStates => Set<DeviceServiceState>();
     public DbSet<DeviceEvent> DeviceEvents => Set<DeviceEvent>();
+    public DbSet<DeviceCommand> DeviceCommands => Set<DeviceCommand>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -159,6 +160,22 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
             deviceEvent.Property(e => e.ApplicationId).HasMaxLength(32);
             deviceEvent.Property(e => e.DeviceId).HasMaxLength(64);
             deviceEvent.HasIndex(e => new { e.ApplicationId, e.Id });
+        });
+
+        modelBuilder.Entity<DeviceCommand>(command =>
+        {
+            command.Property(c => c.Id).HasMaxLength(32);
+            command.Property(c => c.ApplicationId).HasMaxLength(32);
+            command.Property(c => c.DeviceId).HasMaxLength(64);
+            command.Property(c => c.ServiceId).HasMaxLength(64);
+            command.Property(c => c.Method).HasMaxLength(128);
+            command.Property(c => c.CallbackUrl).HasMaxLength(1024);
+            command.Property(c => c.Version).IsConcurrencyToken();
+            // The dispatcher's sweeps and polls: open commands by state and deadline.
+            command.HasIndex(c => new { c.Status, c.ExpiresAt });
+            command.HasIndex(c => new { c.ApplicationId, c.CreatedAt });
+            command.HasIndex(c => new { c.DeviceId, c.CreatedAt });
+            command.HasOne<Device>().WithMany().HasForeignKey(c => c.DeviceId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

@@ -56,6 +56,7 @@ internal static class ManagementApi
         api.MapAccount();
         api.MapApplications();
         api.MapDevices();
+        api.MapDeviceRequests();
         api.MapGrants();
         api.MapMessageServerChoices();
         api.MapOperator();

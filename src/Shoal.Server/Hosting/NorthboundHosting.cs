@@ -1,6 +1,7 @@
 using System.Security.Authentication;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Shoal.Server.Commands;
 using Shoal.Server.Devices;
 using Shoal.Server.Northbound;
 
@@ -20,6 +21,7 @@ internal static class NorthboundHosting
         services.AddScoped<NorthboundTokens>();
         services.AddScoped<DeviceRegistry>();
         services.AddScoped<DeviceData>();
+        services.AddScoped<DeviceCommands>();
         services.AddSingleton<RegistrationExpiryWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<RegistrationExpiryWorker>());
 

@@ -1,3 +1,4 @@
+using Shoal.Server.Commands;
 using Shoal.Server.Devices;
 
 namespace Shoal.Server.Northbound;
@@ -16,6 +17,7 @@ internal static class NorthboundEndpoints
         var authenticated = root.MapGroup("/").AddEndpointFilter<NorthboundAuthentication>();
         authenticated.MapNorthboundDevices();
         authenticated.MapNorthboundDeviceHistory();
+        authenticated.MapNorthboundCommands();
         return routes;
     }
 

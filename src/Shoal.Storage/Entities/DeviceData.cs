@@ -46,4 +46,6 @@ public enum DeviceEventType
     DeviceBound,
     PropertiesReported,
     MessageUp,
+    /// <summary>A command changed state; the payload is the command as the NA sees it.</summary>
+    CommandStateChanged,
 }

@@ -94,6 +94,8 @@ public abstract class IsolationTests<TDatabase>(ShoalApplication<TDatabase> shoa
         _ when pattern.Contains("sms-servers", StringComparison.Ordinal) => Json(new { name = "intruder-sms", method = "POST", urlTemplate = "https://sms.example.com/send" }),
         "/api/v1/applications/{id}/devices" => Json(new { nodeId = "intruder-node" }),
         "/api/v1/applications/{id}/devices/{deviceId}" => Json(new { name = "intruder" }),
+        "/api/v1/applications/{id}/devices/{deviceId}/properties" => Json(new { services = new[] { new { serviceId = "Switch", properties = new { on = true } } } }),
+        "/api/v1/applications/{id}/devices/{deviceId}/messages" => Json(new { door = "open" }),
         "/api/v1/applications/{id}/grants" => Json(new { granteeApplicationId = "intruder", level = "Edit" }),
         "/api/v1/applications/{id}" => Json(new { industry = "healthcare", description = "changed by intruder" }),
         "/api/v1/applications" => Json(new { name = "intruder-app", industry = "retail", acceptTerms = true }),

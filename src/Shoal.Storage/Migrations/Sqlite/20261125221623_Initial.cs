@@ -294,6 +294,40 @@ namespace Shoal.Storage.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "DeviceCommands",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    ApplicationId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    DeviceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    ServiceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Method = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Paras = table.Column<string>(type: "TEXT", nullable: false),
+                    CallbackUrl = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: true),
+                    ExpireTime = table.Column<int>(type: "INTEGER", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    MaxRetransmit = table.Column<int>(type: "INTEGER", nullable: false),
+                    IssuedTimes = table.Column<int>(type: "INTEGER", nullable: false),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    SentAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    DeliveredAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    CompletedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Result = table.Column<string>(type: "TEXT", nullable: true),
+                    Version = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DeviceCommands", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_DeviceCommands_Devices_DeviceId",
+                        column: x => x.DeviceId,
+                        principalTable: "Devices",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "DeviceDataPoints",
                 columns: table => new
                 {
@@ -387,6 +421,21 @@ namespace Shoal.Storage.Migrations.Sqlite
                 columns: new[] { "SubjectUserId", "Id" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_DeviceCommands_ApplicationId_CreatedAt",
+                table: "DeviceCommands",
+                columns: new[] { "ApplicationId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DeviceCommands_DeviceId_CreatedAt",
+                table: "DeviceCommands",
+                columns: new[] { "DeviceId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DeviceCommands_Status_ExpiresAt",
+                table: "DeviceCommands",
+                columns: new[] { "Status", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_DeviceDataPoints_DeviceId_EventTime",
                 table: "DeviceDataPoints",
                 columns: new[] { "DeviceId", "EventTime" });
@@ -464,6 +513,9 @@ namespace Shoal.Storage.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "AuditEntries");
+
+            migrationBuilder.DropTable(
+                name: "DeviceCommands");
 
             migrationBuilder.DropTable(
                 name: "DeviceDataPoints");

@@ -295,6 +295,40 @@ namespace Shoal.Storage.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "DeviceCommands",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    ApplicationId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    DeviceId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    ServiceId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Method = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    Paras = table.Column<string>(type: "text", nullable: false),
+                    CallbackUrl = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
+                    ExpireTime = table.Column<int>(type: "integer", nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    MaxRetransmit = table.Column<int>(type: "integer", nullable: false),
+                    IssuedTimes = table.Column<int>(type: "integer", nullable: false),
+                    Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    SentAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    DeliveredAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    CompletedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Result = table.Column<string>(type: "text", nullable: true),
+                    Version = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DeviceCommands", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_DeviceCommands_Devices_DeviceId",
+                        column: x => x.DeviceId,
+                        principalTable: "Devices",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "DeviceDataPoints",
                 columns: table => new
                 {
@@ -388,6 +422,21 @@ namespace Shoal.Storage.Migrations.Postgres
                 columns: new[] { "SubjectUserId", "Id" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_DeviceCommands_ApplicationId_CreatedAt",
+                table: "DeviceCommands",
+                columns: new[] { "ApplicationId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DeviceCommands_DeviceId_CreatedAt",
+                table: "DeviceCommands",
+                columns: new[] { "DeviceId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DeviceCommands_Status_ExpiresAt",
+                table: "DeviceCommands",
+                columns: new[] { "Status", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_DeviceDataPoints_DeviceId_EventTime",
                 table: "DeviceDataPoints",
                 columns: new[] { "DeviceId", "EventTime" });
@@ -465,6 +514,9 @@ namespace Shoal.Storage.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "AuditEntries");
+
+            migrationBuilder.DropTable(
+                name: "DeviceCommands");
 
             migrationBuilder.DropTable(
                 name: "DeviceDataPoints");

@@ -1,0 +1,55 @@
+using System.Text;
+using System.Threading.Channels;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace Shoal.Server.Tests.Gateway;
+
+/// <summary>A connected device that subscribed to its downlink topics, as a device SDK does, and keeps what arrives.</summary>
+public sealed class DeviceInbox : IDisposable
+{
+    private readonly Channel<MqttApplicationMessage> _received = Channel.CreateUnbounded<MqttApplicationMessage>();
+
+    private DeviceInbox(IMqttClient client, TestDevice device)
+    {
+        Client = client;
+        Device = device;
+    }
+
+    public IMqttClient Client { get; }
+    public TestDevice Device { get; }
+
+    /// <summary>Connects <paramref name="device"/> and subscribes to <paramref name="topics"/> under its own prefix; <paramref name="acknowledge"/> false never sends a PUBACK.</summary>
+    public static async Task<DeviceInbox> ConnectAsync<TDatabase>(
+        GatewayApplication<TDatabase> shoal, TestDevice device, bool acknowledge = true, string topics = "sys/commands/#")
+        where TDatabase : Infrastructure.ITestDatabase, new()
+    {
+        var inbox = new DeviceInbox(await shoal.ConnectAsync(device), device);
+        inbox.Client.ApplicationMessageReceivedAsync += received =>
+        {
+            received.AutoAcknowledge = acknowledge;
+            inbox._received.Writer.TryWrite(received.ApplicationMessage);
+            return Task.CompletedTask;
+        };
+        await inbox.Client.SubscribeAsync(device.Topic(topics), MqttQualityOfServiceLevel.AtLeastOnce);
+        return inbox;
+    }
+
+    /// <summary>The next message the gateway published to the device: its topic and its payload as text.</summary>
+    public async Task<(string Topic, string Payload)> NextAsync()
+    {
+        var message = await _received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        return (message.Topic, Encoding.UTF8.GetString(message.Payload));
+    }
+
+    public Task<MqttClientPublishResult> RespondAsync(string commandId, string json) => PublishAsync($"sys/commands/response/request_id={commandId}", json);
+
+    public Task<MqttClientPublishResult> PublishAsync(string topic, string json) =>
+        Client.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic(Device.Topic(topic))
+            .WithPayload(json)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build());
+
+    public void Dispose() => Client.Dispose();
+}
