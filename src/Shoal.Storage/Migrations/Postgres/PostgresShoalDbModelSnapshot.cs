@@ -404,6 +404,8 @@ namespace Shoal.Storage.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ApplicationId", "EventTime");
+
                     b.HasIndex("DeviceId", "EventTime");
 
                     b.ToTable("DeviceDataPoints");
