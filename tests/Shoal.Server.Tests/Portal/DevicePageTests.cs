@@ -86,11 +86,30 @@ public sealed class DevicePageTests(PortalApplication shoal) : IClassFixture<Por
 
         await page.GotoAsync($"/applications/{applicationId}/devices/{deviceId}");
         await page.CheckAsync("#range-custom");
-        await page.FillAsync("#from", inside.AddHours(-1).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm", System.Globalization.CultureInfo.InvariantCulture));
-        await page.FillAsync("#to", inside.AddHours(1).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await page.FillAsync("#from", LocalInput(inside.AddHours(-1)));
+        await page.FillAsync("#to", LocalInput(inside.AddHours(1)));
         await page.ClickAsync("#show-history");
         var data = await ChartDataAsync(page, "Meter/reading");
 
         Assert.Equal([2], data[1]);
     }
+
+    [Fact]
+    public async Task DevicePage_CustomRangeEndingBeforeItStarts_NamesTheEndAndDrawsNoChart()
+    {
+        var (page, applicationId, deviceId) = await DeviceAsync("max@example.com");
+        await shoal.Services.StoreReportAsync(applicationId, deviceId, "Meter", Now.AddHours(-1), """{"reading":1}""");
+
+        await page.GotoAsync($"/applications/{applicationId}/devices/{deviceId}");
+        await page.CheckAsync("#range-custom");
+        await page.FillAsync("#from", LocalInput(Now.AddHours(-1)));
+        await page.FillAsync("#to", LocalInput(Now.AddHours(-2)));
+        await page.ClickAsync("#show-history");
+
+        Assert.Contains("must be after its start", await page.InnerTextAsync("#custom-range"), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("figure[data-chart]").CountAsync());
+    }
+
+    private static string LocalInput(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm", System.Globalization.CultureInfo.InvariantCulture);
 }

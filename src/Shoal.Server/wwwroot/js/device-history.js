@@ -5,6 +5,10 @@
   if (!source) return;
   const history = JSON.parse(source.textContent);
   const height = 220;
+  // The portal shows times in UTC, whatever the browser's zone, and writes them as it does elsewhere.
+  const utc = (seconds) => uPlot.tzDate(new Date(seconds * 1000), "Etc/UTC");
+  const full = uPlot.fmtDate("{YYYY}-{MM}-{DD} {HH}:{mm}:{ss}");
+  const tick = uPlot.fmtDate(history.to - history.from > 36 * 3600 ? "{MM}-{DD} {HH}:{mm}" : "{HH}:{mm}");
 
   // Each chart by "serviceId/property"; its data is readable through uPlot's API (chart.data).
   window.shoalCharts = {};
@@ -14,11 +18,11 @@
     window.shoalCharts[series.key] = new uPlot({
       width: plot.clientWidth,
       height,
-      // The portal shows times in UTC, whatever the browser's zone.
-      tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), "Etc/UTC"),
+      tzDate: utc,
       scales: { x: { time: true, range: () => [history.from, history.to] } },
+      axes: [{ values: (u, splits) => splits.map((s) => tick(utc(s))) }, {}],
       series: [
-        { label: "Time (UTC)" },
+        { label: "Time (UTC)", value: (u, s) => (s == null ? "--" : full(utc(s))) },
         { label: series.property, stroke: "#0b7285", width: 2, points: { show: series.times.length <= 200 } },
       ],
     }, [series.times, series.values], plot);
