@@ -155,27 +155,23 @@ internal sealed class DeviceModel(Server.Applications.Applications applications,
 
     private async Task LoadHistoryAsync(CancellationToken cancellationToken)
     {
-        RangeEnd = time.GetUtcNow();
-        RangeStart = Range switch
+        var now = time.GetUtcNow();
+        (RangeStart, RangeEnd) = Range switch
         {
-            HistoryRange.Hour => RangeEnd.AddHours(-1),
-            HistoryRange.Week => RangeEnd.AddDays(-7),
-            HistoryRange.Custom => AsUtc(From) ?? RangeEnd,
-            _ => RangeEnd.AddDays(-1),
+            HistoryRange.Hour => (now.AddHours(-1), now),
+            HistoryRange.Week => (now.AddDays(-7), now),
+            HistoryRange.Custom => (AsUtc(From) ?? now, AsUtc(To) ?? now),
+            _ => (now.AddDays(-1), now),
         };
-        if (Range == HistoryRange.Custom)
+        if (Range == HistoryRange.Custom && From is null)
         {
-            RangeEnd = AsUtc(To) ?? RangeEnd;
-            if (From is null)
-            {
-                ModelState.AddModelError("from", "Choose the start of the range.");
-                return;
-            }
-            if (RangeStart >= RangeEnd)
-            {
-                ModelState.AddModelError("to", "The end of the range must be after its start.");
-                return;
-            }
+            ModelState.AddModelError("from", "Choose the start of the range.");
+            return;
+        }
+        if (RangeStart >= RangeEnd)
+        {
+            ModelState.AddModelError("to", "The end of the range must be after its start.");
+            return;
         }
         RangeIsValid = true;
         var (points, total) = await data.HistoryAsync(
