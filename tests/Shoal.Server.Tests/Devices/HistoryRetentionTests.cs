@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Shoal.Server.Tests.Infrastructure;
@@ -104,14 +105,17 @@ public abstract class HistoryRetentionTests<TDatabase>(SmallBatchApplication<TDa
     }
 
     [Fact]
-    public async Task RunOnce_DataManagementOff_DeletesEvenRecentRows()
+    public async Task RunOnce_DataManagementSwitchedOff_DeletesEvenRecentRows()
     {
-        var device = await DeviceAsync(("dataManagement", false));
-        await StoreAsync(device, Now.AddMinutes(-1));
+        var user = await shoal.SignUpAsync();
+        var applicationId = (await user.Client.CreateApplicationAsync("plant")).GetProperty("applicationId").GetString()!;
+        var deviceId = await user.Client.RegisterDeviceAsync(applicationId);
+        await StoreAsync((applicationId, deviceId), Now.AddMinutes(-1));
 
+        await (await user.Client.PutAsJsonAsync($"{ApplicationApi.Route}/{applicationId}", new { industry = "agriculture", dataManagement = false })).JsonAsync();
         await RunRetentionAsync();
 
-        Assert.Empty(await shoal.Services.StoredTimesAsync(device.DeviceId));
+        Assert.Empty(await shoal.Services.StoredTimesAsync(deviceId));
     }
 }
 

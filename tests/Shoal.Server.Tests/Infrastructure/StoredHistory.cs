@@ -22,7 +22,8 @@ public static class StoredHistory
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
-        var names = JsonDocument.Parse(data).RootElement.EnumerateObject().Select(p => p.Name);
+        using var json = JsonDocument.Parse(data);
+        var names = json.RootElement.EnumerateObject().Select(p => p.Name);
         db.DeviceDataPoints.Add(new DeviceDataPoint
         {
             ApplicationId = applicationId,
