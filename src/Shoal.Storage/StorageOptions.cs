@@ -16,8 +16,8 @@ public sealed class StorageOptions
     /// <summary>How often device history past its application's storage duration is deleted. Default: 10 minutes.</summary>
     public TimeSpan HistoryRetentionInterval { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>History rows deleted per statement, so that no one transaction holds the table for long. Default: 5,000.</summary>
-    public int HistoryRetentionBatchSize { get; set; } = 5000;
+    /// <summary>History rows deleted per statement, so that no one transaction holds the table for long. Default: 1,000.</summary>
+    public int HistoryRetentionBatchSize { get; set; } = 1000;
 
     /// <summary>Throws when a setting cannot work, so that a wrong configuration stops Shoal at start.</summary>
     public void Validate()
