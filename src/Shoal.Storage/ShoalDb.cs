@@ -143,6 +143,8 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
             point.Property(p => p.ServiceId).HasMaxLength(64);
             point.Property(p => p.PropertyNames).HasMaxLength(4096);
             point.HasIndex(p => new { p.DeviceId, p.EventTime });
+            // Retention deletes by application and age.
+            point.HasIndex(p => new { p.ApplicationId, p.EventTime });
             point.HasOne<Device>().WithMany().HasForeignKey(p => p.DeviceId).OnDelete(DeleteBehavior.Cascade);
         });
 

@@ -12,6 +12,25 @@ public sealed class StorageOptions
 
     /// <summary>Apply pending migrations when Shoal starts. Default: true.</summary>
     public bool MigrateOnStart { get; set; } = true;
+
+    /// <summary>How often device history past its application's storage duration is deleted. Default: 10 minutes.</summary>
+    public TimeSpan HistoryRetentionInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>History rows deleted per statement, so that no one transaction holds the table for long. Default: 1,000.</summary>
+    public int HistoryRetentionBatchSize { get; set; } = 1000;
+
+    /// <summary>Throws when a setting cannot work, so that a wrong configuration stops Shoal at start.</summary>
+    public void Validate()
+    {
+        if (HistoryRetentionInterval <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"{Section}:{nameof(HistoryRetentionInterval)} must be a positive duration.");
+        }
+        if (HistoryRetentionBatchSize < 1)
+        {
+            throw new InvalidOperationException($"{Section}:{nameof(HistoryRetentionBatchSize)} must be at least 1.");
+        }
+    }
 }
 
 public enum DatabaseProvider

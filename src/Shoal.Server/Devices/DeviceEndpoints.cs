@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Shoal.Server.Applications;
 using Shoal.Server.Audit;
@@ -23,6 +25,9 @@ public sealed record DeviceResponse(
 /// <summary>The device secret, shown once on registration and on a reset.</summary>
 public sealed record DeviceSecretResponse(string Secret, DeviceResponse Device);
 
+/// <summary>A service's properties as the device reported them, and when.</summary>
+public sealed record ServiceDataResponse(string ServiceId, JsonElement Data, DateTimeOffset EventTime);
+
 /// <summary>The management API's view of an application's devices, for the owner.</summary>
 internal static class DeviceEndpoints
 {
@@ -35,6 +40,11 @@ internal static class DeviceEndpoints
         group.MapPut("/{deviceId}", Update);
         group.MapDelete("/{deviceId}", Delete);
         group.MapPost("/{deviceId}/secret", ResetSecret);
+        group.MapGet("/{deviceId}/services", LatestValues)
+            .WithName("GetDeviceLatestValues").WithSummary("The latest reported value of each of the device's services.");
+        group.MapGet("/{deviceId}/history", History)
+            .WithName("GetDeviceHistory")
+            .WithSummary("The device's stored history, newest first; filter by serviceId, property and an ISO 8601 from/to time range.");
         return routes;
     }
 
@@ -75,10 +85,75 @@ internal static class DeviceEndpoints
     private static async Task<Results<Ok<DeviceResponse>, ProblemHttpResult>> Get(
         HttpContext http, Applications.Applications applications, DeviceRegistry registry, string id, string deviceId, CancellationToken cancellationToken)
     {
-        var device = await applications.FindAsync(Actor.From(http).RequiredId, id, cancellationToken) is null
+        var device = await FindOwnedAsync(http, applications, registry, id, deviceId, cancellationToken);
+        return device is null ? new Missing("Device").ToProblem() : TypedResults.Ok(device.ToResponse());
+    }
+
+    private static async Task<Results<Ok<List<ServiceDataResponse>>, ProblemHttpResult>> LatestValues(
+        HttpContext http, Applications.Applications applications, DeviceRegistry registry, DeviceData data, string id, string deviceId,
+        CancellationToken cancellationToken)
+    {
+        if (await FindOwnedAsync(http, applications, registry, id, deviceId, cancellationToken) is null)
+        {
+            return new Missing("Device").ToProblem();
+        }
+        var states = await data.LatestAsync(deviceId, cancellationToken);
+        return TypedResults.Ok(states.Select(s => new ServiceDataResponse(s.ServiceId, ParseJson(s.Data), s.EventTime)).ToList());
+    }
+
+    private static async Task<Results<Ok<PageResponse<ServiceDataResponse>>, ProblemHttpResult>> History(
+        HttpContext http, Applications.Applications applications, DeviceRegistry registry, DeviceData data, string id, string deviceId,
+        string? serviceId, string? property, string? from, string? to, int? page, int? pageSize, CancellationToken cancellationToken)
+    {
+        if (await FindOwnedAsync(http, applications, registry, id, deviceId, cancellationToken) is null)
+        {
+            return new Missing("Device").ToProblem();
+        }
+        var errors = new FieldErrors();
+        var start = ParseTime(from, "from", errors);
+        var end = ParseTime(to, "to", errors);
+        if (start > end)
+        {
+            errors.Add("to", "The end of the range must not be before its start.");
+        }
+        if (errors.Any)
+        {
+            return new InvalidInput(errors).ToProblem();
+        }
+        var (number, size) = Paging.Normalize(page, pageSize);
+        var query = new HistoryQuery(deviceId, NullIfEmpty(serviceId), NullIfEmpty(property), start, end, number - 1, size);
+        var (points, total) = await data.HistoryAsync(id, query, cancellationToken);
+        return TypedResults.Ok(new Paged<DeviceDataPoint>(points, number, size, total)
+            .ToResponse(p => new ServiceDataResponse(p.ServiceId, ParseJson(p.Data), p.EventTime)));
+    }
+
+    /// <summary>The device, when it belongs to an application the caller owns.</summary>
+    private static async Task<Device?> FindOwnedAsync(
+        HttpContext http, Applications.Applications applications, DeviceRegistry registry, string id, string deviceId, CancellationToken cancellationToken) =>
+        await applications.FindAsync(Actor.From(http).RequiredId, id, cancellationToken) is null
             ? null
             : await registry.FindAsync(id, deviceId, cancellationToken);
-        return device is null ? new Missing("Device").ToProblem() : TypedResults.Ok(device.ToResponse());
+
+    private static DateTimeOffset? ParseTime(string? text, string field, FieldErrors errors)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+        {
+            return time;
+        }
+        errors.Add(field, $"Give {field} as an ISO 8601 time, such as 2026-11-25T10:15:00Z.");
+        return null;
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static JsonElement ParseJson(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
     }
 
     private static async Task<Results<Ok<DeviceResponse>, ProblemHttpResult>> Update(

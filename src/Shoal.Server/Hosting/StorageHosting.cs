@@ -8,8 +8,11 @@ internal static class StorageHosting
     public static WebApplicationBuilder AddStorage(this WebApplicationBuilder builder)
     {
         var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        storage.Validate();
         builder.Services.AddSingleton(Options.Create(storage));
         builder.Services.AddShoalDb(storage, builder.DataDirectory());
+        builder.Services.AddSingleton<HistoryRetentionWorker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<HistoryRetentionWorker>());
         if (storage.MigrateOnStart)
         {
             builder.Services.AddHostedService<MigrateOnStart>();

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Shoal.Server.Audit;
@@ -6,8 +7,12 @@ using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Portal.Applications;
 
-internal sealed class DeviceModel(Server.Applications.Applications applications, DeviceRegistry registry) : PageModel
+internal sealed class DeviceModel(Server.Applications.Applications applications, DeviceRegistry registry, DeviceData data, TimeProvider time)
+    : PageModel
 {
+    /// <summary>Most reports the charts draw; a range with more shows its newest and says so.</summary>
+    public const int MaxChartReports = 5000;
+
     public Application Application { get; private set; } = null!;
 
     public Device Device { get; private set; } = null!;
@@ -27,6 +32,39 @@ internal sealed class DeviceModel(Server.Applications.Applications applications,
 
     /// <summary>Which form the model state errors belong to, so that form is the one shown open.</summary>
     public string? Failed { get; private set; }
+
+    [BindProperty(SupportsGet = true)]
+    public HistoryRange Range { get; set; } = HistoryRange.Day;
+
+    /// <summary>Start of a custom range, in UTC.</summary>
+    [BindProperty(SupportsGet = true)]
+    public DateTime? From { get; set; }
+
+    /// <summary>End of a custom range, in UTC; empty means now.</summary>
+    [BindProperty(SupportsGet = true)]
+    public DateTime? To { get; set; }
+
+    public IReadOnlyList<DeviceServiceState> Latest { get; private set; } = [];
+
+    /// <summary>False when a custom range lacks its start or ends before it: then nothing is charted.</summary>
+    public bool RangeIsValid { get; private set; }
+
+    public DateTimeOffset RangeStart { get; private set; }
+
+    public DateTimeOffset RangeEnd { get; private set; }
+
+    /// <summary>How many reports the range holds, and how many of them the charts draw.</summary>
+    public (int Total, int Charted) Reports { get; private set; }
+
+    public IReadOnlyList<ChartSeries> Charts { get; private set; } = [];
+
+    /// <summary>What the chart script draws, as JSON: the range in Unix seconds and each series.</summary>
+    public string ChartData => JsonSerializer.Serialize(new
+    {
+        from = RangeStart.ToUnixTimeSeconds(),
+        to = RangeEnd.ToUnixTimeSeconds(),
+        series = Charts.Select(c => new { key = c.Key, property = c.Property, times = c.Times, values = c.Values }),
+    });
 
     public async Task<IActionResult> OnGetAsync(string id, string deviceId, CancellationToken cancellationToken)
     {
@@ -110,6 +148,37 @@ internal sealed class DeviceModel(Server.Applications.Applications applications,
         }
         Application = application!;
         Device = device;
+        Latest = await data.LatestAsync(deviceId, cancellationToken);
+        await LoadHistoryAsync(cancellationToken);
         return true;
     }
+
+    private async Task LoadHistoryAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        (RangeStart, RangeEnd) = Range switch
+        {
+            HistoryRange.Hour => (now.AddHours(-1), now),
+            HistoryRange.Week => (now.AddDays(-7), now),
+            HistoryRange.Custom => (AsUtc(From) ?? now, AsUtc(To) ?? now),
+            _ => (now.AddDays(-1), now),
+        };
+        if (Range == HistoryRange.Custom && From is null)
+        {
+            ModelState.AddModelError("from", "Choose the start of the range.");
+            return;
+        }
+        if (RangeStart >= RangeEnd)
+        {
+            ModelState.AddModelError("to", "The end of the range must be after its start.");
+            return;
+        }
+        RangeIsValid = true;
+        var (points, total) = await data.HistoryAsync(
+            Application.Id, new HistoryQuery(Device.Id, null, null, RangeStart, RangeEnd, 0, MaxChartReports), cancellationToken);
+        Reports = (total, points.Count);
+        Charts = DeviceCharts.Series(points);
+    }
+
+    private static DateTimeOffset? AsUtc(DateTime? local) => local is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
 }

@@ -491,6 +491,8 @@ namespace Shoal.Storage.Migrations.Postgres
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ApplicationId", "EventTime");
+
                     b.HasIndex("DeviceId", "EventTime");
 
                     b.ToTable("DeviceDataPoints");

@@ -482,6 +482,8 @@ namespace Shoal.Storage.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ApplicationId", "EventTime");
+
                     b.HasIndex("DeviceId", "EventTime");
 
                     b.ToTable("DeviceDataPoints");

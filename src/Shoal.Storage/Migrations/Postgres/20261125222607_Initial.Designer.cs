@@ -12,7 +12,7 @@ using Shoal.Storage;
 namespace Shoal.Storage.Migrations.Postgres
 {
     [DbContext(typeof(PostgresShoalDb))]
-    [Migration("20261125221704_Initial")]
+    [Migration("20261125222607_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -493,6 +493,8 @@ namespace Shoal.Storage.Migrations.Postgres
                         .HasColumnType("character varying(64)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ApplicationId", "EventTime");
 
                     b.HasIndex("DeviceId", "EventTime");
 

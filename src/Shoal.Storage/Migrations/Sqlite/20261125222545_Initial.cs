@@ -436,6 +436,11 @@ namespace Shoal.Storage.Migrations.Sqlite
                 columns: new[] { "Status", "ExpiresAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_DeviceDataPoints_ApplicationId_EventTime",
+                table: "DeviceDataPoints",
+                columns: new[] { "ApplicationId", "EventTime" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_DeviceDataPoints_DeviceId_EventTime",
                 table: "DeviceDataPoints",
                 columns: new[] { "DeviceId", "EventTime" });

@@ -11,7 +11,7 @@ using Shoal.Storage;
 namespace Shoal.Storage.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteShoalDb))]
-    [Migration("20261125221623_Initial")]
+    [Migration("20261125222545_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -484,6 +484,8 @@ namespace Shoal.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ApplicationId", "EventTime");
 
                     b.HasIndex("DeviceId", "EventTime");
 

@@ -437,6 +437,11 @@ namespace Shoal.Storage.Migrations.Postgres
                 columns: new[] { "Status", "ExpiresAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_DeviceDataPoints_ApplicationId_EventTime",
+                table: "DeviceDataPoints",
+                columns: new[] { "ApplicationId", "EventTime" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_DeviceDataPoints_DeviceId_EventTime",
                 table: "DeviceDataPoints",
                 columns: new[] { "DeviceId", "EventTime" });
