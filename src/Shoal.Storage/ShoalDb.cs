@@ -19,6 +19,11 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
     public DbSet<DeviceDataPoint> DeviceDataPoints => Set<DeviceDataPoint>();
     public DbSet<DeviceServiceState> DeviceServiceStates => Set<DeviceServiceState>();
     public DbSet<DeviceEvent> DeviceEvents => Set<DeviceEvent>();
+    public DbSet<Subscription> Subscriptions => Set<Subscription>();
+    public DbSet<PushDelivery> PushDeliveries => Set<PushDelivery>();
+    public DbSet<PushAttempt> PushAttempts => Set<PushAttempt>();
+    public DbSet<PushCursor> PushCursors => Set<PushCursor>();
+    public DbSet<PushSigningKey> PushSigningKeys => Set<PushSigningKey>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -158,6 +163,8 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
             deviceEvent.Property(e => e.DeviceId).HasMaxLength(64);
             deviceEvent.HasIndex(e => new { e.ApplicationId, e.Id });
         });
+
+        PushModel.Configure(modelBuilder);
     }
 }
 

@@ -11,6 +11,7 @@ using Shoal.Server.Devices;
 using Shoal.Server.Grants;
 using Shoal.Server.MessageServers;
 using Shoal.Server.Operations;
+using Shoal.Server.Subscriptions;
 
 namespace Shoal.Server.Hosting;
 
@@ -57,6 +58,7 @@ internal static class ManagementApi
         api.MapApplications();
         api.MapDevices();
         api.MapGrants();
+        api.MapPush();
         api.MapMessageServerChoices();
         api.MapOperator();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();

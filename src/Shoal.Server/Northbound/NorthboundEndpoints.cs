@@ -1,4 +1,5 @@
 using Shoal.Server.Devices;
+using Shoal.Server.Subscriptions;
 
 namespace Shoal.Server.Northbound;
 
@@ -16,6 +17,7 @@ internal static class NorthboundEndpoints
         var authenticated = root.MapGroup("/").AddEndpointFilter<NorthboundAuthentication>();
         authenticated.MapNorthboundDevices();
         authenticated.MapNorthboundDeviceHistory();
+        authenticated.MapNorthboundSubscriptions();
         return routes;
     }
 
