@@ -17,6 +17,12 @@ internal sealed class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> options, 
     /// <summary>Handles one batch of new events; returns how many it read.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
+        // Most rounds find nothing new: they look without taking a lock.
+        var seen = await db.PushCursors.Where(c => c.Id == CursorId).Select(c => (long?)c.LastEventId).SingleOrDefaultAsync(cancellationToken) ?? 0;
+        if (!await db.DeviceEvents.AnyAsync(e => e.Id > seen, cancellationToken))
+        {
+            return 0;
+        }
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (db is PostgresShoalDb)
         {
