@@ -61,14 +61,14 @@ internal sealed partial class PushWorker(
     private async Task<List<PushDelivery>> ClaimAsync(ShoalDb db, Guid claim, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var free = db.PushDeliveries.Where(d =>
-            d.State == PushDeliveryState.Pending && d.NextAttemptAt <= now && (d.ClaimedUntil == null || d.ClaimedUntil < now));
-        var due = free
-            .Where(d => db.Subscriptions.Any(s => s.Id == d.SubscriptionId && s.State == SubscriptionState.Active))
+        var unclaimed = db.PushDeliveries.Where(d =>
+            d.State == PushDeliveryState.Pending && (d.ClaimedUntil == null || d.ClaimedUntil < now));
+        var due = unclaimed
+            .Where(d => d.NextAttemptAt <= now && db.Subscriptions.Any(s => s.Id == d.SubscriptionId && s.State == SubscriptionState.Active))
             .OrderBy(d => d.Id)
             .Take(options.Value.BatchSize)
             .Select(d => d.Id);
-        // An invalid callback URL gets one probe at a time: its oldest waiting push.
+        // An invalid callback URL gets one probe at a time, on the probe schedule: its oldest waiting push.
         var probes = db.Subscriptions
             .Where(s => s.State == SubscriptionState.Invalid && s.NextProbeAt <= now)
             .Select(s => db.PushDeliveries.Where(d => d.SubscriptionId == s.Id && d.State == PushDeliveryState.Pending).Min(d => (long?)d.Id))
@@ -77,7 +77,7 @@ internal sealed partial class PushWorker(
         var until = now + options.Value.ClaimLease;
         // The conditions are repeated outside the subquery: when two nodes race for a row, PostgreSQL rechecks them on
         // the row the winner wrote, and the loser skips it.
-        await free.Where(d => due.Contains(d.Id) || probes.Contains(d.Id))
+        await unclaimed.Where(d => due.Contains(d.Id) || probes.Contains(d.Id))
             .ExecuteUpdateAsync(u => u.SetProperty(d => d.ClaimToken, claim).SetProperty(d => d.ClaimedUntil, until), cancellationToken);
         return await db.PushDeliveries.Where(d => d.ClaimToken == claim).ToListAsync(cancellationToken);
     }
