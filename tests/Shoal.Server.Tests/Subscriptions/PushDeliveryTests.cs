@@ -52,6 +52,57 @@ public abstract class PushDeliveryTests<TDatabase>(PushApplication<TDatabase> sh
     }
 
     [Fact]
+    public async Task SigningSecret_Rotated_BothSecretsVerifyDuringTheOverlap()
+    {
+        await using var receiver = await PushReceiver.StartAsync();
+        var (app, device) = await shoal.NewDeviceAsync();
+        var old = await app.RotateSigningSecretAsync();
+        var current = await app.RotateSigningSecretAsync();
+        await SubscribeAsync(app, "deviceDataChanged", receiver.Url());
+        using var client = await shoal.ConnectAsync(device);
+
+        await client.ReportAsync(device, Report);
+
+        var push = await receiver.NextAsync();
+        Assert.True(await SignatureVerifier.VerifiesAsync(old, push));
+        Assert.True(await SignatureVerifier.VerifiesAsync(current, push));
+    }
+
+    [Fact]
+    public async Task SigningSecret_AfterTheOverlap_OnlyTheNewOneSigns()
+    {
+        await using var receiver = await PushReceiver.StartAsync();
+        var (app, device) = await shoal.NewDeviceAsync();
+        var old = await app.RotateSigningSecretAsync();
+        var current = await app.RotateSigningSecretAsync();
+        await SubscribeAsync(app, "deviceDataChanged", receiver.Url());
+        shoal.Time.Advance(shoal.DeliveryOptions.SigningSecretOverlap + TimeSpan.FromSeconds(1));
+        using var client = await shoal.ConnectAsync(device);
+
+        await client.ReportAsync(device, Report);
+
+        var push = await receiver.NextAsync();
+        Assert.False(await SignatureVerifier.VerifiesAsync(old, push));
+        Assert.True(await SignatureVerifier.VerifiesAsync(current, push));
+    }
+
+    [Fact]
+    public async Task Push_CallbackThatNowResolvesInside_IsRefusedAtConnectTime()
+    {
+        var (app, device) = await shoal.NewDeviceAsync();
+        var subscriptionId = await SubscribeAsync(app, "deviceDataChanged", "http://127.0.0.1:9/push");
+        // As if the callback's name had been re-pointed at a private address after the subscription was accepted.
+        await shoal.QueryAsync(db => db.Subscriptions.Where(s => s.Id == subscriptionId)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.CallbackUrl, "http://10.255.255.1/push")));
+        using var client = await shoal.ConnectAsync(device);
+
+        await client.ReportAsync(device, Report);
+
+        var attempt = await FirstAttemptAsync(app);
+        Assert.Contains("internal address", attempt.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Report_MultipleServices_PushesDeviceDatasChangedOnceWithEveryService()
     {
         await using var receiver = await PushReceiver.StartAsync();
