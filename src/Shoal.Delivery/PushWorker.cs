@@ -86,6 +86,8 @@ internal sealed partial class PushWorker(
     {
         var subscriptionIds = claimed.Select(d => d.SubscriptionId).Distinct().ToList();
         var subscriptions = await db.Subscriptions.Where(s => subscriptionIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, cancellationToken);
+        // A subscription deleted since the claim took its deliveries with it.
+        claimed.RemoveAll(d => !subscriptions.ContainsKey(d.SubscriptionId));
         var applicationIds = subscriptions.Values.Select(s => s.ApplicationId).Distinct().ToList();
         var applications = await db.Applications.AsNoTracking()
             .Where(a => applicationIds.Contains(a.Id))

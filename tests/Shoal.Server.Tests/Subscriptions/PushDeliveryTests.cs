@@ -323,6 +323,31 @@ public abstract class PushDeliveryTests<TDatabase>(PushApplication<TDatabase> sh
     }
 
     [Fact]
+    public async Task Push_ClaimedByANodeThatDied_IsSentWhenTheClaimLapses()
+    {
+        await using var receiver = await PushReceiver.StartAsync();
+        var (app, _) = await shoal.NewDeviceAsync();
+        var subscriptionId = await SubscribeAsync(app, "deviceDataChanged", receiver.Url());
+        var now = shoal.Time.GetUtcNow();
+        var claimedUntil = now + TimeSpan.FromMinutes(1);
+        await shoal.QueryAsync(db =>
+        {
+            db.PushDeliveries.Add(new PushDelivery
+            {
+                WebhookId = "msg_orphan", SubscriptionId = subscriptionId, ApplicationId = app.Id, NotifyType = "deviceDataChanged",
+                Body = "{}", CreatedAt = now, NextAttemptAt = now, ClaimToken = Guid.NewGuid(), ClaimedUntil = claimedUntil,
+            });
+            return db.SaveChangesAsync();
+        });
+        await shoal.RunPushRoundAsync();
+        Assert.Empty(receiver.Received);
+
+        shoal.Time.Advance(TimeSpan.FromMinutes(2));
+
+        Assert.Equal("msg_orphan", (await receiver.NextAsync()).WebhookId);
+    }
+
+    [Fact]
     public async Task Push_WorkersRacingForTheSameDeliveries_SendEachOnce()
     {
         await using var receiver = await PushReceiver.StartAsync();
