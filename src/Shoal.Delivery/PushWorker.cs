@@ -74,6 +74,11 @@ internal sealed partial class PushWorker(
             .Select(s => db.PushDeliveries.Where(d => d.SubscriptionId == s.Id && d.State == PushDeliveryState.Pending).Min(d => (long?)d.Id))
             .Where(id => id != null)
             .Select(id => id!.Value);
+        if (!await due.AnyAsync(cancellationToken) && !await probes.AnyAsync(cancellationToken))
+        {
+            // Most rounds find nothing due: they look without writing.
+            return [];
+        }
         var until = now + options.Value.ClaimLease;
         // The conditions are repeated outside the subquery: when two nodes race for a row, PostgreSQL rechecks them on
         // the row the winner wrote, and the loser skips it.
