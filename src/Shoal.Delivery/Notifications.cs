@@ -48,7 +48,7 @@ internal static class Notifications
         var info = new JsonObject { ["status"] = "ONLINE" };
         foreach (var (name, value) in device.Where(p => p.Key != "deviceId" && p.Value is not null))
         {
-            info[name] = value?.DeepClone();
+            info[name] = value!.DeepClone();
         }
         fields["deviceInfo"] = info;
         return Push(notifyType, deviceEvent, fields);

@@ -64,7 +64,8 @@ internal sealed class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> options, 
 
         var evicted = new Dictionary<string, int>();
         var now = time.GetUtcNow();
-        foreach (var deviceEvent in events)
+        var subscribed = subscriptions.Keys.Select(k => k.ApplicationId).ToHashSet();
+        foreach (var deviceEvent in events.Where(e => subscribed.Contains(e.ApplicationId)))
         {
             foreach (var notification in Notifications.From(deviceEvent))
             {
