@@ -9,6 +9,7 @@ builder.AddAccounts();
 builder.AddManagementApi();
 builder.AddNorthbound();
 builder.AddGateway();
+builder.AddDelivery();
 builder.AddPortal();
 
 var app = builder.Build();

@@ -20,6 +20,11 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
     public DbSet<DeviceServiceState> DeviceServiceStates => Set<DeviceServiceState>();
     public DbSet<DeviceEvent> DeviceEvents => Set<DeviceEvent>();
     public DbSet<DeviceCommand> DeviceCommands => Set<DeviceCommand>();
+    public DbSet<Subscription> Subscriptions => Set<Subscription>();
+    public DbSet<PushDelivery> PushDeliveries => Set<PushDelivery>();
+    public DbSet<PushAttempt> PushAttempts => Set<PushAttempt>();
+    public DbSet<PushCursor> PushCursors => Set<PushCursor>();
+    public DbSet<PushSigningKey> PushSigningKeys => Set<PushSigningKey>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -179,6 +184,7 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
             command.HasIndex(c => new { c.DeviceId, c.CreatedAt });
             command.HasOne<Device>().WithMany().HasForeignKey(c => c.DeviceId).OnDelete(DeleteBehavior.Cascade);
         });
+        PushModel.Configure(modelBuilder);
     }
 }
 

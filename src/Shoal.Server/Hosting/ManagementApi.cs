@@ -11,6 +11,7 @@ using Shoal.Server.Devices;
 using Shoal.Server.Grants;
 using Shoal.Server.MessageServers;
 using Shoal.Server.Operations;
+using Shoal.Server.Subscriptions;
 
 namespace Shoal.Server.Hosting;
 
@@ -58,6 +59,7 @@ internal static class ManagementApi
         api.MapDevices();
         api.MapDeviceRequests();
         api.MapGrants();
+        api.MapPush();
         api.MapMessageServerChoices();
         api.MapOperator();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();

@@ -45,35 +45,50 @@ internal sealed class NorthboundAuthentication(NorthboundCallRate rate) : IEndpo
             return NorthboundError.Throttled().ToResult();
         }
 
-        string? target = http.Request.Query["appId"];
-        GrantLevel? level = null;
-        if (!string.IsNullOrEmpty(target) && target != caller.Id)
+        var (resolved, denied) = await ResolveAsync(http, caller, http.Request.Query["appId"]);
+        if (denied is not null)
         {
-            var db = services.GetRequiredService<ShoalDb>();
-            var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-            var grant = await db.ApplicationGrants.AsNoTracking()
-                .Where(g => g.GrantorId == target && g.GranteeId == caller.Id)
-                .Join(db.Applications, g => g.GrantorId, a => a.Id, (g, a) => new { g.Level, g.ExpiresAt, a.FrozenAt })
-                .SingleOrDefaultAsync(http.RequestAborted);
-            if (grant is null || grant.ExpiresAt <= now)
-            {
-                return (await db.Applications.AnyAsync(a => a.Id == target, http.RequestAborted)
-                    ? NorthboundError.NotAuthorized()
-                    : NorthboundError.ApplicationMissing()).ToResult();
-            }
-            if (grant.FrozenAt is not null)
-            {
-                return NorthboundError.Frozen().ToResult();
-            }
-            var writes = !HttpMethods.IsGet(http.Request.Method);
-            if (writes && grant.Level != GrantLevel.Edit)
-            {
-                return NorthboundError.NotAuthorized().ToResult();
-            }
-            level = grant.Level;
+            return denied.ToResult();
         }
-        http.Items[typeof(NorthboundCaller)] = new NorthboundCaller(caller, level is null ? caller.Id : target!, level);
+        http.Items[typeof(NorthboundCaller)] = resolved;
         return await next(context);
+    }
+
+    /// <summary>
+    /// The caller acting on <paramref name="target"/>: on itself when it is empty or its own ID, otherwise only with a
+    /// grant in force from that application (edit for anything but a read).
+    /// </summary>
+    public static async Task<(NorthboundCaller? Caller, NorthboundError? Error)> ResolveAsync(HttpContext http, Application caller, string? target)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(caller);
+        if (string.IsNullOrEmpty(target) || target == caller.Id)
+        {
+            return (new NorthboundCaller(caller, caller.Id, null), null);
+        }
+        var services = http.RequestServices;
+        var db = services.GetRequiredService<ShoalDb>();
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var grant = await db.ApplicationGrants.AsNoTracking()
+            .Where(g => g.GrantorId == target && g.GranteeId == caller.Id)
+            .Join(db.Applications, g => g.GrantorId, a => a.Id, (g, a) => new { g.Level, g.ExpiresAt, a.FrozenAt })
+            .SingleOrDefaultAsync(http.RequestAborted);
+        if (grant is null || grant.ExpiresAt <= now)
+        {
+            return (null, await db.Applications.AnyAsync(a => a.Id == target, http.RequestAborted)
+                ? NorthboundError.NotAuthorized()
+                : NorthboundError.ApplicationMissing());
+        }
+        if (grant.FrozenAt is not null)
+        {
+            return (null, NorthboundError.Frozen());
+        }
+        var writes = !HttpMethods.IsGet(http.Request.Method);
+        if (writes && grant.Level != GrantLevel.Edit)
+        {
+            return (null, NorthboundError.NotAuthorized());
+        }
+        return (new NorthboundCaller(caller, target, grant.Level), null);
     }
 
     /// <summary>The bearer token, or the legacy <c>access_token</c> header that older NA clients send.</summary>

@@ -1,5 +1,6 @@
 using Shoal.Server.Commands;
 using Shoal.Server.Devices;
+using Shoal.Server.Subscriptions;
 
 namespace Shoal.Server.Northbound;
 
@@ -18,6 +19,7 @@ internal static class NorthboundEndpoints
         authenticated.MapNorthboundDevices();
         authenticated.MapNorthboundDeviceHistory();
         authenticated.MapNorthboundCommands();
+        authenticated.MapNorthboundSubscriptions();
         return routes;
     }
 

@@ -18,6 +18,9 @@ internal sealed record NorthboundError(
     public static NorthboundError Invalid(string what) => new(400, "100022", $"The input is invalid: {what}");
     public static NorthboundError NodeIdTaken() => new(400, "100426", "The nodeId has already been registered.");
     public static NorthboundError DeviceMissing() => new(404, "100418", "The device does not exist.");
+    public static NorthboundError ResourceMissing() => new(404, "100225", "The resource does not exist.");
+    public static NorthboundError IllegalCallback(string why) => new(400, "100222", $"The callback URL is illegal: {why}");
+    public static NorthboundError AlreadySubscribed() => new(409, "100227", "The application has already subscribed to this notification type.");
     public static NorthboundError Throttled() => new(403, "1010009", "Too many calls; the application's call rate limit was reached.");
     public static NorthboundError TooManyLogins() => new(429, "1010009", "Too many failed logins; try again later.");
 

@@ -83,6 +83,18 @@ namespace Shoal.Storage.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "PushCursors",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false),
+                    LastEventId = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PushCursors", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "SmsServers",
                 columns: table => new
                 {
@@ -295,6 +307,55 @@ namespace Shoal.Storage.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "PushSigningKeys",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    ApplicationId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    ProtectedSecret = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    RetiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PushSigningKeys", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_PushSigningKeys_Applications_ApplicationId",
+                        column: x => x.ApplicationId,
+                        principalTable: "Applications",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Subscriptions",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    ApplicationId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    SubscriberId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    NotifyType = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    CallbackUrl = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    State = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    ConsecutiveFailures = table.Column<int>(type: "integer", nullable: false),
+                    LastSuccessAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LastFailureAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LastError = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
+                    NextProbeAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Subscriptions", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Subscriptions_Applications_ApplicationId",
+                        column: x => x.ApplicationId,
+                        principalTable: "Applications",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "DeviceCommands",
                 columns: table => new
                 {
@@ -369,6 +430,61 @@ namespace Shoal.Storage.Migrations.Postgres
                         name: "FK_DeviceServiceStates_Devices_DeviceId",
                         column: x => x.DeviceId,
                         principalTable: "Devices",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "PushDeliveries",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    WebhookId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    SubscriptionId = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    ApplicationId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    NotifyType = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Body = table.Column<string>(type: "text", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    State = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Attempts = table.Column<int>(type: "integer", nullable: false),
+                    NextAttemptAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ClaimToken = table.Column<Guid>(type: "uuid", nullable: true),
+                    ClaimedUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    FinishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LastError = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PushDeliveries", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_PushDeliveries_Subscriptions_SubscriptionId",
+                        column: x => x.SubscriptionId,
+                        principalTable: "Subscriptions",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "PushAttempts",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    DeliveryId = table.Column<long>(type: "bigint", nullable: false),
+                    SubscriptionId = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    At = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Status = table.Column<int>(type: "integer", nullable: true),
+                    LatencyMilliseconds = table.Column<int>(type: "integer", nullable: false),
+                    Error = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PushAttempts", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_PushAttempts_PushDeliveries_DeliveryId",
+                        column: x => x.DeliveryId,
+                        principalTable: "PushDeliveries",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -496,9 +612,45 @@ namespace Shoal.Storage.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_PushAttempts_DeliveryId",
+                table: "PushAttempts",
+                column: "DeliveryId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PushAttempts_SubscriptionId_Id",
+                table: "PushAttempts",
+                columns: new[] { "SubscriptionId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PushDeliveries_ApplicationId_State",
+                table: "PushDeliveries",
+                columns: new[] { "ApplicationId", "State" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PushDeliveries_State_NextAttemptAt",
+                table: "PushDeliveries",
+                columns: new[] { "State", "NextAttemptAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PushDeliveries_SubscriptionId_State_Id",
+                table: "PushDeliveries",
+                columns: new[] { "SubscriptionId", "State", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PushSigningKeys_ApplicationId",
+                table: "PushSigningKeys",
+                column: "ApplicationId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_SmsServers_Name",
                 table: "SmsServers",
                 column: "Name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Subscriptions_ApplicationId_NotifyType",
+                table: "Subscriptions",
+                columns: new[] { "ApplicationId", "NotifyType" },
                 unique: true);
 
             migrationBuilder.CreateIndex(
@@ -539,7 +691,22 @@ namespace Shoal.Storage.Migrations.Postgres
                 name: "PlatformSettings");
 
             migrationBuilder.DropTable(
+                name: "PushAttempts");
+
+            migrationBuilder.DropTable(
+                name: "PushCursors");
+
+            migrationBuilder.DropTable(
+                name: "PushSigningKeys");
+
+            migrationBuilder.DropTable(
                 name: "Devices");
+
+            migrationBuilder.DropTable(
+                name: "PushDeliveries");
+
+            migrationBuilder.DropTable(
+                name: "Subscriptions");
 
             migrationBuilder.DropTable(
                 name: "Applications");

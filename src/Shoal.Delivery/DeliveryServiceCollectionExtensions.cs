@@ -1,0 +1,18 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Shoal.Delivery;
+
+public static class DeliveryServiceCollectionExtensions
+{
+    /// <summary>Registers push delivery, configured from the <c>Delivery</c> section.</summary>
+    public static IServiceCollection AddDelivery(this IServiceCollection services)
+    {
+        services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<CallbackAddressGuard>();
+        services.AddSingleton<PushSigning>();
+        services.AddSingleton<PushSender>();
+        services.AddSingleton<PushWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<PushWorker>());
+        return services;
+    }
+}

@@ -1,0 +1,126 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Shoal.Storage;
+using Shoal.Storage.Entities;
+
+namespace Shoal.Delivery;
+
+/// <summary>
+/// Turns the device event log into deliveries: reads the events after the cursor, writes one delivery per matching
+/// subscription and moves the cursor, all in one transaction, so every event is pushed once per subscription
+/// whatever crashes.
+/// </summary>
+internal sealed class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> options, TimeProvider time)
+{
+    private const int CursorId = 1;
+
+    /// <summary>Handles one batch of new events; returns how many it read.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        // Most rounds find nothing new: they look without taking a lock.
+        var seen = await db.PushCursors.Where(c => c.Id == CursorId).Select(c => (long?)c.LastEventId).SingleOrDefaultAsync(cancellationToken) ?? 0;
+        if (!await db.DeviceEvents.AnyAsync(e => e.Id > seen, cancellationToken))
+        {
+            return 0;
+        }
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (db is PostgresShoalDb)
+        {
+            // Waits for every transaction that is writing events to commit, and holds new ones back for this short
+            // transaction: an event ID below the cursor can then never commit later. The mode also excludes itself,
+            // so the fan-outs of several nodes take turns.
+            await db.Database.ExecuteSqlRawAsync("""LOCK TABLE "DeviceEvents" IN SHARE ROW EXCLUSIVE MODE""", cancellationToken);
+        }
+        var cursor = await db.PushCursors.SingleOrDefaultAsync(c => c.Id == CursorId, cancellationToken);
+        if (cursor is null)
+        {
+            cursor = new PushCursor { Id = CursorId };
+            db.PushCursors.Add(cursor);
+        }
+        var events = await db.DeviceEvents.AsNoTracking()
+            .Where(e => e.Id > cursor.LastEventId)
+            .OrderBy(e => e.Id)
+            .Take(options.Value.BatchSize)
+            .ToListAsync(cancellationToken);
+        if (events.Count == 0)
+        {
+            return 0;
+        }
+
+        var applicationIds = events.Select(e => e.ApplicationId).Distinct().ToList();
+        var pushing = await db.Applications
+            .Where(a => applicationIds.Contains(a.Id) && a.PushService && a.FrozenAt == null)
+            .Select(a => a.Id)
+            .ToListAsync(cancellationToken);
+        var subscriptions = (await db.Subscriptions.AsNoTracking()
+            .Where(s => pushing.Contains(s.ApplicationId) && s.State != SubscriptionState.Disabled)
+            .ToListAsync(cancellationToken))
+            .ToDictionary(s => (s.ApplicationId, s.NotifyType));
+        var backlog = await db.PushDeliveries
+            .Where(d => pushing.Contains(d.ApplicationId) && d.State == PushDeliveryState.Pending)
+            .GroupBy(d => d.ApplicationId)
+            .Select(g => new { g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
+
+        var evicted = new Dictionary<string, int>();
+        var now = time.GetUtcNow();
+        var subscribed = subscriptions.Keys.Select(k => k.ApplicationId).ToHashSet();
+        foreach (var deviceEvent in events.Where(e => subscribed.Contains(e.ApplicationId)))
+        {
+            foreach (var notification in Notifications.From(deviceEvent))
+            {
+                if (!subscriptions.TryGetValue((deviceEvent.ApplicationId, notification.NotifyType), out var subscription))
+                {
+                    continue;
+                }
+                var delivery = new PushDelivery
+                {
+                    WebhookId = $"msg_{Guid.NewGuid():N}",
+                    SubscriptionId = subscription.Id,
+                    ApplicationId = subscription.ApplicationId,
+                    NotifyType = notification.NotifyType,
+                    Body = notification.Body,
+                    CreatedAt = now,
+                    NextAttemptAt = now,
+                };
+                var waiting = backlog.GetValueOrDefault(subscription.ApplicationId);
+                if (waiting >= options.Value.BacklogCap)
+                {
+                    await MakeRoomAsync(delivery, evicted, now, cancellationToken);
+                }
+                else
+                {
+                    backlog[subscription.ApplicationId] = waiting + 1;
+                }
+                db.PushDeliveries.Add(delivery);
+            }
+        }
+        cursor.LastEventId = events[^1].Id;
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return events.Count;
+    }
+
+    private async Task MakeRoomAsync(PushDelivery delivery, Dictionary<string, int> evicted, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var reason = $"The application's backlog of {options.Value.BacklogCap} waiting pushes was full.";
+        var victim = delivery;
+        if (options.Value.BacklogFull == BacklogFullAction.DeadLetterOldest)
+        {
+            var skip = evicted.GetValueOrDefault(delivery.ApplicationId);
+            var oldest = await db.PushDeliveries
+                .Where(d => d.ApplicationId == delivery.ApplicationId && d.State == PushDeliveryState.Pending)
+                .OrderBy(d => d.Id)
+                .Skip(skip)
+                .FirstOrDefaultAsync(cancellationToken);
+            if (oldest is not null)
+            {
+                evicted[delivery.ApplicationId] = skip + 1;
+                victim = oldest;
+            }
+        }
+        victim.State = PushDeliveryState.DeadLettered;
+        victim.FinishedAt = now;
+        victim.LastError = reason;
+    }
+}

@@ -1,0 +1,119 @@
+using Microsoft.EntityFrameworkCore;
+using Shoal.Delivery;
+using Shoal.Server.Northbound;
+using Shoal.Storage;
+using Shoal.Storage.Entities;
+
+namespace Shoal.Server.Subscriptions;
+
+/// <summary>What an NA asks to be pushed: one subscription per notification type and application.</summary>
+internal sealed class SubscriptionRegistry(ShoalDb db, CallbackAddressGuard guard, TimeProvider time)
+{
+    public const int MaxCallbackUrlLength = 1024;
+    public const int MaxPageSize = 250;
+
+    public async Task<(Subscription? Subscription, NorthboundError? Error)> SubscribeAsync(
+        NorthboundCaller caller, string? notifyType, string? callbackUrl, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (string.IsNullOrEmpty(notifyType))
+        {
+            return (null, NorthboundError.Missing("notifyType"));
+        }
+        if (!NotifyTypes.All.Contains(notifyType))
+        {
+            return (null, NorthboundError.Invalid($"notifyType must be one of {string.Join(", ", NotifyTypes.All)}."));
+        }
+        if (string.IsNullOrEmpty(callbackUrl))
+        {
+            return (null, NorthboundError.Missing("callbackUrl"));
+        }
+        var protocol = await db.Applications.Where(a => a.Id == caller.TargetApplicationId).Select(a => a.PushProtocol).SingleAsync(cancellationToken);
+        if (await CheckCallbackAsync(callbackUrl, protocol, cancellationToken) is { } illegal)
+        {
+            return (null, NorthboundError.IllegalCallback(illegal));
+        }
+        if (await db.Subscriptions.AnyAsync(s => s.ApplicationId == caller.TargetApplicationId && s.NotifyType == notifyType, cancellationToken))
+        {
+            return (null, NorthboundError.AlreadySubscribed());
+        }
+        var subscription = new Subscription
+        {
+            Id = Guid.NewGuid().ToString(),
+            ApplicationId = caller.TargetApplicationId,
+            SubscriberId = caller.Caller.Id,
+            NotifyType = notifyType,
+            CallbackUrl = callbackUrl,
+            CreatedAt = time.GetUtcNow(),
+        };
+        db.Subscriptions.Add(subscription);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Two subscribe calls raced; the unique index let one through.
+            return (null, NorthboundError.AlreadySubscribed());
+        }
+        return (subscription, null);
+    }
+
+    /// <summary>Why a callback URL may not be used, or null: length, an explicit scheme matching the push protocol, and a host pushes may reach.</summary>
+    private async Task<string?> CheckCallbackAsync(string callbackUrl, PushProtocol protocol, CancellationToken cancellationToken)
+    {
+        if (callbackUrl.Length > MaxCallbackUrlLength)
+        {
+            return $"it is longer than {MaxCallbackUrlLength} characters.";
+        }
+        var scheme = protocol == PushProtocol.Https ? Uri.UriSchemeHttps : Uri.UriSchemeHttp;
+        if (!Uri.TryCreate(callbackUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https")
+            || !callbackUrl.StartsWith(url.Scheme + "://", StringComparison.OrdinalIgnoreCase))
+        {
+            return "it must be an absolute http:// or https:// URL.";
+        }
+        if (url.Scheme != scheme)
+        {
+            return $"the application pushes over {scheme.ToUpperInvariant()}, so the URL must start with {scheme}://.";
+        }
+        if (!string.IsNullOrEmpty(url.UserInfo))
+        {
+            return "it must not carry a user name or password.";
+        }
+        var (_, refusal) = await guard.ResolveAsync(url.IdnHost, cancellationToken);
+        return refusal;
+    }
+
+    public async Task<(IReadOnlyList<Subscription> Items, int Total)> ListAsync(
+        string applicationId, string? notifyType, int pageNo, int pageSize, CancellationToken cancellationToken)
+    {
+        var query = db.Subscriptions.AsNoTracking().Where(s => s.ApplicationId == applicationId);
+        if (!string.IsNullOrEmpty(notifyType))
+        {
+            query = query.Where(s => s.NotifyType == notifyType);
+        }
+        var total = await query.CountAsync(cancellationToken);
+        var items = await query.OrderBy(s => s.CreatedAt).ThenBy(s => s.Id).Skip(pageNo * pageSize).Take(pageSize).ToListAsync(cancellationToken);
+        return (items, total);
+    }
+
+    public Task<Subscription?> FindAsync(string applicationId, string id, CancellationToken cancellationToken) =>
+        db.Subscriptions.AsNoTracking().SingleOrDefaultAsync(s => s.ApplicationId == applicationId && s.Id == id, cancellationToken);
+
+    public async Task<bool> DeleteAsync(string applicationId, string id, CancellationToken cancellationToken) =>
+        await db.Subscriptions.Where(s => s.ApplicationId == applicationId && s.Id == id).ExecuteDeleteAsync(cancellationToken) > 0;
+
+    public Task<int> DeleteWhereAsync(string applicationId, string? notifyType, string? callbackUrl, CancellationToken cancellationToken)
+    {
+        var query = db.Subscriptions.Where(s => s.ApplicationId == applicationId);
+        if (!string.IsNullOrEmpty(notifyType))
+        {
+            query = query.Where(s => s.NotifyType == notifyType);
+        }
+        if (!string.IsNullOrEmpty(callbackUrl))
+        {
+            query = query.Where(s => s.CallbackUrl == callbackUrl);
+        }
+        return query.ExecuteDeleteAsync(cancellationToken);
+    }
+}
