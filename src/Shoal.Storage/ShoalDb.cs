@@ -24,6 +24,7 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
     public DbSet<PushAttempt> PushAttempts => Set<PushAttempt>();
     public DbSet<PushCursor> PushCursors => Set<PushCursor>();
     public DbSet<PushSigningKey> PushSigningKeys => Set<PushSigningKey>();
+    public DbSet<Rule> Rules => Set<Rule>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -165,6 +166,7 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
         });
 
         PushModel.Configure(modelBuilder);
+        RulesModel.Configure(modelBuilder);
     }
 }
 

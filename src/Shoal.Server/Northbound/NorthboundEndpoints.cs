@@ -1,4 +1,5 @@
 using Shoal.Server.Devices;
+using Shoal.Server.Rules;
 using Shoal.Server.Subscriptions;
 
 namespace Shoal.Server.Northbound;
@@ -18,6 +19,7 @@ internal static class NorthboundEndpoints
         authenticated.MapNorthboundDevices();
         authenticated.MapNorthboundDeviceHistory();
         authenticated.MapNorthboundSubscriptions();
+        authenticated.MapNorthboundRules();
         return routes;
     }
 

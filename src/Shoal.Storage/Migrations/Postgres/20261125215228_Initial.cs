@@ -327,6 +327,40 @@ namespace Shoal.Storage.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "Rules",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    ApplicationId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Name = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    Description = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
+                    Author = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Logic = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Conditions = table.Column<string>(type: "character varying(16384)", maxLength: 16384, nullable: false),
+                    Actions = table.Column<string>(type: "character varying(16384)", maxLength: 16384, nullable: false),
+                    ActiveFrom = table.Column<TimeOnly>(type: "time without time zone", nullable: true),
+                    ActiveUntil = table.Column<TimeOnly>(type: "time without time zone", nullable: true),
+                    QuietPeriodSeconds = table.Column<int>(type: "integer", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    LastFiredAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LastSentAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Failures = table.Column<int>(type: "integer", nullable: false),
+                    LastError = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Rules", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Rules_Applications_ApplicationId",
+                        column: x => x.ApplicationId,
+                        principalTable: "Applications",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Subscriptions",
                 columns: table => new
                 {
@@ -582,6 +616,11 @@ namespace Shoal.Storage.Migrations.Postgres
                 column: "ApplicationId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_Rules_ApplicationId_Name",
+                table: "Rules",
+                columns: new[] { "ApplicationId", "Name" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_SmsServers_Name",
                 table: "SmsServers",
                 column: "Name",
@@ -635,6 +674,9 @@ namespace Shoal.Storage.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "PushSigningKeys");
+
+            migrationBuilder.DropTable(
+                name: "Rules");
 
             migrationBuilder.DropTable(
                 name: "Devices");

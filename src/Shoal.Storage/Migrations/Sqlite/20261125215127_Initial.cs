@@ -326,6 +326,40 @@ namespace Shoal.Storage.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "Rules",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 36, nullable: false),
+                    ApplicationId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Description = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: true),
+                    Author = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Logic = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Conditions = table.Column<string>(type: "TEXT", maxLength: 16384, nullable: false),
+                    Actions = table.Column<string>(type: "TEXT", maxLength: 16384, nullable: false),
+                    ActiveFrom = table.Column<TimeOnly>(type: "TEXT", nullable: true),
+                    ActiveUntil = table.Column<TimeOnly>(type: "TEXT", nullable: true),
+                    QuietPeriodSeconds = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastFiredAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    LastSentAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Failures = table.Column<int>(type: "INTEGER", nullable: false),
+                    LastError = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Rules", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Rules_Applications_ApplicationId",
+                        column: x => x.ApplicationId,
+                        principalTable: "Applications",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Subscriptions",
                 columns: table => new
                 {
@@ -581,6 +615,11 @@ namespace Shoal.Storage.Migrations.Sqlite
                 column: "ApplicationId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_Rules_ApplicationId_Name",
+                table: "Rules",
+                columns: new[] { "ApplicationId", "Name" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_SmsServers_Name",
                 table: "SmsServers",
                 column: "Name",
@@ -634,6 +673,9 @@ namespace Shoal.Storage.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "PushSigningKeys");
+
+            migrationBuilder.DropTable(
+                name: "Rules");
 
             migrationBuilder.DropTable(
                 name: "Devices");
