@@ -22,5 +22,28 @@ internal static class RulesModel
             rule.HasIndex(r => new { r.ApplicationId, r.Name });
             rule.HasOne<Application>().WithMany().HasForeignKey(r => r.ApplicationId).OnDelete(DeleteBehavior.Cascade);
         });
+
+        modelBuilder.Entity<RuleMessage>(message =>
+        {
+            message.Property(m => m.RuleId).HasMaxLength(36);
+            message.Property(m => m.ApplicationId).HasMaxLength(32);
+            message.Property(m => m.Recipients).HasMaxLength(8192);
+            message.Property(m => m.Subject).HasMaxLength(1024);
+            message.Property(m => m.Body).HasMaxLength(16384);
+            message.Property(m => m.LastError).HasMaxLength(1024);
+            message.HasIndex(m => new { m.State, m.NextAttemptAt });
+            message.HasIndex(m => new { m.RuleId, m.Id });
+            message.HasOne<Rule>().WithMany().HasForeignKey(m => m.RuleId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<RuleFiring>(firing =>
+        {
+            firing.HasKey(f => new { f.RuleId, f.DeviceId });
+            firing.Property(f => f.RuleId).HasMaxLength(36);
+            firing.Property(f => f.DeviceId).HasMaxLength(64);
+            firing.HasOne<Rule>().WithMany().HasForeignKey(f => f.RuleId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<RuleCursor>().Property(c => c.Id).ValueGeneratedNever();
     }
 }

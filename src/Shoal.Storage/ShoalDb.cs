@@ -25,6 +25,9 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
     public DbSet<PushCursor> PushCursors => Set<PushCursor>();
     public DbSet<PushSigningKey> PushSigningKeys => Set<PushSigningKey>();
     public DbSet<Rule> Rules => Set<Rule>();
+    public DbSet<RuleMessage> RuleMessages => Set<RuleMessage>();
+    public DbSet<RuleFiring> RuleFirings => Set<RuleFiring>();
+    public DbSet<RuleCursor> RuleCursors => Set<RuleCursor>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
