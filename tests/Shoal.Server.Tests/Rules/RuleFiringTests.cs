@@ -108,6 +108,65 @@ public abstract class RuleFiringTests<TDatabase>(GatewayApplication<TDatabase> s
         Assert.NotEqual(JsonValueKind.Null, rule.GetProperty("lastFiredTime").ValueKind);
     }
 
+    [Fact]
+    public async Task Send_NoServerSelected_SpreadsOverTheHealthyServers()
+    {
+        await using var second = SmtpReceiver.Start();
+        await ReplaceEmailServersAsync(_smtp, second);
+        var (app, device) = await shoal.NewDeviceAsync();
+        await CreateRuleAsync(app, quietPeriod: 0);
+        using var client = await shoal.ConnectAsync(device);
+
+        for (var i = 0; i < 20; i++)
+        {
+            await client.ReportAsync(device, Hot);
+        }
+
+        await shoal.EventuallyAsync(async db =>
+            await db.RuleMessages.CountAsync(m => m.ApplicationId == app.Id && m.Channel == RuleActionType.Email && m.State == RuleMessageState.Sent) == 20);
+        Assert.True(_smtp.Received > 0 && second.Received > 0, $"First server got {_smtp.Received}, second {second.Received}.");
+    }
+
+    [Fact]
+    public async Task Send_NoServerSelectedAndOneRefuses_EveryMailGoesThroughTheOther()
+    {
+        await using var refusing = SmtpReceiver.Start();
+        refusing.Refusal = new SmtpResponse(SmtpReplyCode.MailboxUnavailable, "relay denied");
+        await ReplaceEmailServersAsync(refusing, _smtp);
+        var (app, device) = await shoal.NewDeviceAsync();
+        await CreateRuleAsync(app, quietPeriod: 0);
+        using var client = await shoal.ConnectAsync(device);
+
+        for (var i = 0; i < 6; i++)
+        {
+            await client.ReportAsync(device, Hot);
+        }
+
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.Equal("ops@example.com", (await _smtp.NextAsync()).To.Mailboxes.Single().Address);
+        }
+    }
+
+    /// <summary>Makes <paramref name="receivers"/> the operator's only e-mail servers.</summary>
+    private async Task ReplaceEmailServersAsync(params SmtpReceiver[] receivers)
+    {
+        foreach (var server in (await (await shoal.Operator.GetAsync("/api/v1/operator/email-servers")).JsonAsync()).EnumerateArray())
+        {
+            (await shoal.Operator.DeleteAsync($"/api/v1/operator/email-servers/{server.GetProperty("id").GetString()}")).EnsureSuccessStatusCode();
+        }
+        foreach (var receiver in receivers)
+        {
+            await AddEmailServerAsync(receiver);
+        }
+    }
+
+    private async Task<JsonElement> AddEmailServerAsync(SmtpReceiver receiver) =>
+        await (await shoal.Operator.PostAsJsonAsync("/api/v1/operator/email-servers", new
+        {
+            name = $"smtp-{Guid.NewGuid():N}", host = "127.0.0.1", port = receiver.Port, tlsMode = "None", senderAddress = "alerts@shoal.example",
+        })).JsonAsync(HttpStatusCode.Created);
+
     /// <summary>Waits until rules have been evaluated on every event of <paramref name="device"/> so far.</summary>
     private Task EvaluatedAsync(TestDevice device) => shoal.EventuallyAsync(async db =>
     {
@@ -117,24 +176,21 @@ public abstract class RuleFiringTests<TDatabase>(GatewayApplication<TDatabase> s
 
     private async Task<(NaApplication App, TestDevice Device)> NewDeviceWithServersAsync()
     {
-        var suffix = Guid.NewGuid().ToString("N")[..8];
-        var email = await (await shoal.Operator.PostAsJsonAsync("/api/v1/operator/email-servers", new
-        {
-            name = $"smtp-{suffix}", host = "127.0.0.1", port = _smtp.Port, tlsMode = "None", senderAddress = "alerts@shoal.example",
-        })).JsonAsync(HttpStatusCode.Created);
+        var email = await AddEmailServerAsync(_smtp);
         var sms = await (await shoal.Operator.PostAsJsonAsync("/api/v1/operator/sms-servers", new
         {
-            name = $"sms-{suffix}", method = "POST", urlTemplate = _gateway.Url("/sms/{to}"),
+            name = $"sms-{Guid.NewGuid():N}", method = "POST", urlTemplate = _gateway.Url("/sms/{to}"),
             headers = new Dictionary<string, string> { ["Authorization"] = "Bearer gateway-key" },
             bodyTemplate = """{"to":"{to}","text":"{text}"}""",
         })).JsonAsync(HttpStatusCode.Created);
         return await shoal.NewDeviceAsync(("emailServerId", email.GetProperty("id").GetString()), ("smsServerId", sms.GetProperty("id").GetString()));
     }
 
-    private static async Task<string> CreateRuleAsync(NaApplication app) =>
-        (await (await app.Na.SendAsync(HttpMethod.Post, "/iocm/app/rule/v1.2.0/rules", """
+    private static async Task<string> CreateRuleAsync(NaApplication app, int quietPeriod = 300) =>
+        (await (await app.Na.SendAsync(HttpMethod.Post, "/iocm/app/rule/v1.2.0/rules", $$"""
             {
               "name": "too warm",
+              "quietPeriod": {{quietPeriod}},
               "conditions": [{"type": "DEVICE_DATA", "deviceInfo": {"path": "Temperature/temperature"}, "operator": ">", "value": 30}],
               "actions": [
                 {"type": "EMAIL", "recipients": ["ops@example.com"], "subject": "{deviceId} is at {value}", "content": "{property} of {deviceId} went over 30: {value}"},

@@ -21,6 +21,11 @@ public sealed class SmtpReceiver : IAsyncDisposable
 
     public int Port { get; }
 
+    private int _received;
+
+    /// <summary>How many messages the server has accepted.</summary>
+    public int Received => _received;
+
     /// <summary>When set, the server answers each message with this reply instead of accepting it.</summary>
     public SmtpResponse? Refusal { get; set; }
 
@@ -71,6 +76,7 @@ public sealed class SmtpReceiver : IAsyncDisposable
             {
                 return refusal;
             }
+            Interlocked.Increment(ref receiver._received);
             using var stream = new MemoryStream(buffer.ToArray());
             await receiver._arrivals.Writer.WriteAsync(await MimeMessage.LoadAsync(stream, cancellationToken), cancellationToken);
             return SmtpResponse.Ok;
