@@ -148,6 +148,31 @@ public abstract class RuleFiringTests<TDatabase>(GatewayApplication<TDatabase> s
         }
     }
 
+    [Fact]
+    public async Task TestSend_ServerRefuses_AnswersWithTheServersExactWords()
+    {
+        _smtp.Refusal = new SmtpResponse(SmtpReplyCode.MailboxUnavailable, "no such user here");
+        var server = await AddEmailServerAsync(_smtp);
+
+        var result = await (await shoal.Operator.PostAsJsonAsync(
+            $"/api/v1/operator/email-servers/{server.GetProperty("id").GetString()}/test", new { to = "ops@example.com" })).JsonAsync();
+
+        Assert.False(result.GetProperty("sent").GetBoolean());
+        Assert.Equal("The SMTP server answered 550: no such user here", result.GetProperty("answer").GetString());
+    }
+
+    [Fact]
+    public async Task TestSend_WorkingServer_DeliversTheTestMessage()
+    {
+        var server = await AddEmailServerAsync(_smtp);
+
+        var result = await (await shoal.Operator.PostAsJsonAsync(
+            $"/api/v1/operator/email-servers/{server.GetProperty("id").GetString()}/test", new { to = "ops@example.com" })).JsonAsync();
+
+        Assert.True(result.GetProperty("sent").GetBoolean());
+        Assert.Equal("Shoal test message", (await _smtp.NextAsync()).Subject);
+    }
+
     /// <summary>Makes <paramref name="receivers"/> the operator's only e-mail servers.</summary>
     private async Task ReplaceEmailServersAsync(params SmtpReceiver[] receivers)
     {
