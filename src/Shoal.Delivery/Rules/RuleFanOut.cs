@@ -158,7 +158,7 @@ internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> op
     }
 
     /// <summary>Fills <c>{placeholder}</c>s; the rule was validated when saved, so each one is known.</summary>
-    public static string Render(string template, IReadOnlyDictionary<string, string> values) =>
+    private static string Render(string template, Dictionary<string, string> values) =>
         Placeholder().Replace(template, m => values.TryGetValue(m.Groups[1].Value, out var value) ? value : m.Value);
 
     private static string RuleEventBody(Rule rule, DeviceEvent report, RuleMatch match, string time) => new JsonObject

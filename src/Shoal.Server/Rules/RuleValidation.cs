@@ -274,5 +274,5 @@ internal static partial class RuleValidation
     private static partial Regex PhoneNumber();
 
     [GeneratedRegex(@"\{([^{}]*)\}")]
-    internal static partial Regex Placeholder();
+    private static partial Regex Placeholder();
 }
