@@ -25,6 +25,10 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
     public DbSet<PushAttempt> PushAttempts => Set<PushAttempt>();
     public DbSet<PushCursor> PushCursors => Set<PushCursor>();
     public DbSet<PushSigningKey> PushSigningKeys => Set<PushSigningKey>();
+    public DbSet<Rule> Rules => Set<Rule>();
+    public DbSet<RuleMessage> RuleMessages => Set<RuleMessage>();
+    public DbSet<RuleFiring> RuleFirings => Set<RuleFiring>();
+    public DbSet<RuleCursor> RuleCursors => Set<RuleCursor>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -185,6 +189,7 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
             command.HasOne<Device>().WithMany().HasForeignKey(c => c.DeviceId).OnDelete(DeleteBehavior.Cascade);
         });
         PushModel.Configure(modelBuilder);
+        RulesModel.Configure(modelBuilder);
     }
 }
 

@@ -1,4 +1,5 @@
 using Shoal.Delivery;
+using Shoal.Delivery.Rules;
 using Shoal.Server.Subscriptions;
 
 namespace Shoal.Server.Hosting;
@@ -9,6 +10,7 @@ internal static class DeliveryHosting
     public static WebApplicationBuilder AddDelivery(this WebApplicationBuilder builder)
     {
         builder.Services.AddDelivery();
+        builder.Services.AddRuleMessages();
         builder.Services.AddScoped<SubscriptionRegistry>();
         builder.Services.AddScoped<DeliveryLog>();
         return builder;

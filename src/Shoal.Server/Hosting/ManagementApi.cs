@@ -11,6 +11,7 @@ using Shoal.Server.Devices;
 using Shoal.Server.Grants;
 using Shoal.Server.MessageServers;
 using Shoal.Server.Operations;
+using Shoal.Server.Rules;
 using Shoal.Server.Subscriptions;
 
 namespace Shoal.Server.Hosting;
@@ -39,6 +40,7 @@ internal static class ManagementApi
         services.AddScoped<MessageServerRegistry>();
         services.AddScoped<OperatorConsole>();
         services.AddScoped<Grants.Grants>();
+        services.AddScoped<RuleBook>();
         return builder;
     }
 
@@ -60,6 +62,7 @@ internal static class ManagementApi
         api.MapDeviceRequests();
         api.MapGrants();
         api.MapPush();
+        api.MapRules();
         api.MapMessageServerChoices();
         api.MapOperator();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();

@@ -26,6 +26,7 @@ internal static class MessageServerEndpoints
         sms.MapPost("/", CreateSms);
         sms.MapPut("/{id:guid}", UpdateSms);
         sms.MapDelete("/{id:guid}", DeleteSms);
+        routes.MapGroup("/").WithTags("Operator").MapTestSends();
         return routes;
     }
 

@@ -1,5 +1,6 @@
 using Shoal.Server.Commands;
 using Shoal.Server.Devices;
+using Shoal.Server.Rules;
 using Shoal.Server.Subscriptions;
 
 namespace Shoal.Server.Northbound;
@@ -20,6 +21,7 @@ internal static class NorthboundEndpoints
         authenticated.MapNorthboundDeviceHistory();
         authenticated.MapNorthboundCommands();
         authenticated.MapNorthboundSubscriptions();
+        authenticated.MapNorthboundRules();
         return routes;
     }
 

@@ -35,6 +35,9 @@ public abstract class IsolationTests<TDatabase>(ShoalApplication<TDatabase> shoa
         var victimGrant = await (await victim.Client.PostAsJsonAsync($"/api/v1/applications/{victimAppId}/grants", new { granteeApplicationId = victimDefaultAppId, level = "View" }))
             .JsonAsync(HttpStatusCode.Created);
         var victimGrantId = victimGrant.GetProperty("id").GetString()!;
+        var victimRule = await (await victim.Client.PostAsync($"/api/v1/applications/{victimAppId}/rules", RuleBody("victim-rule")))
+            .JsonAsync(HttpStatusCode.Created);
+        var victimRuleId = victimRule.GetProperty("ruleId").GetString()!;
         var before = await SnapshotAsync(victim, victimAppId);
 
         var intruder = await shoal.SignUpAsync("intruder");
@@ -46,6 +49,7 @@ public abstract class IsolationTests<TDatabase>(ShoalApplication<TDatabase> shoa
             var path = pattern
                 .Replace("{deviceId}", victimDeviceId)
                 .Replace("{grantId:guid}", victimGrantId)
+                .Replace("{ruleId}", victimRuleId)
                 .Replace("{id:guid}", pattern.Contains("/tokens/") ? victimTokenId : victim.Id.ToString())
                 .Replace("{id}", victimAppId)
                 .Replace("{documentName}", "v1");
@@ -70,7 +74,8 @@ public abstract class IsolationTests<TDatabase>(ShoalApplication<TDatabase> shoa
         + await user.Client.GetStringAsync("/api/v1/account")
         + await user.Client.GetStringAsync("/api/v1/account/tokens")
         + await user.Client.GetStringAsync($"/api/v1/applications/{applicationId}/devices")
-        + await user.Client.GetStringAsync($"/api/v1/applications/{applicationId}/grants");
+        + await user.Client.GetStringAsync($"/api/v1/applications/{applicationId}/grants")
+        + await user.Client.GetStringAsync($"/api/v1/applications/{applicationId}/rules");
 
     private List<(string Method, string Pattern)> ApiRoutes() =>
         [.. shoal.Services.GetRequiredService<EndpointDataSource>().Endpoints
@@ -92,6 +97,8 @@ public abstract class IsolationTests<TDatabase>(ShoalApplication<TDatabase> shoa
             name = "intruder-smtp", host = "smtp.example.com", port = 587, tlsMode = "StartTls", senderAddress = "iot@example.com",
         }),
         _ when pattern.Contains("sms-servers", StringComparison.Ordinal) => Json(new { name = "intruder-sms", method = "POST", urlTemplate = "https://sms.example.com/send" }),
+        "/api/v1/applications/{id}/rules" or "/api/v1/applications/{id}/rules/{ruleId}" => RuleBody("intruder-rule"),
+        "/api/v1/applications/{id}/rules/{ruleId}/status" => Json(new { status = "inactive" }),
         "/api/v1/applications/{id}/devices" => Json(new { nodeId = "intruder-node" }),
         "/api/v1/applications/{id}/devices/{deviceId}" => Json(new { name = "intruder" }),
         "/api/v1/applications/{id}/devices/{deviceId}/properties" => Json(new { services = new[] { new { serviceId = "Switch", properties = new { on = true } } } }),
@@ -101,6 +108,15 @@ public abstract class IsolationTests<TDatabase>(ShoalApplication<TDatabase> shoa
         "/api/v1/applications" => Json(new { name = "intruder-app", industry = "retail", acceptTerms = true }),
         _ => null,
     };
+
+    private static readonly string[] PhoneNumbers = ["+4915112345678"];
+
+    private static StringContent RuleBody(string name) => Json(new
+    {
+        name,
+        conditions = new[] { new { type = "DEVICE_DATA", deviceInfo = new { path = "Temperature/temperature" }, @operator = ">", value = 30 } },
+        actions = new[] { new { type = "SMS", numbers = PhoneNumbers, content = "{value}" } },
+    });
 
     private static StringContent Json(object value) => new(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
 }

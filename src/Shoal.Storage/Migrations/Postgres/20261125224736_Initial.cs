@@ -95,6 +95,18 @@ namespace Shoal.Storage.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "RuleCursors",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false),
+                    LastEventId = table.Column<long>(type: "bigint", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RuleCursors", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "SmsServers",
                 columns: table => new
                 {
@@ -328,6 +340,40 @@ namespace Shoal.Storage.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "Rules",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    ApplicationId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Name = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    Description = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
+                    Author = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    Status = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Logic = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Conditions = table.Column<string>(type: "character varying(16384)", maxLength: 16384, nullable: false),
+                    Actions = table.Column<string>(type: "character varying(16384)", maxLength: 16384, nullable: false),
+                    ActiveFrom = table.Column<TimeOnly>(type: "time without time zone", nullable: true),
+                    ActiveUntil = table.Column<TimeOnly>(type: "time without time zone", nullable: true),
+                    QuietPeriodSeconds = table.Column<int>(type: "integer", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    LastFiredAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LastSentAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Failures = table.Column<int>(type: "integer", nullable: false),
+                    LastError = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Rules", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Rules_Applications_ApplicationId",
+                        column: x => x.ApplicationId,
+                        principalTable: "Applications",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Subscriptions",
                 columns: table => new
                 {
@@ -430,6 +476,57 @@ namespace Shoal.Storage.Migrations.Postgres
                         name: "FK_DeviceServiceStates_Devices_DeviceId",
                         column: x => x.DeviceId,
                         principalTable: "Devices",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "RuleFirings",
+                columns: table => new
+                {
+                    RuleId = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    DeviceId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    FiredAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RuleFirings", x => new { x.RuleId, x.DeviceId });
+                    table.ForeignKey(
+                        name: "FK_RuleFirings_Rules_RuleId",
+                        column: x => x.RuleId,
+                        principalTable: "Rules",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "RuleMessages",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    RuleId = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    ApplicationId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Channel = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Recipients = table.Column<string>(type: "character varying(8192)", maxLength: 8192, nullable: false),
+                    Subject = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
+                    Body = table.Column<string>(type: "character varying(16384)", maxLength: 16384, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    State = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Attempts = table.Column<int>(type: "integer", nullable: false),
+                    NextAttemptAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ClaimToken = table.Column<Guid>(type: "uuid", nullable: true),
+                    ClaimedUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    FinishedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    LastError = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RuleMessages", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_RuleMessages_Rules_RuleId",
+                        column: x => x.RuleId,
+                        principalTable: "Rules",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -642,6 +739,21 @@ namespace Shoal.Storage.Migrations.Postgres
                 column: "ApplicationId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_RuleMessages_RuleId_Id",
+                table: "RuleMessages",
+                columns: new[] { "RuleId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RuleMessages_State_NextAttemptAt",
+                table: "RuleMessages",
+                columns: new[] { "State", "NextAttemptAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Rules_ApplicationId_Name",
+                table: "Rules",
+                columns: new[] { "ApplicationId", "Name" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_SmsServers_Name",
                 table: "SmsServers",
                 column: "Name",
@@ -700,10 +812,22 @@ namespace Shoal.Storage.Migrations.Postgres
                 name: "PushSigningKeys");
 
             migrationBuilder.DropTable(
+                name: "RuleCursors");
+
+            migrationBuilder.DropTable(
+                name: "RuleFirings");
+
+            migrationBuilder.DropTable(
+                name: "RuleMessages");
+
+            migrationBuilder.DropTable(
                 name: "Devices");
 
             migrationBuilder.DropTable(
                 name: "PushDeliveries");
+
+            migrationBuilder.DropTable(
+                name: "Rules");
 
             migrationBuilder.DropTable(
                 name: "Subscriptions");

@@ -94,6 +94,18 @@ namespace Shoal.Storage.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "RuleCursors",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false),
+                    LastEventId = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RuleCursors", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "SmsServers",
                 columns: table => new
                 {
@@ -327,6 +339,40 @@ namespace Shoal.Storage.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "Rules",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 36, nullable: false),
+                    ApplicationId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Description = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: true),
+                    Author = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Logic = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Conditions = table.Column<string>(type: "TEXT", maxLength: 16384, nullable: false),
+                    Actions = table.Column<string>(type: "TEXT", maxLength: 16384, nullable: false),
+                    ActiveFrom = table.Column<TimeOnly>(type: "TEXT", nullable: true),
+                    ActiveUntil = table.Column<TimeOnly>(type: "TEXT", nullable: true),
+                    QuietPeriodSeconds = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastFiredAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    LastSentAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Failures = table.Column<int>(type: "INTEGER", nullable: false),
+                    LastError = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Rules", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_Rules_Applications_ApplicationId",
+                        column: x => x.ApplicationId,
+                        principalTable: "Applications",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Subscriptions",
                 columns: table => new
                 {
@@ -429,6 +475,57 @@ namespace Shoal.Storage.Migrations.Sqlite
                         name: "FK_DeviceServiceStates_Devices_DeviceId",
                         column: x => x.DeviceId,
                         principalTable: "Devices",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "RuleFirings",
+                columns: table => new
+                {
+                    RuleId = table.Column<string>(type: "TEXT", maxLength: 36, nullable: false),
+                    DeviceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    FiredAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RuleFirings", x => new { x.RuleId, x.DeviceId });
+                    table.ForeignKey(
+                        name: "FK_RuleFirings_Rules_RuleId",
+                        column: x => x.RuleId,
+                        principalTable: "Rules",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "RuleMessages",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    RuleId = table.Column<string>(type: "TEXT", maxLength: 36, nullable: false),
+                    ApplicationId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Channel = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Recipients = table.Column<string>(type: "TEXT", maxLength: 8192, nullable: false),
+                    Subject = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: true),
+                    Body = table.Column<string>(type: "TEXT", maxLength: 16384, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    State = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    NextAttemptAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ClaimToken = table.Column<Guid>(type: "TEXT", nullable: true),
+                    ClaimedUntil = table.Column<long>(type: "INTEGER", nullable: true),
+                    FinishedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    LastError = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_RuleMessages", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_RuleMessages_Rules_RuleId",
+                        column: x => x.RuleId,
+                        principalTable: "Rules",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -641,6 +738,21 @@ namespace Shoal.Storage.Migrations.Sqlite
                 column: "ApplicationId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_RuleMessages_RuleId_Id",
+                table: "RuleMessages",
+                columns: new[] { "RuleId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_RuleMessages_State_NextAttemptAt",
+                table: "RuleMessages",
+                columns: new[] { "State", "NextAttemptAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Rules_ApplicationId_Name",
+                table: "Rules",
+                columns: new[] { "ApplicationId", "Name" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_SmsServers_Name",
                 table: "SmsServers",
                 column: "Name",
@@ -699,10 +811,22 @@ namespace Shoal.Storage.Migrations.Sqlite
                 name: "PushSigningKeys");
 
             migrationBuilder.DropTable(
+                name: "RuleCursors");
+
+            migrationBuilder.DropTable(
+                name: "RuleFirings");
+
+            migrationBuilder.DropTable(
+                name: "RuleMessages");
+
+            migrationBuilder.DropTable(
                 name: "Devices");
 
             migrationBuilder.DropTable(
                 name: "PushDeliveries");
+
+            migrationBuilder.DropTable(
+                name: "Rules");
 
             migrationBuilder.DropTable(
                 name: "Subscriptions");

@@ -1,0 +1,183 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Shoal.Storage;
+using Shoal.Storage.Entities;
+
+namespace Shoal.Delivery.Rules;
+
+/// <summary>
+/// Evaluates the active rules on the device event log after the rules' own cursor. A rule that fires writes its
+/// e-mails, SMS and ruleEvent push into the outboxes in the transaction that moves the cursor, so a firing is sent
+/// once whatever crashes, and evaluation never slows the ingest that wrote the events.
+/// </summary>
+internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> options, TimeProvider time)
+{
+    private const int CursorId = 1;
+
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var seen = await db.RuleCursors.Where(c => c.Id == CursorId).Select(c => (long?)c.LastEventId).SingleOrDefaultAsync(cancellationToken) ?? 0;
+        if (!await db.DeviceEvents.AnyAsync(e => e.Id > seen, cancellationToken))
+        {
+            return 0;
+        }
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (db is PostgresShoalDb)
+        {
+            // As for pushes: no event below the cursor can commit later, and the nodes' evaluations take turns.
+            await db.Database.ExecuteSqlRawAsync("""LOCK TABLE "DeviceEvents" IN SHARE ROW EXCLUSIVE MODE""", cancellationToken);
+        }
+        var cursor = await db.RuleCursors.SingleOrDefaultAsync(c => c.Id == CursorId, cancellationToken);
+        if (cursor is null)
+        {
+            cursor = new RuleCursor { Id = CursorId };
+            db.RuleCursors.Add(cursor);
+        }
+        var events = await db.DeviceEvents.AsNoTracking()
+            .Where(e => e.Id > cursor.LastEventId)
+            .OrderBy(e => e.Id)
+            .Take(options.Value.BatchSize)
+            .ToListAsync(cancellationToken);
+        if (events.Count == 0)
+        {
+            return 0;
+        }
+        var reports = events.Where(e => e.Type == DeviceEventType.PropertiesReported).ToList();
+        var applicationIds = reports.Select(e => e.ApplicationId).Distinct().ToList();
+        var rules = (await db.Rules
+            .Where(r => applicationIds.Contains(r.ApplicationId) && r.Status == RuleStatus.Active)
+            .Where(r => db.Applications.Any(a => a.Id == r.ApplicationId && a.FrozenAt == null))
+            .ToListAsync(cancellationToken))
+            .GroupBy(r => r.ApplicationId)
+            .ToDictionary(g => g.Key, g => g.Select(r => (Rule: r, Conditions: r.ReadConditions())).ToList());
+        if (rules.Count > 0)
+        {
+            await FireAsync(reports.Where(e => rules.ContainsKey(e.ApplicationId)).ToList(), rules, cancellationToken);
+        }
+        cursor.LastEventId = events[^1].Id;
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return events.Count;
+    }
+
+    private async Task FireAsync(
+        List<DeviceEvent> reports, Dictionary<string, List<(Rule Rule, IReadOnlyList<RuleCondition> Conditions)>> rules, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var deviceIds = reports.Select(e => e.DeviceId).Distinct().ToList();
+        var devices = await db.Devices.AsNoTracking().Where(d => deviceIds.Contains(d.Id))
+            .ToDictionaryAsync(d => d.Id, d => (d.Name, d.NodeId), cancellationToken);
+        var ruleIds = rules.Values.SelectMany(r => r).Select(r => r.Rule.Id).ToList();
+        var firings = await db.RuleFirings.Where(f => ruleIds.Contains(f.RuleId) && deviceIds.Contains(f.DeviceId))
+            .ToDictionaryAsync(f => (f.RuleId, f.DeviceId), cancellationToken);
+        var ruleEventSubscriptions = await db.Subscriptions.AsNoTracking()
+            .Where(s => rules.Keys.Contains(s.ApplicationId) && s.NotifyType == NotifyTypes.RuleEvent && s.State != SubscriptionState.Disabled)
+            .Where(s => db.Applications.Any(a => a.Id == s.ApplicationId && a.PushService))
+            .ToDictionaryAsync(s => s.ApplicationId, cancellationToken);
+
+        foreach (var report in reports)
+        {
+            var services = RuleEvaluation.ReportedServices(report);
+            foreach (var (rule, conditions) in rules[report.ApplicationId])
+            {
+                if (RuleEvaluation.Evaluate(rule, conditions, report.DeviceId, services, now) is not { } match)
+                {
+                    continue;
+                }
+                if (firings.TryGetValue((rule.Id, report.DeviceId), out var firing))
+                {
+                    if (now - firing.FiredAt < rule.QuietPeriod)
+                    {
+                        continue;
+                    }
+                    firing.FiredAt = now;
+                }
+                else
+                {
+                    firing = new RuleFiring { RuleId = rule.Id, DeviceId = report.DeviceId, FiredAt = now };
+                    firings[(rule.Id, report.DeviceId)] = firing;
+                    db.RuleFirings.Add(firing);
+                }
+                rule.LastFiredAt = now;
+                var device = devices.GetValueOrDefault(report.DeviceId);
+                var values = new Dictionary<string, string>
+                {
+                    ["ruleName"] = rule.Name,
+                    ["deviceId"] = report.DeviceId,
+                    ["deviceName"] = device.Name ?? device.NodeId ?? report.DeviceId,
+                    ["nodeId"] = device.NodeId ?? "",
+                    ["serviceId"] = match.ServiceId,
+                    ["property"] = match.Property,
+                    ["value"] = match.Value,
+                    ["status"] = "ONLINE",
+                    ["time"] = report.CreatedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture),
+                };
+                foreach (var action in rule.ReadActions())
+                {
+                    Add(rule, action, values, report, match, ruleEventSubscriptions, now);
+                }
+            }
+        }
+    }
+
+    private void Add(
+        Rule rule, RuleAction action, Dictionary<string, string> values, DeviceEvent report, RuleMatch match,
+        Dictionary<string, Subscription> ruleEventSubscriptions, DateTimeOffset now)
+    {
+        if (action.Type == RuleActionType.RuleEvent)
+        {
+            if (ruleEventSubscriptions.TryGetValue(rule.ApplicationId, out var subscription))
+            {
+                db.PushDeliveries.Add(new PushDelivery
+                {
+                    WebhookId = $"msg_{Guid.NewGuid():N}",
+                    SubscriptionId = subscription.Id,
+                    ApplicationId = rule.ApplicationId,
+                    NotifyType = NotifyTypes.RuleEvent,
+                    Body = RuleEventBody(rule, report, match, values["time"]),
+                    CreatedAt = now,
+                    NextAttemptAt = now,
+                });
+            }
+            return;
+        }
+        db.RuleMessages.Add(new RuleMessage
+        {
+            RuleId = rule.Id,
+            ApplicationId = rule.ApplicationId,
+            Channel = action.Type,
+            Recipients = string.Join(',', action.Recipients),
+            Subject = action.Subject is null ? null : Render(action.Subject, values),
+            Body = Render(action.Content ?? "", values),
+            CreatedAt = now,
+            NextAttemptAt = now,
+        });
+    }
+
+    /// <summary>Fills <c>{placeholder}</c>s; the rule was validated when saved, so each one is known.</summary>
+    private static string Render(string template, Dictionary<string, string> values) =>
+        Placeholder().Replace(template, m => values.TryGetValue(m.Groups[1].Value, out var value) ? value : m.Value);
+
+    private static string RuleEventBody(Rule rule, DeviceEvent report, RuleMatch match, string time) => new JsonObject
+    {
+        ["notifyType"] = NotifyTypes.RuleEvent,
+        ["requestId"] = report.Id.ToString(CultureInfo.InvariantCulture),
+        ["author"] = rule.Author,
+        ["ruleId"] = rule.Id,
+        ["ruleName"] = rule.Name,
+        ["logic"] = rule.Logic.ToString().ToLowerInvariant(),
+        ["reasons"] = new JsonArray(new JsonObject
+        {
+            ["satisfactionTime"] = time,
+            ["type"] = "DEVICE_DATA",
+            ["info"] = new JsonObject { ["deviceId"] = report.DeviceId, ["path"] = $"{match.ServiceId}/{match.Property}", ["value"] = match.Value },
+        }),
+        ["triggerTime"] = time,
+    }.ToJsonString();
+
+    [GeneratedRegex(@"\{([A-Za-z]+)\}")]
+    private static partial Regex Placeholder();
+}

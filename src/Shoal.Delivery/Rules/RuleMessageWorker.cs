@@ -1,0 +1,166 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Shoal.Delivery.Mail;
+using Shoal.Delivery.Sms;
+using Shoal.Storage;
+using Shoal.Storage.Entities;
+
+namespace Shoal.Delivery.Rules;
+
+/// <summary>
+/// Fires rules from the device event log, then claims due e-mails and SMS and sends each through the application's
+/// selected server, or through healthy servers in random order until one takes it; retries with backoff and
+/// dead-letters what never goes out. Each rule shows when it last sent and how many sends failed.
+/// </summary>
+internal sealed partial class RuleMessageWorker(
+    IServiceScopeFactory scopes, MailSender mail, SmsSender sms, ServerHealth health, IOptions<MessageOptions> options, TimeProvider time,
+    ILogger<RuleMessageWorker> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.PollInterval);
+        try
+        {
+            do
+            {
+                try
+                {
+                    while (await RunOnceAsync(stoppingToken) > 0)
+                    {
+                    }
+                }
+                catch (Exception error) when (error is not OperationCanceledException)
+                {
+                    LogRoundFailed(logger, error);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>One round: new events evaluated, then one batch of due messages sent. Returns how much it did.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
+        var events = await new RuleFanOut(db, options, time).RunOnceAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+        var claimed = await ClaimAsync(db, cancellationToken);
+        foreach (var message in claimed)
+        {
+            await SendAsync(db, message, cancellationToken);
+        }
+        return events + claimed.Count;
+    }
+
+    private async Task<List<RuleMessage>> ClaimAsync(ShoalDb db, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var claim = Guid.NewGuid();
+        var free = db.RuleMessages.Where(m => m.State == RuleMessageState.Pending && m.NextAttemptAt <= now && (m.ClaimedUntil == null || m.ClaimedUntil < now));
+        var due = free.OrderBy(m => m.Id).Take(options.Value.BatchSize).Select(m => m.Id);
+        var until = now + options.Value.ClaimLease;
+        await free.Where(m => due.Contains(m.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.ClaimToken, claim).SetProperty(m => m.ClaimedUntil, until), cancellationToken);
+        return await db.RuleMessages.Where(m => m.ClaimToken == claim).OrderBy(m => m.Id).ToListAsync(cancellationToken);
+    }
+
+    private async Task SendAsync(ShoalDb db, RuleMessage message, CancellationToken cancellationToken)
+    {
+        var error = await TrySendAsync(db, message, cancellationToken);
+        var now = time.GetUtcNow();
+        var rule = await db.Rules.SingleOrDefaultAsync(r => r.Id == message.RuleId, cancellationToken);
+        message.Attempts++;
+        message.ClaimToken = null;
+        message.ClaimedUntil = null;
+        if (error is null)
+        {
+            message.State = RuleMessageState.Sent;
+            message.FinishedAt = now;
+            message.LastError = null;
+            rule?.LastSentAt = now;
+        }
+        else
+        {
+            message.LastError = error.Length > 1024 ? error[..1024] : error;
+            if (rule is not null)
+            {
+                rule.Failures++;
+                rule.LastError = message.LastError;
+            }
+            if (message.Attempts >= options.Value.MaxAttempts)
+            {
+                message.State = RuleMessageState.DeadLettered;
+                message.FinishedAt = now;
+            }
+            else
+            {
+                var backoff = options.Value.FirstRetryDelay * Math.Pow(2, Math.Min(message.Attempts - 1, 30));
+                message.NextAttemptAt = now + (backoff < options.Value.MaxRetryDelay ? backoff : options.Value.MaxRetryDelay);
+            }
+            LogSendFailed(logger, message.Id, message.Channel, message.Attempts);
+        }
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    private async Task<string?> TrySendAsync(ShoalDb db, RuleMessage message, CancellationToken cancellationToken)
+    {
+        var selection = await db.Applications.Where(a => a.Id == message.ApplicationId)
+            .Select(a => new { a.EmailServerId, a.SmsServerId }).SingleOrDefaultAsync(cancellationToken);
+        var recipients = message.Recipients.Split(',');
+        if (message.Channel == RuleActionType.Email)
+        {
+            var servers = await db.EmailServers.AsNoTracking().OrderBy(s => s.Id).ToListAsync(cancellationToken);
+            return await ThroughFirstThatTakesItAsync(
+                health.Candidates(servers, selection?.EmailServerId, s => s.Id), s => s.Id,
+                s => mail.SendAsync(s, recipients, message.Subject ?? "", message.Body, cancellationToken), "e-mail server");
+        }
+        var gateways = await db.SmsServers.AsNoTracking().OrderBy(s => s.Id).ToListAsync(cancellationToken);
+        return await ThroughFirstThatTakesItAsync(
+            health.Candidates(gateways, selection?.SmsServerId, s => s.Id), s => s.Id,
+            async s =>
+            {
+                foreach (var number in recipients)
+                {
+                    if (await sms.SendAsync(s, number, message.Body, cancellationToken) is { } failed)
+                    {
+                        return failed;
+                    }
+                }
+                return null;
+            },
+            "SMS gateway");
+    }
+
+    private async Task<string?> ThroughFirstThatTakesItAsync<T>(IReadOnlyList<T> candidates, Func<T, Guid> id, Func<T, Task<string?>> send, string kind)
+    {
+        if (candidates.Count == 0)
+        {
+            return $"No healthy {kind} is registered.";
+        }
+        string? error = null;
+        foreach (var server in candidates)
+        {
+            error = await send(server);
+            if (error is null)
+            {
+                health.Succeeded(id(server));
+                return null;
+            }
+            health.Failed(id(server));
+        }
+        return error;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A round of rule messages failed; the next round tries again.")]
+    private static partial void LogRoundFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rule message {MessageId} ({Channel}) failed on attempt {Attempt}.")]
+    private static partial void LogSendFailed(ILogger logger, long messageId, RuleActionType channel, int attempt);
+}

@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Shoal.Server.Common;
+using Shoal.Storage;
+using Shoal.Storage.Entities;
+
+namespace Shoal.Server.Rules;
+
+/// <summary>The rules of applications. Callers have checked that the caller may act on the application.</summary>
+internal sealed class RuleBook(ShoalDb db, TimeProvider time)
+{
+    public async Task<Outcome<Rule>> SaveAsync(string applicationId, string? ruleId, RuleRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Rule? rule = null;
+        if (ruleId is not null)
+        {
+            rule = await db.Rules.SingleOrDefaultAsync(r => r.ApplicationId == applicationId && r.Id == ruleId, cancellationToken);
+            if (rule is null)
+            {
+                return new Missing("Rule");
+            }
+        }
+        var errors = new FieldErrors();
+        var parsed = RuleValidation.Parse(request, errors);
+        if (parsed is not null)
+        {
+            await CheckDevicesAsync(applicationId, parsed.Conditions, errors, cancellationToken);
+        }
+        if (errors.Any)
+        {
+            return new InvalidInput(errors);
+        }
+        var now = time.GetUtcNow();
+        if (rule is null)
+        {
+            rule = new Rule { Id = Guid.NewGuid().ToString(), ApplicationId = applicationId, Name = "", Conditions = "", Actions = "", CreatedAt = now };
+            db.Rules.Add(rule);
+        }
+        rule.Name = parsed!.Name;
+        rule.Description = parsed.Description;
+        rule.Author = parsed.Author;
+        rule.Status = parsed.Status;
+        rule.Logic = parsed.Logic;
+        rule.Conditions = RuleJson.Write(parsed.Conditions);
+        rule.Actions = RuleJson.Write(parsed.Actions);
+        rule.ActiveFrom = parsed.ActiveFrom;
+        rule.ActiveUntil = parsed.ActiveUntil;
+        rule.QuietPeriodSeconds = parsed.QuietPeriodSeconds;
+        rule.UpdatedAt = now;
+        await db.SaveChangesAsync(cancellationToken);
+        return rule;
+    }
+
+    private async Task CheckDevicesAsync(string applicationId, IReadOnlyList<RuleCondition> conditions, FieldErrors errors, CancellationToken cancellationToken)
+    {
+        var named = conditions.Select(c => c.DeviceId).OfType<string>().Distinct().ToList();
+        if (named.Count == 0)
+        {
+            return;
+        }
+        var known = await db.Devices.Where(d => d.ApplicationId == applicationId && named.Contains(d.Id)).Select(d => d.Id).ToListAsync(cancellationToken);
+        for (var i = 0; i < conditions.Count; i++)
+        {
+            if (conditions[i].DeviceId is { } deviceId && !known.Contains(deviceId))
+            {
+                errors.Add($"conditions[{i}].deviceInfo.deviceId", $"no device '{deviceId}' belongs to this application.");
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<Rule>> ListAsync(string applicationId, string? name, string? author, CancellationToken cancellationToken)
+    {
+        var query = db.Rules.AsNoTracking().Where(r => r.ApplicationId == applicationId);
+        if (!string.IsNullOrEmpty(name))
+        {
+            query = query.Where(r => r.Name == name);
+        }
+        if (!string.IsNullOrEmpty(author))
+        {
+            query = query.Where(r => r.Author == author);
+        }
+        return await query.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id).ToListAsync(cancellationToken);
+    }
+
+    public Task<Rule?> FindAsync(string applicationId, string ruleId, CancellationToken cancellationToken) =>
+        db.Rules.AsNoTracking().SingleOrDefaultAsync(r => r.ApplicationId == applicationId && r.Id == ruleId, cancellationToken);
+
+    public async Task<Outcome<Rule>> SetStatusAsync(string applicationId, string ruleId, string? status, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        var parsed = RuleValidation.ParseStatus(status, errors);
+        if (errors.Any)
+        {
+            return new InvalidInput(errors);
+        }
+        var rule = await db.Rules.SingleOrDefaultAsync(r => r.ApplicationId == applicationId && r.Id == ruleId, cancellationToken);
+        if (rule is null)
+        {
+            return new Missing("Rule");
+        }
+        rule.Status = parsed;
+        rule.UpdatedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+        return rule;
+    }
+
+    public async Task<bool> DeleteAsync(string applicationId, string ruleId, CancellationToken cancellationToken) =>
+        await db.Rules.Where(r => r.ApplicationId == applicationId && r.Id == ruleId).ExecuteDeleteAsync(cancellationToken) > 0;
+
+    public Task<bool> OwnsAsync(Guid ownerId, string applicationId, CancellationToken cancellationToken) =>
+        db.Applications.AnyAsync(a => a.Id == applicationId && a.OwnerId == ownerId, cancellationToken);
+
+    /// <summary>The rule as the APIs show it, with a warning for each kind of message that has no server to go through yet.</summary>
+    public async Task<RuleResponse> ToResponseAsync(Rule rule, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        var actions = rule.ReadActions();
+        var warnings = new List<string>();
+        if (actions.Any(a => a.Type == RuleActionType.Email) && !await db.EmailServers.AnyAsync(cancellationToken))
+        {
+            warnings.Add("No e-mail server is registered yet: this rule's e-mails wait until the operator adds one.");
+        }
+        if (actions.Any(a => a.Type == RuleActionType.Sms) && !await db.SmsServers.AnyAsync(cancellationToken))
+        {
+            warnings.Add("No SMS gateway is registered yet: this rule's SMS wait until the operator adds one.");
+        }
+        return ToResponse(rule, actions, warnings);
+    }
+
+    public static RuleResponse ToResponse(Rule rule, IReadOnlyList<RuleAction>? actions = null, IReadOnlyList<string>? warnings = null)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        return new RuleResponse(
+            rule.Id, rule.ApplicationId, rule.Name, rule.Description, rule.Author,
+            rule.Status.ToString().ToLowerInvariant(), rule.Logic.ToString().ToLowerInvariant(),
+            [.. rule.ReadConditions().Select(ToBody)],
+            rule.ActiveFrom is { } from && rule.ActiveUntil is { } until ? new RuleTimeRange(Clock(from), Clock(until)) : null,
+            [.. (actions ?? rule.ReadActions()).Select(ToBody)],
+            rule.QuietPeriodSeconds, rule.CreatedAt, rule.UpdatedAt, rule.LastFiredAt, rule.LastSentAt, rule.Failures, rule.LastError, warnings ?? []);
+    }
+
+    private static string Clock(TimeOnly time) => time.ToString("HH:mm", CultureInfo.InvariantCulture);
+
+    private static RuleConditionBody ToBody(RuleCondition condition) => condition.Type == RuleConditionType.DeviceData
+        ? new RuleConditionBody(
+            "DEVICE_DATA", new RuleDeviceInfo(condition.DeviceId, $"{condition.ServiceId}/{condition.Property}"), condition.Operator,
+            condition.Numeric ? JsonDocument.Parse(condition.Value!).RootElement.Clone() : JsonSerializer.SerializeToElement(condition.Value), null)
+        : new RuleConditionBody("DEVICE_STATUS", new RuleDeviceInfo(condition.DeviceId, null), null, null, condition.DeviceStatus);
+
+    private static RuleActionBody ToBody(RuleAction action) => action.Type switch
+    {
+        RuleActionType.Email => new RuleActionBody("EMAIL", action.Recipients, null, action.Subject, action.Content),
+        RuleActionType.Sms => new RuleActionBody("SMS", null, action.Recipients, null, action.Content),
+        _ => new RuleActionBody("RULE_EVENT", null, null, null, null),
+    };
+}

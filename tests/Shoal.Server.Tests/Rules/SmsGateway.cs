@@ -1,0 +1,59 @@
+using System.Net;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Shoal.Server.Tests.Rules;
+
+/// <summary>One request as the SMS gateway received it.</summary>
+public sealed record ReceivedSms(string Method, string Path, string Authorization, string ContentType, string Body);
+
+/// <summary>An HTTP SMS gateway: a real Kestrel server on a loopback port that records each request and answers 200.</summary>
+public sealed class SmsGateway : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly Channel<ReceivedSms> _arrivals = Channel.CreateUnbounded<ReceivedSms>();
+
+    private SmsGateway(WebApplication app) => _app = app;
+
+    public Uri Address { get; private set; } = null!;
+
+    public static async Task<SmsGateway> StartAsync()
+    {
+        // An empty builder reads no configuration, so no HTTPS endpoint of the test process's settings reaches it.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var gateway = new SmsGateway(app);
+        app.Run(async http =>
+        {
+            using var reader = new StreamReader(http.Request.Body);
+            var body = await reader.ReadToEndAsync(http.RequestAborted);
+            await gateway._arrivals.Writer.WriteAsync(
+                new ReceivedSms(http.Request.Method, http.Request.Path.ToUriComponent(), http.Request.Headers.Authorization.ToString(), http.Request.ContentType ?? "", body));
+            http.Response.StatusCode = StatusCodes.Status200OK;
+        });
+        await app.StartAsync();
+        gateway.Address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        return gateway;
+    }
+
+    public string Url(string pathTemplate) => Address.ToString().TrimEnd('/') + pathTemplate;
+
+    /// <summary>The next request; waits on its arrival, at most 10 seconds.</summary>
+    public async Task<ReceivedSms> NextAsync()
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        return await _arrivals.Reader.ReadAsync(deadline.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
