@@ -122,15 +122,10 @@ internal static class NorthboundDeviceEndpoints
 
     private static (DeviceQuery? Query, NorthboundError? Error) ParseQuery(IQueryCollection query)
     {
-        var pageNo = 0;
-        var pageSize = 25;
-        if (query.TryGetValue("pageNo", out var pageNoText) && (!int.TryParse(pageNoText, out pageNo) || pageNo < 0))
+        var (page, error) = NorthboundPage.Parse(query);
+        if (error is not null)
         {
-            return (null, NorthboundError.Invalid("pageNo must be a whole number from 0."));
-        }
-        if (query.TryGetValue("pageSize", out var pageSizeText) && (!int.TryParse(pageSizeText, out pageSize) || pageSize is < 1 or > DeviceRegistry.MaxPageSize))
-        {
-            return (null, NorthboundError.Invalid($"pageSize must be from 1 to {DeviceRegistry.MaxPageSize}."));
+            return (null, error);
         }
         DeviceStatus? status = null;
         if (query.TryGetValue("status", out var statusText))
@@ -141,24 +136,17 @@ internal static class NorthboundDeviceEndpoints
             }
             status = parsed;
         }
-        DateTimeOffset? from = null, to = null;
-        foreach (var (name, assign) in new (string, Action<DateTimeOffset>)[] { ("startTime", t => from = t), ("endTime", t => to = t) })
+        (var range, error) = NorthboundTimeRange.Parse(query);
+        if (error is not null)
         {
-            if (query.TryGetValue(name, out var text))
-            {
-                if (!NorthboundJson.TryParseTime(text, out var time))
-                {
-                    return (null, NorthboundError.Invalid($"{name} must be a UTC time like 20261125T101500Z."));
-                }
-                assign(time);
-            }
+            return (null, error);
         }
         var sort = query["sort"].FirstOrDefault();
         if (sort is not (null or "ASC" or "DESC"))
         {
             return (null, NorthboundError.Invalid("sort must be ASC or DESC (by creation time)."));
         }
-        return (new DeviceQuery(pageNo, pageSize, status, from, to, sort == "ASC"), null);
+        return (new DeviceQuery(page.PageNo, page.PageSize, status, range.From, range.To, sort == "ASC"), null);
     }
 
     private static Actor ActorOf(HttpContext http, NorthboundCaller caller) =>

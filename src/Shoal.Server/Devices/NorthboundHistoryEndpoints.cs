@@ -36,31 +36,19 @@ internal static class NorthboundHistoryEndpoints
         {
             return (null, NorthboundError.Missing(string.IsNullOrEmpty(deviceId) ? "deviceId" : "gatewayId"));
         }
-        var pageNo = 0;
-        var pageSize = 25;
-        if (query.TryGetValue("pageNo", out var pageNoText) && (!int.TryParse(pageNoText, out pageNo) || pageNo < 0))
+        var (page, error) = NorthboundPage.Parse(query);
+        if (error is not null)
         {
-            return (null, NorthboundError.Invalid("pageNo must be a whole number from 0."));
+            return (null, error);
         }
-        if (query.TryGetValue("pageSize", out var pageSizeText) && (!int.TryParse(pageSizeText, out pageSize) || pageSize is < 1 or > DeviceRegistry.MaxPageSize))
+        (var range, error) = NorthboundTimeRange.Parse(query);
+        if (error is not null)
         {
-            return (null, NorthboundError.Invalid($"pageSize must be from 1 to {DeviceRegistry.MaxPageSize}."));
-        }
-        DateTimeOffset? from = null, to = null;
-        foreach (var (name, assign) in new (string, Action<DateTimeOffset>)[] { ("startTime", t => from = t), ("endTime", t => to = t) })
-        {
-            if (query.TryGetValue(name, out var text))
-            {
-                if (!NorthboundJson.TryParseTime(text, out var time))
-                {
-                    return (null, NorthboundError.Invalid($"{name} must be a UTC time like 20261125T101500Z."));
-                }
-                assign(time);
-            }
+            return (null, error);
         }
         // A device that connects directly is its own gateway; any other gatewayId has no data for this device.
         var device = gatewayId == deviceId ? deviceId : "";
-        return (new HistoryQuery(device, NullIfEmpty(query["serviceId"]), NullIfEmpty(query["property"]), from, to, pageNo, pageSize), null);
+        return (new HistoryQuery(device, NullIfEmpty(query["serviceId"]), NullIfEmpty(query["property"]), range.From, range.To, page.PageNo, page.PageSize), null);
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

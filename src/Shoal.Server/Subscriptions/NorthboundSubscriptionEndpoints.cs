@@ -62,20 +62,14 @@ internal static class NorthboundSubscriptionEndpoints
     private static async Task<IResult> List(HttpContext http, SubscriptionRegistry registry, CancellationToken cancellationToken)
     {
         var query = http.Request.Query;
-        var pageNo = 0;
-        var pageSize = 25;
-        if (query.TryGetValue("pageNo", out var pageNoText) && (!int.TryParse(pageNoText, out pageNo) || pageNo < 0))
+        var (page, error) = NorthboundPage.Parse(query);
+        if (error is not null)
         {
-            return NorthboundError.Invalid("pageNo must be a whole number from 0.").ToResult();
-        }
-        if (query.TryGetValue("pageSize", out var pageSizeText)
-            && (!int.TryParse(pageSizeText, out pageSize) || pageSize is < 1 or > SubscriptionRegistry.MaxPageSize))
-        {
-            return NorthboundError.Invalid($"pageSize must be from 1 to {SubscriptionRegistry.MaxPageSize}.").ToResult();
+            return error.ToResult();
         }
         var (items, total) = await registry.ListAsync(
-            NorthboundCaller.Of(http).TargetApplicationId, query["notifyType"].FirstOrDefault(), pageNo, pageSize, cancellationToken);
-        return TypedResults.Json(new SubscriptionListResponse(total, pageNo, pageSize, [.. items.Select(SubscriptionResponse.From)]), NorthboundJson.Options);
+            NorthboundCaller.Of(http).TargetApplicationId, query["notifyType"].FirstOrDefault(), page.PageNo, page.PageSize, cancellationToken);
+        return TypedResults.Json(new SubscriptionListResponse(total, page.PageNo, page.PageSize, [.. items.Select(SubscriptionResponse.From)]), NorthboundJson.Options);
     }
 
     private static async Task<IResult> Get(HttpContext http, SubscriptionRegistry registry, string subscriptionId, CancellationToken cancellationToken)
