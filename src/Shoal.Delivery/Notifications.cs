@@ -26,6 +26,31 @@ internal static class Notifications
     public static IEnumerable<Notification> From(DeviceEvent deviceEvent) =>
         Makers.TryGetValue(deviceEvent.Type, out var make) ? make(deviceEvent) : [];
 
+    /// <summary>
+    /// The push to a command's own callback URL, when it has one: <c>{deviceId, commandId, result{resultCode, resultDetail}}</c>,
+    /// the reference platform's v1.4.0 command callback, where the result code is the command's state.
+    /// </summary>
+    public static (string CallbackUrl, string Body)? CommandCallback(DeviceEvent deviceEvent)
+    {
+        ArgumentNullException.ThrowIfNull(deviceEvent);
+        if (deviceEvent.Type != DeviceEventType.CommandStateChanged || JsonNode.Parse(deviceEvent.Payload) is not { } command
+            || command["callbackUrl"]?.GetValue<string>() is not { } callbackUrl)
+        {
+            return null;
+        }
+        var body = new JsonObject
+        {
+            ["deviceId"] = deviceEvent.DeviceId,
+            ["commandId"] = command["commandId"]!.DeepClone(),
+            ["result"] = new JsonObject
+            {
+                ["resultCode"] = command["status"]!.DeepClone(),
+                ["resultDetail"] = command["result"]?["resultDetail"]?.DeepClone(),
+            },
+        };
+        return (callbackUrl, body.ToJsonString(JsonOptions));
+    }
+
     /// <summary>A report makes one <c>deviceDatasChanged</c> with every service, and one <c>deviceDataChanged</c> per service.</summary>
     private static IEnumerable<Notification> DataChanged(DeviceEvent deviceEvent)
     {

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Shoal.Server.Tests.Gateway;
 using Shoal.Server.Tests.Infrastructure;
 using Shoal.Server.Tests.Northbound;
+using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Tests.Subscriptions;
 
@@ -55,6 +57,7 @@ public abstract class PushNotificationTypesTests<TDatabase>(PushApplication<TDat
 
         var commandId = await CreateCommandAsync(app.Na, device.Id);
         await inbox.NextAsync();
+        await DeliveredAsync(commandId);
         await inbox.RespondAsync(commandId, """{"result_code":0,"response_name":"SET_RESPONSE","paras":{"on":true}}""");
 
         // One round sends its pushes side by side, so they may arrive in any order.
@@ -70,15 +73,65 @@ public abstract class PushNotificationTypesTests<TDatabase>(PushApplication<TDat
         }
     }
 
+    [Fact]
+    public async Task Command_WithCallbackUrlAndCommandRspSubscription_BothGetEveryStateChangeSigned()
+    {
+        await using var receiver = await PushReceiver.StartAsync();
+        var (app, device) = await shoal.NewDeviceAsync();
+        var secret = await app.RotateSigningSecretAsync();
+        await SubscribeAsync(app, "commandRsp", receiver.Url("/subscription"));
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
+
+        var commandId = await CreateCommandAsync(app.Na, device.Id, receiver.Url("/command"));
+        await inbox.NextAsync();
+        await DeliveredAsync(commandId);
+        await inbox.RespondAsync(commandId, """{"result_code":0,"response_name":"SET_RESPONSE","paras":{"on":true}}""");
+
+        var pushes = new List<ReceivedPush>();
+        for (var i = 0; i < 2 * States.Length; i++)
+        {
+            pushes.Add(await receiver.NextAsync());
+        }
+        var subscription = pushes.Where(p => p.Path == "/subscription").Select(p => JsonDocument.Parse(p.Body).RootElement.GetProperty("body"));
+        var callback = pushes.Where(p => p.Path == "/command").Select(p => JsonDocument.Parse(p.Body).RootElement.GetProperty("result"));
+        Assert.Equal(States, subscription.Select(b => Text(b, "status")).OrderBy(s => Array.IndexOf(States, s)));
+        Assert.Equal(States, callback.Select(r => Text(r, "resultCode")).OrderBy(s => Array.IndexOf(States, s)));
+        Assert.Equal(
+            $$$$"""{"deviceId":"{{{{device.Id}}}}","commandId":"{{{{commandId}}}}","result":{"resultCode":"SUCCESSFUL","resultDetail":{"on":true}}}""",
+            pushes.Single(p => p.Path == "/command" && p.Body.Contains("SUCCESSFUL", StringComparison.Ordinal)).Body);
+        foreach (var push in pushes)
+        {
+            Assert.True(await SignatureVerifier.VerifiesAsync(secret, push));
+        }
+    }
+
+    [Fact]
+    public async Task Command_CallbackUrlOfAnApplicationWithoutSubscriptions_IsStillPushed()
+    {
+        await using var receiver = await PushReceiver.StartAsync();
+        var (app, device) = await shoal.NewDeviceAsync();
+
+        var commandId = await CreateCommandAsync(app.Na, device.Id, receiver.Url("/command"));
+
+        Assert.Equal(
+            $$$"""{"deviceId":"{{{device.Id}}}","commandId":"{{{commandId}}}","result":{"resultCode":"PENDING","resultDetail":null}}""",
+            (await receiver.NextAsync()).Body);
+    }
+
+    /// <summary>The device's PUBACK is sent after the test has read the command: waiting for it keeps the response from overtaking it.</summary>
+    private Task DeliveredAsync(string commandId) =>
+        shoal.EventuallyAsync(db => db.DeviceCommands.AnyAsync(c => c.Id == commandId && c.Status == DeviceCommandStatus.Delivered));
+
     private static readonly string[] States = ["PENDING", "SENT", "DELIVERED", "SUCCESSFUL"];
 
     private static string? Text(JsonElement element, string name) => element.GetProperty(name).GetString();
 
-    private static async Task<string> CreateCommandAsync(NaClient na, string deviceId) =>
+    private static async Task<string> CreateCommandAsync(NaClient na, string deviceId, string? callbackUrl = null) =>
         (await (await na.SendAsync(HttpMethod.Post, CommandsPath, new
         {
             deviceId,
             command = new { serviceId = "Switch", method = "SET", paras = new { on = true } },
+            callbackUrl,
         })).JsonAsync(HttpStatusCode.Created)).GetProperty("commandId").GetString()!;
 
     private static async Task SubscribeAsync(NaApplication app, string notifyType, string callbackUrl) =>
