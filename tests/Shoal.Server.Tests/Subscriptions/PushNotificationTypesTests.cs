@@ -118,6 +118,20 @@ public abstract class PushNotificationTypesTests<TDatabase>(PushApplication<TDat
             (await receiver.NextAsync()).Body);
     }
 
+    [Fact]
+    public async Task Command_CallbackPushed_OwnerSeesTheAttemptInTheDeliveryLogWithoutASubscription()
+    {
+        await using var receiver = await PushReceiver.StartAsync();
+        var (app, device) = await shoal.NewDeviceAsync();
+
+        await CreateCommandAsync(app.Na, device.Id, receiver.Url("/command"));
+
+        await receiver.NextAsync();
+        await shoal.EventuallyAsync(db => db.PushAttempts.AnyAsync(a => db.PushDeliveries.Any(d => d.Id == a.DeliveryId && d.ApplicationId == app.Id)));
+        var attempt = (await app.PushAttemptsAsync()).GetProperty("items").EnumerateArray().Single();
+        Assert.Equal((JsonValueKind.Null, 200), (attempt.GetProperty("subscriptionId").ValueKind, attempt.GetProperty("status").GetInt32()));
+    }
+
     /// <summary>The device's PUBACK is sent after the test has read the command: waiting for it keeps the response from overtaking it.</summary>
     private Task DeliveredAsync(string commandId) =>
         shoal.EventuallyAsync(db => db.DeviceCommands.AnyAsync(c => c.Id == commandId && c.Status == DeviceCommandStatus.Delivered));
