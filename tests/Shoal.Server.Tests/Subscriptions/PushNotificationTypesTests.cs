@@ -62,8 +62,8 @@ public abstract class PushNotificationTypesTests<TDatabase>(PushApplication<TDat
 
         // One round sends its pushes side by side, so they may arrive in any order.
         List<ReceivedPush> pushes = [await receiver.NextAsync(), await receiver.NextAsync(), await receiver.NextAsync(), await receiver.NextAsync()];
-        pushes = [.. pushes.OrderBy(p => Array.IndexOf(States, Text(JsonDocument.Parse(p.Body).RootElement.GetProperty("body"), "status")))];
-        Assert.Equal(States, pushes.Select(p => Text(JsonDocument.Parse(p.Body).RootElement.GetProperty("body"), "status")));
+        pushes = [.. pushes.OrderBy(p => Array.IndexOf(States, CommandRspStatus(p)))];
+        Assert.Equal(States, pushes.Select(CommandRspStatus));
         Assert.Equal(
             $$$$$"""{"notifyType":"commandRsp","header":{"requestId":"{{{{{commandId}}}}}","from":"/devices/{{{{{device.Id}}}}}/services/Switch","to":"{{{{{app.Id}}}}}","deviceId":"{{{{{device.Id}}}}}","serviceType":"Switch","method":"SET_RESPONSE"},"body":{"commandId":"{{{{{commandId}}}}}","status":"SUCCESSFUL","result":{"resultCode":"SUCCESSFUL","responseName":"SET_RESPONSE","resultDetail":{"on":true}}}}""",
             pushes[^1].Body);
@@ -92,10 +92,10 @@ public abstract class PushNotificationTypesTests<TDatabase>(PushApplication<TDat
         {
             pushes.Add(await receiver.NextAsync());
         }
-        var subscription = pushes.Where(p => p.Path == "/subscription").Select(p => JsonDocument.Parse(p.Body).RootElement.GetProperty("body"));
-        var callback = pushes.Where(p => p.Path == "/command").Select(p => JsonDocument.Parse(p.Body).RootElement.GetProperty("result"));
-        Assert.Equal(States, subscription.Select(b => Text(b, "status")).OrderBy(s => Array.IndexOf(States, s)));
-        Assert.Equal(States, callback.Select(r => Text(r, "resultCode")).OrderBy(s => Array.IndexOf(States, s)));
+        var subscription = pushes.Where(p => p.Path == "/subscription").Select(CommandRspStatus);
+        var callback = pushes.Where(p => p.Path == "/command").Select(p => Text(JsonDocument.Parse(p.Body).RootElement.GetProperty("result"), "resultCode"));
+        Assert.Equal(States, subscription.OrderBy(s => Array.IndexOf(States, s)));
+        Assert.Equal(States, callback.OrderBy(s => Array.IndexOf(States, s)));
         Assert.Equal(
             $$$$"""{"deviceId":"{{{{device.Id}}}}","commandId":"{{{{commandId}}}}","result":{"resultCode":"SUCCESSFUL","resultDetail":{"on":true}}}""",
             pushes.Single(p => p.Path == "/command" && p.Body.Contains("SUCCESSFUL", StringComparison.Ordinal)).Body);
@@ -137,6 +137,8 @@ public abstract class PushNotificationTypesTests<TDatabase>(PushApplication<TDat
         shoal.EventuallyAsync(db => db.DeviceCommands.AnyAsync(c => c.Id == commandId && c.Status == DeviceCommandStatus.Delivered));
 
     private static readonly string[] States = ["PENDING", "SENT", "DELIVERED", "SUCCESSFUL"];
+
+    private static string? CommandRspStatus(ReceivedPush push) => Text(JsonDocument.Parse(push.Body).RootElement.GetProperty("body"), "status");
 
     private static string? Text(JsonElement element, string name) => element.GetProperty(name).GetString();
 
