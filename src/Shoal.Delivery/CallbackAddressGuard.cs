@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
+using Shoal.Storage.Entities;
 
 namespace Shoal.Delivery;
 
@@ -18,6 +19,34 @@ public sealed class CallbackAddressGuard(IOptions<DeliveryOptions> options)
     }.Select(IPNetwork.Parse)];
 
     private readonly IPNetwork[] _allowed = [.. options.Value.AllowedNetworks.Select(IPNetwork.Parse)];
+
+    public const int MaxCallbackUrlLength = 1024;
+
+    /// <summary>Why a callback URL may not be used, or null: length, an explicit scheme matching the push protocol, and a host pushes may reach.</summary>
+    public async Task<string?> CheckCallbackUrlAsync(string callbackUrl, PushProtocol protocol, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(callbackUrl);
+        if (callbackUrl.Length > MaxCallbackUrlLength)
+        {
+            return $"it is longer than {MaxCallbackUrlLength} characters.";
+        }
+        var scheme = protocol == PushProtocol.Https ? Uri.UriSchemeHttps : Uri.UriSchemeHttp;
+        if (!Uri.TryCreate(callbackUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https")
+            || !callbackUrl.StartsWith(url.Scheme + "://", StringComparison.OrdinalIgnoreCase))
+        {
+            return "it must be an absolute http:// or https:// URL.";
+        }
+        if (url.Scheme != scheme)
+        {
+            return $"the application pushes over {scheme.ToUpperInvariant()}, so the URL must start with {scheme}://.";
+        }
+        if (!string.IsNullOrEmpty(url.UserInfo))
+        {
+            return "it must not carry a user name or password.";
+        }
+        var (_, refusal) = await ResolveAsync(url.IdnHost, cancellationToken);
+        return refusal;
+    }
 
     public bool IsAllowed(IPAddress address)
     {

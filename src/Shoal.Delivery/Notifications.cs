@@ -18,10 +18,38 @@ internal static class Notifications
         [DeviceEventType.PropertiesReported] = DataChanged,
         [DeviceEventType.DeviceAdded] = e => [DeviceInfo(NotifyTypes.DeviceAdded, e, new JsonObject { ["nodeType"] = "GATEWAY" })],
         [DeviceEventType.DeviceBound] = e => [DeviceInfo(NotifyTypes.BindDevice, e, new JsonObject { ["resultCode"] = "succeeded" })],
+        [DeviceEventType.DeviceInfoChanged] = e => [Push(NotifyTypes.DeviceInfoChanged, e, new JsonObject { ["deviceInfo"] = Info(e) }, withRequestId: false)],
+        [DeviceEventType.DeviceDeleted] = e => [Push(NotifyTypes.DeviceDeleted, e, [], withRequestId: false)],
+        [DeviceEventType.CommandStateChanged] = e => [CommandRsp(e)],
     };
 
     public static IEnumerable<Notification> From(DeviceEvent deviceEvent) =>
         Makers.TryGetValue(deviceEvent.Type, out var make) ? make(deviceEvent) : [];
+
+    /// <summary>
+    /// The push to a command's own callback URL, when it has one: <c>{deviceId, commandId, result{resultCode, resultDetail}}</c>,
+    /// the reference platform's v1.4.0 command callback, where the result code is the command's state.
+    /// </summary>
+    public static (string CallbackUrl, string Body)? CommandCallback(DeviceEvent deviceEvent)
+    {
+        ArgumentNullException.ThrowIfNull(deviceEvent);
+        if (deviceEvent.Type != DeviceEventType.CommandStateChanged || JsonNode.Parse(deviceEvent.Payload) is not { } command
+            || command["callbackUrl"]?.GetValue<string>() is not { } callbackUrl)
+        {
+            return null;
+        }
+        var body = new JsonObject
+        {
+            ["deviceId"] = deviceEvent.DeviceId,
+            ["commandId"] = command["commandId"]!.DeepClone(),
+            ["result"] = new JsonObject
+            {
+                ["resultCode"] = command["status"]!.DeepClone(),
+                ["resultDetail"] = command["result"]?["resultDetail"]?.DeepClone(),
+            },
+        };
+        return (callbackUrl, body.ToJsonString(JsonOptions));
+    }
 
     /// <summary>A report makes one <c>deviceDatasChanged</c> with every service, and one <c>deviceDataChanged</c> per service.</summary>
     private static IEnumerable<Notification> DataChanged(DeviceEvent deviceEvent)
@@ -42,11 +70,11 @@ internal static class Notifications
         yield return Push(NotifyTypes.DeviceDatasChanged, deviceEvent, new JsonObject { ["services"] = new JsonArray([.. services]) });
     }
 
+    /// <summary>A device that was just bound or added is online; its other fields come from the event.</summary>
     private static Notification DeviceInfo(string notifyType, DeviceEvent deviceEvent, JsonObject fields)
     {
-        var device = JsonNode.Parse(deviceEvent.Payload)!.AsObject();
         var info = new JsonObject { ["status"] = "ONLINE" };
-        foreach (var (name, value) in device.Where(p => p.Key != "deviceId" && p.Value is not null))
+        foreach (var (name, value) in Info(deviceEvent))
         {
             info[name] = value!.DeepClone();
         }
@@ -54,16 +82,65 @@ internal static class Notifications
         return Push(notifyType, deviceEvent, fields);
     }
 
-    /// <summary><c>{notifyType, requestId, deviceId, gatewayId, ...}</c>: the fields every device push starts with.</summary>
-    private static Notification Push(string notifyType, DeviceEvent deviceEvent, JsonObject fields)
+    /// <summary>The device's fields in the event, but its ID (the push names it already) and those it does not have.</summary>
+    private static JsonObject Info(DeviceEvent deviceEvent)
     {
+        var info = new JsonObject();
+        foreach (var (name, value) in JsonNode.Parse(deviceEvent.Payload)!.AsObject().Where(p => p.Key != "deviceId" && p.Value is not null))
+        {
+            info[name] = value!.DeepClone();
+        }
+        return info;
+    }
+
+    /// <summary>
+    /// <c>{notifyType, header{requestId, from, to, deviceId, serviceType, method}, body}</c>: the request ID is the
+    /// command's, the sender the device's service and the receiver the application; the body is the command's state and,
+    /// once the device answered, its result.
+    /// </summary>
+    private static Notification CommandRsp(DeviceEvent deviceEvent)
+    {
+        var command = JsonNode.Parse(deviceEvent.Payload)!;
+        var serviceId = command["command"]!["serviceId"]!.GetValue<string>();
         var body = new JsonObject
         {
-            ["notifyType"] = notifyType,
-            ["requestId"] = deviceEvent.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["deviceId"] = deviceEvent.DeviceId,
-            ["gatewayId"] = deviceEvent.DeviceId,
+            ["commandId"] = command["commandId"]!.DeepClone(),
+            ["status"] = command["status"]!.DeepClone(),
         };
+        if (command["result"] is { } result)
+        {
+            body["result"] = result.DeepClone();
+        }
+        var notification = new JsonObject
+        {
+            ["notifyType"] = NotifyTypes.CommandRsp,
+            ["header"] = new JsonObject
+            {
+                ["requestId"] = command["commandId"]!.DeepClone(),
+                ["from"] = $"/devices/{deviceEvent.DeviceId}/services/{serviceId}",
+                ["to"] = deviceEvent.ApplicationId,
+                ["deviceId"] = deviceEvent.DeviceId,
+                ["serviceType"] = serviceId,
+                ["method"] = command["result"]?["responseName"]?.DeepClone() ?? command["command"]!["method"]!.DeepClone(),
+            },
+            ["body"] = body,
+        };
+        return new Notification(NotifyTypes.CommandRsp, notification.ToJsonString(JsonOptions));
+    }
+
+    /// <summary>
+    /// <c>{notifyType, requestId, deviceId, gatewayId, ...}</c>: the fields every device push starts with. The reference
+    /// pushes changes and deletions without a request ID.
+    /// </summary>
+    private static Notification Push(string notifyType, DeviceEvent deviceEvent, JsonObject fields, bool withRequestId = true)
+    {
+        var body = new JsonObject { ["notifyType"] = notifyType };
+        if (withRequestId)
+        {
+            body["requestId"] = deviceEvent.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        body["deviceId"] = deviceEvent.DeviceId;
+        body["gatewayId"] = deviceEvent.DeviceId;
         foreach (var (name, value) in fields.ToList())
         {
             fields.Remove(name);

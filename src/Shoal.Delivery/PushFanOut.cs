@@ -64,35 +64,49 @@ internal sealed class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> options, 
 
         var evicted = new Dictionary<string, int>();
         var now = time.GetUtcNow();
-        var subscribed = subscriptions.Keys.Select(k => k.ApplicationId).ToHashSet();
-        foreach (var deviceEvent in events.Where(e => subscribed.Contains(e.ApplicationId)))
+        async Task AddAsync(string applicationId, string? subscriptionId, string? callbackUrl, string notifyType, string body)
         {
+            var delivery = new PushDelivery
+            {
+                WebhookId = $"msg_{Guid.NewGuid():N}",
+                SubscriptionId = subscriptionId,
+                CallbackUrl = callbackUrl,
+                ApplicationId = applicationId,
+                NotifyType = notifyType,
+                Body = body,
+                CreatedAt = now,
+                NextAttemptAt = now,
+            };
+            var waiting = backlog.GetValueOrDefault(applicationId);
+            if (waiting >= options.Value.BacklogCap)
+            {
+                await MakeRoomAsync(delivery, evicted, now, cancellationToken);
+            }
+            else
+            {
+                backlog[applicationId] = waiting + 1;
+            }
+            db.PushDeliveries.Add(delivery);
+        }
+
+        var subscribed = subscriptions.Keys.Select(k => k.ApplicationId).ToHashSet();
+        foreach (var deviceEvent in events.Where(e => pushing.Contains(e.ApplicationId)))
+        {
+            // A command's own callback URL is pushed whether or not anyone subscribed.
+            if (Notifications.CommandCallback(deviceEvent) is var (callbackUrl, callbackBody))
+            {
+                await AddAsync(deviceEvent.ApplicationId, null, callbackUrl, NotifyTypes.CommandRsp, callbackBody);
+            }
+            if (!subscribed.Contains(deviceEvent.ApplicationId))
+            {
+                continue;
+            }
             foreach (var notification in Notifications.From(deviceEvent))
             {
-                if (!subscriptions.TryGetValue((deviceEvent.ApplicationId, notification.NotifyType), out var subscription))
+                if (subscriptions.TryGetValue((deviceEvent.ApplicationId, notification.NotifyType), out var subscription))
                 {
-                    continue;
+                    await AddAsync(subscription.ApplicationId, subscription.Id, null, notification.NotifyType, notification.Body);
                 }
-                var delivery = new PushDelivery
-                {
-                    WebhookId = $"msg_{Guid.NewGuid():N}",
-                    SubscriptionId = subscription.Id,
-                    ApplicationId = subscription.ApplicationId,
-                    NotifyType = notification.NotifyType,
-                    Body = notification.Body,
-                    CreatedAt = now,
-                    NextAttemptAt = now,
-                };
-                var waiting = backlog.GetValueOrDefault(subscription.ApplicationId);
-                if (waiting >= options.Value.BacklogCap)
-                {
-                    await MakeRoomAsync(delivery, evicted, now, cancellationToken);
-                }
-                else
-                {
-                    backlog[subscription.ApplicationId] = waiting + 1;
-                }
-                db.PushDeliveries.Add(delivery);
             }
         }
         cursor.LastEventId = events[^1].Id;

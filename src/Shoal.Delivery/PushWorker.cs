@@ -64,7 +64,8 @@ internal sealed partial class PushWorker(
         var unclaimed = db.PushDeliveries.Where(d =>
             d.State == PushDeliveryState.Pending && (d.ClaimedUntil == null || d.ClaimedUntil < now));
         var due = unclaimed
-            .Where(d => d.NextAttemptAt <= now && db.Subscriptions.Any(s => s.Id == d.SubscriptionId && s.State == SubscriptionState.Active))
+            .Where(d => d.NextAttemptAt <= now
+                && (d.SubscriptionId == null || db.Subscriptions.Any(s => s.Id == d.SubscriptionId && s.State == SubscriptionState.Active)))
             .OrderBy(d => d.Id)
             .Take(options.Value.BatchSize)
             .Select(d => d.Id);
@@ -89,11 +90,12 @@ internal sealed partial class PushWorker(
 
     private async Task SendAsync(ShoalDb db, Guid claim, List<PushDelivery> claimed, CancellationToken cancellationToken)
     {
-        var subscriptionIds = claimed.Select(d => d.SubscriptionId).Distinct().ToList();
+        var subscriptionIds = claimed.Where(d => d.SubscriptionId != null).Select(d => d.SubscriptionId).Distinct().ToList();
         var subscriptions = await db.Subscriptions.Where(s => subscriptionIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, cancellationToken);
         // A subscription deleted since the claim took its deliveries with it.
-        claimed.RemoveAll(d => !subscriptions.ContainsKey(d.SubscriptionId));
-        var applicationIds = subscriptions.Values.Select(s => s.ApplicationId).Distinct().ToList();
+        claimed.RemoveAll(d => d.SubscriptionId is { } id && !subscriptions.ContainsKey(id));
+        Subscription? SubscriptionOf(PushDelivery delivery) => delivery.SubscriptionId is { } id ? subscriptions[id] : null;
+        var applicationIds = claimed.Select(d => d.ApplicationId).Distinct().ToList();
         var applications = await db.Applications.AsNoTracking()
             .Where(a => applicationIds.Contains(a.Id))
             .Select(a => new { a.Id, a.PushProtocol, a.CaCertificatesPem, Pushing = a.PushService && a.FrozenAt == null })
@@ -111,12 +113,11 @@ internal sealed partial class PushWorker(
             async (i, token) =>
             {
                 var delivery = claimed[i];
-                var subscription = subscriptions[delivery.SubscriptionId];
-                var application = applications[subscription.ApplicationId];
+                var application = applications[delivery.ApplicationId];
                 // Push service turned off or the application frozen since the push was made: it waits, unsent.
                 results[i] = application.Pushing
                     ? await sender.SendAsync(new PushRequest(application.Id, application.PushProtocol, application.CaCertificatesPem,
-                        subscription.CallbackUrl, delivery.WebhookId, delivery.Body, keys[application.Id]), token)
+                        delivery.CallbackUrl ?? SubscriptionOf(delivery)!.CallbackUrl, delivery.WebhookId, delivery.Body, keys[application.Id]), token)
                     : null;
             });
 
@@ -131,12 +132,12 @@ internal sealed partial class PushWorker(
                 delivery.NextAttemptAt = now + options.Value.ProbeInterval;
                 continue;
             }
-            var subscription = subscriptions[delivery.SubscriptionId];
+            var subscription = SubscriptionOf(delivery);
             delivery.Attempts++;
             db.PushAttempts.Add(new PushAttempt
             {
                 DeliveryId = delivery.Id,
-                SubscriptionId = subscription.Id,
+                SubscriptionId = delivery.SubscriptionId,
                 At = now,
                 Status = result.Status,
                 LatencyMilliseconds = (int)result.Latency.TotalMilliseconds,
@@ -146,10 +147,14 @@ internal sealed partial class PushWorker(
             {
                 Delivered(delivery, subscription, now);
             }
-            else if (result.Status == StatusGone)
+            else if (result.Status == StatusGone && subscription is not null)
             {
                 await DisableAsync(db, subscription, now, cancellationToken);
                 DeadLetter(delivery, now, "The receiver answered 410 Gone: the subscription is disabled.");
+            }
+            else if (result.Status == StatusGone)
+            {
+                DeadLetter(delivery, now, "The receiver answered 410 Gone.");
             }
             else
             {
@@ -162,11 +167,16 @@ internal sealed partial class PushWorker(
 
     private const int StatusGone = 410;
 
-    private static void Delivered(PushDelivery delivery, Subscription subscription, DateTimeOffset now)
+    /// <summary>Records a success, and on the subscription when there is one: a command's callback URL has no health to keep.</summary>
+    private static void Delivered(PushDelivery delivery, Subscription? subscription, DateTimeOffset now)
     {
         delivery.State = PushDeliveryState.Delivered;
         delivery.FinishedAt = now;
         delivery.LastError = null;
+        if (subscription is null)
+        {
+            return;
+        }
         subscription.ConsecutiveFailures = 0;
         subscription.LastSuccessAt = now;
         if (subscription.State == SubscriptionState.Invalid)
@@ -176,17 +186,20 @@ internal sealed partial class PushWorker(
         }
     }
 
-    private void Failed(PushDelivery delivery, Subscription subscription, PushResult result, DateTimeOffset now)
+    private void Failed(PushDelivery delivery, Subscription? subscription, PushResult result, DateTimeOffset now)
     {
         var settings = options.Value;
         delivery.LastError = Truncate(result.Error);
-        subscription.ConsecutiveFailures++;
-        subscription.LastFailureAt = now;
-        subscription.LastError = delivery.LastError;
-        if (subscription.ConsecutiveFailures >= settings.FailuresBeforeInvalid)
+        if (subscription is not null)
         {
-            subscription.State = SubscriptionState.Invalid;
-            subscription.NextProbeAt = now + settings.ProbeInterval;
+            subscription.ConsecutiveFailures++;
+            subscription.LastFailureAt = now;
+            subscription.LastError = delivery.LastError;
+            if (subscription.ConsecutiveFailures >= settings.FailuresBeforeInvalid)
+            {
+                subscription.State = SubscriptionState.Invalid;
+                subscription.NextProbeAt = now + settings.ProbeInterval;
+            }
         }
         if (now - delivery.CreatedAt >= settings.RetryWindow)
         {

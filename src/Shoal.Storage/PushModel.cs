@@ -24,6 +24,7 @@ internal static class PushModel
         {
             delivery.Property(d => d.WebhookId).HasMaxLength(64);
             delivery.Property(d => d.SubscriptionId).HasMaxLength(36);
+            delivery.Property(d => d.CallbackUrl).HasMaxLength(1024);
             delivery.Property(d => d.ApplicationId).HasMaxLength(32);
             delivery.Property(d => d.NotifyType).HasMaxLength(32);
             delivery.Property(d => d.LastError).HasMaxLength(1024);

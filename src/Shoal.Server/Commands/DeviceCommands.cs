@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Shoal.Delivery;
 using Shoal.Gateway;
 using Shoal.Server.Common;
 using Shoal.Server.Devices;
@@ -24,12 +25,12 @@ internal sealed record NotPending(DeviceCommandStatus Current)
 /// Stores the commands NAs send and cancels them. Delivery is the gateway's <c>CommandDispatchWorker</c>, woken here
 /// once a command is committed; every state change is logged as a device event in the same transaction.
 /// </summary>
-internal sealed class DeviceCommands(ShoalDb db, CommandSignal dispatcher, IOptions<GatewayOptions> gateway, TimeProvider time)
+internal sealed class DeviceCommands(
+    ShoalDb db, CommandSignal dispatcher, CallbackAddressGuard guard, IOptions<GatewayOptions> gateway, TimeProvider time)
 {
     public const int DefaultExpireTime = 172_800;
     public const int MaxExpireTime = 30 * 86_400;
     public const int MaxRetransmit = 3;
-    public const int MaxCallbackUrlLength = 1024;
     public const int MaxParasLength = 64 * 1024;
 
     public async Task<Outcome<DeviceCommand>> CreateAsync(string applicationId, string deviceId, NewCommand input, CancellationToken cancellationToken)
@@ -46,6 +47,15 @@ internal sealed class DeviceCommands(ShoalDb db, CommandSignal dispatcher, IOpti
         if (device is null)
         {
             return new Missing("Device");
+        }
+        // The callback URL is pushed to like a subscription's, so it is held to the same rules, internal hosts included.
+        if (input.CallbackUrl is { } callbackUrl)
+        {
+            var protocol = await db.Applications.Where(a => a.Id == applicationId).Select(a => a.PushProtocol).SingleAsync(cancellationToken);
+            if (await guard.CheckCallbackUrlAsync(callbackUrl, protocol, cancellationToken) is { } illegal)
+            {
+                return new IllegalCallbackUrl($"The callback URL is illegal: {illegal}");
+            }
         }
         var now = time.GetUtcNow();
         var expireTime = input.ExpireTime ?? DefaultExpireTime;
@@ -166,11 +176,6 @@ internal sealed class DeviceCommands(ShoalDb db, CommandSignal dispatcher, IOpti
         if (errors.Any)
         {
             return new InvalidInput(errors);
-        }
-        if (input.CallbackUrl is { } url && (url.Length > MaxCallbackUrlLength
-            || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
-        {
-            return new IllegalCallbackUrl($"callbackUrl must be an http or https URL of at most {MaxCallbackUrlLength} characters.");
         }
         return null;
     }

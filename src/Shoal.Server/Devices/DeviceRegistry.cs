@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -32,7 +33,6 @@ internal sealed partial class DeviceRegistry(ShoalDb db, IDataProtectionProvider
     private readonly IDataProtector _secrets = protection.CreateProtector(Device.SecretProtectionPurpose);
 
     public const int DefaultTimeoutSeconds = 180;
-    public const int MaxPageSize = 250;
     private const int MaxTextLength = 256;
 
     [GeneratedRegex("^[0-9a-fA-F]{8,32}$")]
@@ -153,6 +153,7 @@ internal sealed partial class DeviceRegistry(ShoalDb db, IDataProtectionProvider
         }
         Apply(device, info);
         device.LastModifiedAt = time.GetUtcNow();
+        AddEvent(device, DeviceEventType.DeviceInfoChanged, InfoPayload(device));
         await RecordAsync(actor, applicationId, "device.modified", $"Device {device.Id} (nodeId {device.NodeId}).", cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return device;
@@ -167,6 +168,7 @@ internal sealed partial class DeviceRegistry(ShoalDb db, IDataProtectionProvider
             return new Missing("Device");
         }
         db.Devices.Remove(device);
+        AddEvent(device, DeviceEventType.DeviceDeleted, "{}");
         await RecordAsync(actor, applicationId, "device.deleted", $"Device {device.Id} (nodeId {device.NodeId}).", cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return device;
@@ -218,6 +220,31 @@ internal sealed partial class DeviceRegistry(ShoalDb db, IDataProtectionProvider
         await db.SaveChangesAsync(cancellationToken);
         return await db.Devices.Where(d => ids.Contains(d.Id) && !d.Activated).ExecuteDeleteAsync(cancellationToken);
     }
+
+    /// <summary>Logs the change for pushes, in the transaction that makes it.</summary>
+    private void AddEvent(Device device, DeviceEventType type, string payload) =>
+        db.DeviceEvents.Add(new DeviceEvent
+        {
+            ApplicationId = device.ApplicationId,
+            DeviceId = device.Id,
+            Type = type,
+            Payload = payload,
+            CreatedAt = time.GetUtcNow(),
+        });
+
+    /// <summary>The device's fields as the reference platform's <c>deviceInfo</c> names them.</summary>
+    private static string InfoPayload(Device device) => JsonSerializer.Serialize(new
+    {
+        nodeId = device.NodeId,
+        name = device.Name,
+        description = device.Description,
+        manufacturerName = device.Manufacturer,
+        location = device.Location,
+        deviceType = device.DeviceType,
+        model = device.Model,
+        protocolType = device.ProtocolType,
+        status = device.Status.ToString().ToUpperInvariant(),
+    });
 
     private static string NewSecret() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 

@@ -26,7 +26,7 @@ internal sealed class DeliveryLog(ShoalDb db, PushSigning signing, AuditLog audi
         var backlog = await db.PushDeliveries
             .Where(d => d.ApplicationId == applicationId && d.State == PushDeliveryState.Pending)
             .GroupBy(d => d.SubscriptionId)
-            .Select(g => new { g.Key, Count = g.Count() })
+            .Select(g => new { Key = g.Key ?? "", Count = g.Count() })
             .ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
         return new PushOverview(
             [.. subscriptions.Select(s => new SubscriptionHealth(s, backlog.GetValueOrDefault(s.Id)))],
@@ -42,7 +42,8 @@ internal sealed class DeliveryLog(ShoalDb db, PushSigning signing, AuditLog audi
         }
         var (number, size) = Paging.Normalize(page, pageSize);
         var query = db.PushAttempts.AsNoTracking()
-            .Where(a => db.Subscriptions.Any(s => s.Id == a.SubscriptionId && s.ApplicationId == applicationId));
+            .Where(a => db.Subscriptions.Any(s => s.Id == a.SubscriptionId && s.ApplicationId == applicationId)
+                || (a.SubscriptionId == null && db.PushDeliveries.Any(d => d.Id == a.DeliveryId && d.ApplicationId == applicationId)));
         if (!string.IsNullOrEmpty(subscriptionId))
         {
             query = query.Where(a => a.SubscriptionId == subscriptionId);

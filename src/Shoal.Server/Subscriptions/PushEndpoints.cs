@@ -14,10 +14,10 @@ public sealed record SubscriptionHealthResponse(
 public sealed record PushOverviewResponse(
     IReadOnlyList<SubscriptionHealthResponse> Subscriptions, int Backlog, int BacklogCap, BacklogFullAction BacklogFull);
 
-public sealed record PushAttemptResponse(long Id, long DeliveryId, string SubscriptionId, DateTimeOffset At, int? Status, int LatencyMilliseconds, string? Error);
+public sealed record PushAttemptResponse(long Id, long DeliveryId, string? SubscriptionId, DateTimeOffset At, int? Status, int LatencyMilliseconds, string? Error);
 
 public sealed record DeadLetterResponse(
-    long Id, string WebhookId, string SubscriptionId, string NotifyType, DateTimeOffset CreatedAt, DateTimeOffset? DeadLetteredAt,
+    long Id, string WebhookId, string? SubscriptionId, string NotifyType, DateTimeOffset CreatedAt, DateTimeOffset? DeadLetteredAt,
     int Attempts, string? LastError, string Body);
 
 public sealed record PageResponse<T>(IReadOnlyList<T> Items, int Page, int PageSize, int TotalCount);

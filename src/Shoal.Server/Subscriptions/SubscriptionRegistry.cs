@@ -9,9 +9,6 @@ namespace Shoal.Server.Subscriptions;
 /// <summary>What an NA asks to be pushed: one subscription per notification type and application.</summary>
 internal sealed class SubscriptionRegistry(ShoalDb db, CallbackAddressGuard guard, TimeProvider time)
 {
-    public const int MaxCallbackUrlLength = 1024;
-    public const int MaxPageSize = 250;
-
     public async Task<(Subscription? Subscription, NorthboundError? Error)> SubscribeAsync(
         NorthboundCaller caller, string? notifyType, string? callbackUrl, CancellationToken cancellationToken)
     {
@@ -29,7 +26,7 @@ internal sealed class SubscriptionRegistry(ShoalDb db, CallbackAddressGuard guar
             return (null, NorthboundError.Missing("callbackUrl"));
         }
         var protocol = await db.Applications.Where(a => a.Id == caller.TargetApplicationId).Select(a => a.PushProtocol).SingleAsync(cancellationToken);
-        if (await CheckCallbackAsync(callbackUrl, protocol, cancellationToken) is { } illegal)
+        if (await guard.CheckCallbackUrlAsync(callbackUrl, protocol, cancellationToken) is { } illegal)
         {
             return (null, NorthboundError.IllegalCallback(illegal));
         }
@@ -57,31 +54,6 @@ internal sealed class SubscriptionRegistry(ShoalDb db, CallbackAddressGuard guar
             return (null, NorthboundError.AlreadySubscribed());
         }
         return (subscription, null);
-    }
-
-    /// <summary>Why a callback URL may not be used, or null: length, an explicit scheme matching the push protocol, and a host pushes may reach.</summary>
-    private async Task<string?> CheckCallbackAsync(string callbackUrl, PushProtocol protocol, CancellationToken cancellationToken)
-    {
-        if (callbackUrl.Length > MaxCallbackUrlLength)
-        {
-            return $"it is longer than {MaxCallbackUrlLength} characters.";
-        }
-        var scheme = protocol == PushProtocol.Https ? Uri.UriSchemeHttps : Uri.UriSchemeHttp;
-        if (!Uri.TryCreate(callbackUrl, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https")
-            || !callbackUrl.StartsWith(url.Scheme + "://", StringComparison.OrdinalIgnoreCase))
-        {
-            return "it must be an absolute http:// or https:// URL.";
-        }
-        if (url.Scheme != scheme)
-        {
-            return $"the application pushes over {scheme.ToUpperInvariant()}, so the URL must start with {scheme}://.";
-        }
-        if (!string.IsNullOrEmpty(url.UserInfo))
-        {
-            return "it must not carry a user name or password.";
-        }
-        var (_, refusal) = await guard.ResolveAsync(url.IdnHost, cancellationToken);
-        return refusal;
     }
 
     public async Task<(IReadOnlyList<Subscription> Items, int Total)> ListAsync(

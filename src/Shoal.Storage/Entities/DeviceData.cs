@@ -48,4 +48,7 @@ public enum DeviceEventType
     MessageUp,
     /// <summary>A command changed state; the payload is the command as the NA sees it.</summary>
     CommandStateChanged,
+    /// <summary>Its descriptive fields changed; the payload is the device after the change.</summary>
+    DeviceInfoChanged,
+    DeviceDeleted,
 }

@@ -31,7 +31,7 @@ public enum SubscriptionState
 }
 
 /// <summary>
-/// One push to one subscription: the outbox row. Made from the device event log, claimed by one worker at a time
+/// One push to one subscription, or to a command's own callback URL: the outbox row. Made from the device event log, claimed by one worker at a time
 /// (<see cref="ClaimToken"/> until <see cref="ClaimedUntil"/>), retried until delivered or dead-lettered.
 /// </summary>
 public sealed class PushDelivery
@@ -39,7 +39,10 @@ public sealed class PushDelivery
     public long Id { get; set; }
     /// <summary>The <c>webhook-id</c>: the same on every attempt, so a receiver can drop duplicates.</summary>
     public required string WebhookId { get; set; }
-    public required string SubscriptionId { get; set; }
+    /// <summary>Null for a push to a command's callback URL, which belongs to no subscription.</summary>
+    public string? SubscriptionId { get; set; }
+    /// <summary>Where a push without a subscription goes.</summary>
+    public string? CallbackUrl { get; set; }
     public required string ApplicationId { get; set; }
     public required string NotifyType { get; set; }
     public required string Body { get; set; }
@@ -66,7 +69,7 @@ public sealed class PushAttempt
 {
     public long Id { get; set; }
     public long DeliveryId { get; set; }
-    public required string SubscriptionId { get; set; }
+    public string? SubscriptionId { get; set; }
     public DateTimeOffset At { get; set; }
     /// <summary>The HTTP status, or null when no response came (refused address, TLS failure, timeout).</summary>
     public int? Status { get; set; }

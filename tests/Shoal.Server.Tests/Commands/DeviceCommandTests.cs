@@ -37,7 +37,7 @@ public abstract class DeviceCommandTests<TDatabase>(GatewayApplication<TDatabase
     {
         var (app, device) = await shoal.NewDeviceAsync();
 
-        var command = await (await app.Na.SendAsync(HttpMethod.Post, CommandsPath, Body(device.Id, callbackUrl: "https://na.example.com/commands")))
+        var command = await (await app.Na.SendAsync(HttpMethod.Post, CommandsPath, Body(device.Id, callbackUrl: "http://203.0.113.7/commands")))
             .JsonAsync(HttpStatusCode.Created);
 
         Assert.Equal(32, command.GetProperty("commandId").GetString()!.Length);
@@ -45,7 +45,7 @@ public abstract class DeviceCommandTests<TDatabase>(GatewayApplication<TDatabase
         Assert.Equal("Switch", command.GetProperty("command").GetProperty("serviceId").GetString());
         Assert.Equal("SET", command.GetProperty("command").GetProperty("method").GetString());
         Assert.True(command.GetProperty("command").GetProperty("paras").GetProperty("on").GetBoolean());
-        Assert.Equal("https://na.example.com/commands", command.GetProperty("callbackUrl").GetString());
+        Assert.Equal("http://203.0.113.7/commands", command.GetProperty("callbackUrl").GetString());
         Assert.Equal(172800, command.GetProperty("expireTime").GetInt32());
         Assert.Equal("PENDING", command.GetProperty("status").GetString());
         Assert.Equal(Northbound.Northbound.Time(shoal.Time.GetUtcNow()), command.GetProperty("creationTime").GetString());
@@ -318,6 +318,8 @@ public abstract class DeviceCommandTests<TDatabase>(GatewayApplication<TDatabase
     [InlineData("""{"deviceId":"{device}","command":{"serviceId":"Switch","method":"SET"},"maxRetransmit":4}""", "100022")]
     [InlineData("""{"deviceId":"{device}","command":{"serviceId":"Switch","method":"SET"},"callbackUrl":"ftp://na.example.com/x"}""", "100222")]
     [InlineData("""{"deviceId":"{device}","command":{"serviceId":"Switch","method":"SET"},"callbackUrl":"not a url"}""", "100222")]
+    [InlineData("""{"deviceId":"{device}","command":{"serviceId":"Switch","method":"SET"},"callbackUrl":"http://169.254.169.254/latest"}""", "100222")]
+    [InlineData("""{"deviceId":"{device}","command":{"serviceId":"Switch","method":"SET"},"callbackUrl":"https://203.0.113.7/commands"}""", "100222")]
     [InlineData("""{"deviceId":"{device}","command":""", "100022")]
     public async Task Create_BadInput_Answers400AndStoresNothing(string body, string code)
     {
@@ -334,7 +336,7 @@ public abstract class DeviceCommandTests<TDatabase>(GatewayApplication<TDatabase
     {
         var (app, device) = await shoal.NewDeviceAsync();
 
-        var response = await app.Na.SendAsync(HttpMethod.Post, CommandsPath, Body(device.Id, callbackUrl: "https://na.example.com/" + new string('a', 1010)));
+        var response = await app.Na.SendAsync(HttpMethod.Post, CommandsPath, Body(device.Id, callbackUrl: "http://203.0.113.7/" + new string('a', 1010)));
 
         await response.NaErrorAsync(HttpStatusCode.BadRequest, "100222");
     }

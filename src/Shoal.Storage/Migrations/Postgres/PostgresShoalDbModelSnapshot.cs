@@ -694,7 +694,6 @@ namespace Shoal.Storage.Migrations.Postgres
                         .HasColumnType("integer");
 
                     b.Property<string>("SubscriptionId")
-                        .IsRequired()
                         .HasMaxLength(36)
                         .HasColumnType("character varying(36)");
 
@@ -740,6 +739,10 @@ namespace Shoal.Storage.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("CallbackUrl")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
+
                     b.Property<Guid?>("ClaimToken")
                         .HasColumnType("uuid");
 
@@ -770,7 +773,6 @@ namespace Shoal.Storage.Migrations.Postgres
                         .HasColumnType("character varying(32)");
 
                     b.Property<string>("SubscriptionId")
-                        .IsRequired()
                         .HasMaxLength(36)
                         .HasColumnType("character varying(36)");
 
@@ -1259,8 +1261,7 @@ namespace Shoal.Storage.Migrations.Postgres
                     b.HasOne("Shoal.Storage.Entities.Subscription", null)
                         .WithMany()
                         .HasForeignKey("SubscriptionId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("Shoal.Storage.Entities.PushSigningKey", b =>

@@ -679,7 +679,6 @@ namespace Shoal.Storage.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("SubscriptionId")
-                        .IsRequired()
                         .HasMaxLength(36)
                         .HasColumnType("TEXT");
 
@@ -723,6 +722,10 @@ namespace Shoal.Storage.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("CallbackUrl")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid?>("ClaimToken")
                         .HasColumnType("TEXT");
 
@@ -753,7 +756,6 @@ namespace Shoal.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("SubscriptionId")
-                        .IsRequired()
                         .HasMaxLength(36)
                         .HasColumnType("TEXT");
 
@@ -1240,8 +1242,7 @@ namespace Shoal.Storage.Migrations.Sqlite
                     b.HasOne("Shoal.Storage.Entities.Subscription", null)
                         .WithMany()
                         .HasForeignKey("SubscriptionId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("Shoal.Storage.Entities.PushSigningKey", b =>

@@ -537,7 +537,8 @@ namespace Shoal.Storage.Migrations.Sqlite
                     Id = table.Column<long>(type: "INTEGER", nullable: false)
                         .Annotation("Sqlite:Autoincrement", true),
                     WebhookId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
-                    SubscriptionId = table.Column<string>(type: "TEXT", maxLength: 36, nullable: false),
+                    SubscriptionId = table.Column<string>(type: "TEXT", maxLength: 36, nullable: true),
+                    CallbackUrl = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: true),
                     ApplicationId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     NotifyType = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     Body = table.Column<string>(type: "TEXT", nullable: false),
@@ -568,7 +569,7 @@ namespace Shoal.Storage.Migrations.Sqlite
                     Id = table.Column<long>(type: "INTEGER", nullable: false)
                         .Annotation("Sqlite:Autoincrement", true),
                     DeliveryId = table.Column<long>(type: "INTEGER", nullable: false),
-                    SubscriptionId = table.Column<string>(type: "TEXT", maxLength: 36, nullable: false),
+                    SubscriptionId = table.Column<string>(type: "TEXT", maxLength: 36, nullable: true),
                     At = table.Column<long>(type: "INTEGER", nullable: false),
                     Status = table.Column<int>(type: "INTEGER", nullable: true),
                     LatencyMilliseconds = table.Column<int>(type: "INTEGER", nullable: false),

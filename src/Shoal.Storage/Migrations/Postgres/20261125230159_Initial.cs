@@ -538,7 +538,8 @@ namespace Shoal.Storage.Migrations.Postgres
                     Id = table.Column<long>(type: "bigint", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     WebhookId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    SubscriptionId = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    SubscriptionId = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: true),
+                    CallbackUrl = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
                     ApplicationId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     NotifyType = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     Body = table.Column<string>(type: "text", nullable: false),
@@ -569,7 +570,7 @@ namespace Shoal.Storage.Migrations.Postgres
                     Id = table.Column<long>(type: "bigint", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     DeliveryId = table.Column<long>(type: "bigint", nullable: false),
-                    SubscriptionId = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    SubscriptionId = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: true),
                     At = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     Status = table.Column<int>(type: "integer", nullable: true),
                     LatencyMilliseconds = table.Column<int>(type: "integer", nullable: false),
