@@ -11,12 +11,13 @@ internal static class StorageHosting
         storage.Validate();
         builder.Services.AddSingleton(Options.Create(storage));
         builder.Services.AddShoalDb(storage, builder.DataDirectory());
-        builder.Services.AddSingleton<HistoryRetentionWorker>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<HistoryRetentionWorker>());
+        // Hosted services start in the order they are added: the schema first, then every worker that reads it.
         if (storage.MigrateOnStart)
         {
             builder.Services.AddHostedService<MigrateOnStart>();
         }
+        builder.Services.AddSingleton<HistoryRetentionWorker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<HistoryRetentionWorker>());
         return builder;
     }
 

@@ -415,8 +415,22 @@ public abstract class ApplicationCreationTests<TDatabase>(ShoalApplication<TData
         await using var onKestrel = new SocketApplication<TDatabase>();
         await onKestrel.InitializeAsync();
         var user = await onKestrel.SignUpAsync();
+        // With Expect: 100-continue the client sends the body only if asked, so Kestrel's early 413 cannot break the
+        // upload mid-stream; the timeout is long so that a slow machine never sends the body before the answer.
+        using var client = new HttpClient(new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromMinutes(1) })
+        {
+            BaseAddress = onKestrel.Portal,
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, Route)
+        {
+            Content = new StringContent(
+                JsonSerializer.Serialize(Body("huge", ("description", new string('x', 1024 * 1024 + 1))), JsonSerializerOptions.Web),
+                Encoding.UTF8, "application/json"),
+        };
+        request.Headers.ExpectContinue = true;
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", user.Token);
 
-        var response = await user.Client.PostAsJsonAsync(Route, Body("huge", ("description", new string('x', 1024 * 1024 + 1))));
+        var response = await client.SendAsync(request);
 
         await response.ProblemAsync(HttpStatusCode.RequestEntityTooLarge);
         Assert.Equal(1, await user.Client.CountApplicationsAsync());
