@@ -5,11 +5,13 @@
 # deviceDataChanged pushes on a Kestrel receiver in the same process; then it POSTs the same bodies
 # straight to its receiver with HttpClient (the ceiling). Shoal on core 0, the generator on core 1.
 # Pushes not received within the grace (60 s after the last send for Shoal) are counted as late.
-# Environment: DURATION (s per step, default 10), RATES (default "250 500 1000 2000"), DEVICES (default 100).
+# Environment: DURATION (s per step, default 10), RATES (default "250 500 1000 2000"), DEVICES (default 100),
+# CEILING_RATES (default: RATES and 5000 10000).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${DURATION:-10}
 rates=${RATES:-"250 500 1000 2000"}
+ceiling_rates=${CEILING_RATES:-"$rates 5000 10000"}
 devices=${DEVICES:-100}
 portal_port=${PORTAL_PORT:-18280} na_port=${NA_PORT:-18943} mqtt_port=${MQTT_PORT:-12883} receiver_port=${RECEIVER_PORT:-18990}
 for p in "$portal_port" "$na_port" "$mqtt_port" "$receiver_port"; do
@@ -69,12 +71,12 @@ for i in range(count):
     print(f"{json.loads(body)['deviceId']},{psk}")
 PY
 
-gen() { taskset -c 1 "$out/gen/Shoal.Bench.Push" --receiver-port "$receiver_port" --duration "$duration" --rates "$rates" "$@"; }
+gen() { taskset -c 1 "$out/gen/Shoal.Bench.Push" --receiver-port "$receiver_port" --duration "$duration" "$@"; }
 echo "Shoal: $devices devices, 1 deviceDataChanged subscription over HTTP, ${duration} s per step; server on core 0, generator and receiver on core 1"
-gen --source shoal --mqtt-port "$mqtt_port" --devices "$devices" --credentials "$out/devices.csv" --grace 60 --signing-secret "$signing_secret" | tee "$out/results.txt"
+gen --source shoal --rates "$rates" --mqtt-port "$mqtt_port" --devices "$devices" --credentials "$out/devices.csv" --grace 60 --signing-secret "$signing_secret" | tee "$out/results.txt"
 kill "$shoal"; wait "$shoal" 2>/dev/null || true
 echo "Ceiling: HttpClient -> the same receiver, generator and receiver on core 1"
-gen --source ceiling | tee -a "$out/results.txt"
+gen --source ceiling --rates "$ceiling_rates" | tee -a "$out/results.txt"
 
 python3 - "$out/results.txt" <<'PY'
 import sys
