@@ -129,6 +129,26 @@ public abstract class DeviceIngestTests<TDatabase>(GatewayApplication<TDatabase>
     }
 
     [Fact]
+    public async Task Publish_OverThePerDeviceRate_IsRefusedUntilTheNextSecond()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device);
+        var up = new MqttApplicationMessageBuilder().WithTopic(device.Topic("sys/messages/up")).WithPayload("{}")
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Equal(MqttClientPublishReasonCode.Success, (await client.PublishAsync(up)).ReasonCode);
+        }
+
+        var over = await client.PublishAsync(up);
+        shoal.Time.Advance(TimeSpan.FromSeconds(1));
+        var nextSecond = await client.PublishAsync(up);
+
+        Assert.Equal(MqttClientPublishReasonCode.QuotaExceeded, over.ReasonCode);
+        Assert.Equal(MqttClientPublishReasonCode.Success, nextSecond.ReasonCode);
+    }
+
+    [Fact]
     public async Task Publish_QoS2_IsRefused()
     {
         var (_, device) = await shoal.NewDeviceAsync();
