@@ -20,7 +20,8 @@ internal static class Notifications
         [DeviceEventType.DeviceBound] = e => [DeviceInfo(NotifyTypes.BindDevice, e, new JsonObject { ["resultCode"] = "succeeded" })],
         [DeviceEventType.DeviceInfoChanged] = e => [Push(NotifyTypes.DeviceInfoChanged, e, new JsonObject { ["deviceInfo"] = Info(e) }, withRequestId: false)],
         [DeviceEventType.DeviceDeleted] = e => [Push(NotifyTypes.DeviceDeleted, e, [], withRequestId: false)],
-        [DeviceEventType.CommandStateChanged] = e => [CommandRsp(e)],
+        [DeviceEventType.CommandStateChanged] = e => [CommandRsp(e), .. MessageConfirm(e)],
+        [DeviceEventType.EventReported] = DeviceEvents,
     };
 
     public static IEnumerable<Notification> From(DeviceEvent deviceEvent) =>
@@ -127,6 +128,81 @@ internal static class Notifications
         };
         return new Notification(NotifyTypes.CommandRsp, notification.ToJsonString(JsonOptions));
     }
+
+    /// <summary>
+    /// <c>{notifyType, header{requestId, from, to, status, timestamp}, body}</c> once a command reached its device (its
+    /// PUBACK, the DELIVERED state): the reference platform's acknowledgment notification.
+    /// </summary>
+    private static IEnumerable<Notification> MessageConfirm(DeviceEvent deviceEvent)
+    {
+        var command = JsonNode.Parse(deviceEvent.Payload)!;
+        if (command["status"]!.GetValue<string>() != DeliveredStatus)
+        {
+            yield break;
+        }
+        var notification = new JsonObject
+        {
+            ["notifyType"] = NotifyTypes.MessageConfirm,
+            ["header"] = new JsonObject
+            {
+                ["requestId"] = command["commandId"]!.DeepClone(),
+                ["from"] = $"/devices/{deviceEvent.DeviceId}/services/{command["command"]!["serviceId"]!.GetValue<string>()}",
+                ["to"] = deviceEvent.ApplicationId,
+                ["status"] = DeliveredStatus,
+                ["timestamp"] = command["deliveredTime"]?.DeepClone() ?? Time(deviceEvent.CreatedAt),
+            },
+            ["body"] = new JsonObject(),
+        };
+        yield return new Notification(NotifyTypes.MessageConfirm, notification.ToJsonString(JsonOptions));
+    }
+
+    private const string DeliveredStatus = "DELIVERED";
+
+    /// <summary>
+    /// What a device published on <c>sys/events/up</c>, <c>{"services":[{"service_id","event_type","event_time"?,"paras"}]}</c>,
+    /// makes one <c>{notifyType, header{eventType, from, timestamp, eventTime, deviceId, serviceType}, body}</c> per event,
+    /// the body being the event's parameters. An event without a service or a type is pushed to nobody: the device's
+    /// JSON was only checked to be JSON, and a malformed one must not stop the pushes behind it.
+    /// </summary>
+    private static List<Notification> DeviceEvents(DeviceEvent deviceEvent)
+    {
+        try
+        {
+            if (JsonNode.Parse(deviceEvent.Payload) is not JsonObject { } payload || payload["services"] is not JsonArray services)
+            {
+                return [];
+            }
+            var timestamp = Time(deviceEvent.CreatedAt);
+            return [.. services.OfType<JsonObject>()
+                .Where(service => Text(service["service_id"]) is not null && Text(service["event_type"]) is not null)
+                .Select(service => new JsonObject
+                {
+                    ["notifyType"] = NotifyTypes.DeviceEvent,
+                    ["header"] = new JsonObject
+                    {
+                        ["eventType"] = Text(service["event_type"]),
+                        ["from"] = $"/devices/{deviceEvent.DeviceId}/services/{Text(service["service_id"])}",
+                        ["timestamp"] = timestamp,
+                        ["eventTime"] = Text(service["event_time"]) ?? timestamp,
+                        ["deviceId"] = deviceEvent.DeviceId,
+                        ["serviceType"] = Text(service["service_id"]),
+                    },
+                    ["body"] = service["paras"] is JsonObject paras ? paras.DeepClone() : new JsonObject(),
+                })
+                .Select(body => new Notification(NotifyTypes.DeviceEvent, body.ToJsonString(JsonOptions)))];
+        }
+        catch (ArgumentException)
+        {
+            // A JSON object with a repeated property name.
+            return [];
+        }
+    }
+
+    private static string? Text(JsonNode? node) =>
+        node is JsonValue value && value.TryGetValue<string>(out var text) && text.Length > 0 ? text : null;
+
+    private static string Time(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// <c>{notifyType, requestId, deviceId, gatewayId, ...}</c>: the fields every device push starts with. The reference

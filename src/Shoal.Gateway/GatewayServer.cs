@@ -200,6 +200,9 @@ internal sealed partial class GatewayServer(
             case DeviceTopic.MessagesUp:
                 item = new MessageUp(device, now, PropertiesReport.MessagePayload(message.Payload));
                 break;
+            case DeviceTopic.EventsUp when PropertiesReport.IsJson(message.Payload):
+                item = new EventReported(device, now, Encoding.UTF8.GetString(message.Payload));
+                break;
             case DeviceTopic.CommandResponse when CommandResponse.Parse(message.Payload) is { } response:
                 item = new CommandResponded(device, now, TopicPolicy.RespondedCommandId(device.DeviceId, message.Topic)!, response);
                 break;
@@ -213,7 +216,7 @@ internal sealed partial class GatewayServer(
             case DeviceTopic.PropertiesReport:
                 Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, """The report is not {"services":[{"service_id","properties":{...}}]}.""");
                 return;
-            case DeviceTopic.OtherSystem or DeviceTopic.PropertiesResponse when !PropertiesReport.IsJson(message.Payload):
+            case DeviceTopic.OtherSystem or DeviceTopic.PropertiesResponse or DeviceTopic.EventsUp when !PropertiesReport.IsJson(message.Payload):
                 Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, "The payload is not JSON.");
                 return;
             default:

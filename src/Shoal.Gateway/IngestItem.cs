@@ -30,6 +30,13 @@ internal sealed class MessageUp(DeviceConnection device, DateTimeOffset received
     public string Payload => payload;
 }
 
+/// <summary>What the device published on <c>sys/events/up</c>.</summary>
+internal sealed class EventReported(DeviceConnection device, DateTimeOffset receivedAt, string payload) : IngestItem(device, receivedAt)
+{
+    /// <summary>The event payload: the device's JSON as it sent it.</summary>
+    public string Payload => payload;
+}
+
 internal sealed class DeviceConnected(DeviceConnection device, DateTimeOffset receivedAt) : IngestItem(device, receivedAt);
 
 internal sealed class DeviceDisconnected(DeviceConnection device, DateTimeOffset receivedAt) : IngestItem(device, receivedAt);

@@ -131,6 +131,9 @@ internal sealed partial class IngestWriter(
                 case MessageUp message:
                     AddEvent(db, item, DeviceEventType.MessageUp, message.Payload, now);
                     break;
+                case EventReported reported:
+                    AddEvent(db, item, DeviceEventType.EventReported, reported.Payload, now);
+                    break;
                 case DeviceConnected when devices.TryGetValue(connection.DeviceId, out var device):
                     device.Status = DeviceStatus.Online;
                     device.ConnectedNode = node;

@@ -6,6 +6,8 @@ internal enum DeviceTopic
     Foreign,
     PropertiesReport,
     MessagesUp,
+    /// <summary><c>sys/events/up</c>: events the device reports, as JSON.</summary>
+    EventsUp,
     /// <summary><c>sys/commands/response/request_id={commandId}</c>: the device's answer to a command.</summary>
     CommandResponse,
     /// <summary><c>sys/properties/set|get/response/request_id={requestId}</c>: the device's answer to a properties request.</summary>
@@ -48,6 +50,7 @@ internal static class TopicPolicy
         {
             "sys/properties/report" => DeviceTopic.PropertiesReport,
             "sys/messages/up" => DeviceTopic.MessagesUp,
+            "sys/events/up" => DeviceTopic.EventsUp,
             var rest when rest.StartsWith(CommandResponsePath, StringComparison.Ordinal) => DeviceTopic.CommandResponse,
             var rest when rest.StartsWith(PropertiesSetResponsePath, StringComparison.Ordinal)
                 || rest.StartsWith(PropertiesGetResponsePath, StringComparison.Ordinal) => DeviceTopic.PropertiesResponse,

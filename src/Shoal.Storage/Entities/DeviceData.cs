@@ -51,4 +51,6 @@ public enum DeviceEventType
     /// <summary>Its descriptive fields changed; the payload is the device after the change.</summary>
     DeviceInfoChanged,
     DeviceDeleted,
+    /// <summary>The device published on <c>sys/events/up</c>; the payload is its JSON as it sent it.</summary>
+    EventReported,
 }

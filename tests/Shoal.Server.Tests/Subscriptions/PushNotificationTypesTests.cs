@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using MQTTnet;
 using Shoal.Server.Tests.Gateway;
 using Shoal.Server.Tests.Infrastructure;
 using Shoal.Server.Tests.Northbound;
@@ -130,6 +131,69 @@ public abstract class PushNotificationTypesTests<TDatabase>(PushApplication<TDat
         await shoal.EventuallyAsync(db => db.PushAttempts.AnyAsync(a => db.PushDeliveries.Any(d => d.Id == a.DeliveryId && d.ApplicationId == app.Id)));
         var attempt = (await app.PushAttemptsAsync()).GetProperty("items").EnumerateArray().Single();
         Assert.Equal((JsonValueKind.Null, 200), (attempt.GetProperty("subscriptionId").ValueKind, attempt.GetProperty("status").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Command_SubscribedToMessageConfirm_ReceiverGetsTheDeliveryAcknowledgmentOnce()
+    {
+        await using var receiver = await PushReceiver.StartAsync();
+        var (app, device) = await shoal.NewDeviceAsync();
+        await SubscribeAsync(app, "messageConfirm", receiver.Url());
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
+
+        var commandId = await CreateCommandAsync(app.Na, device.Id);
+        await inbox.NextAsync();
+        await DeliveredAsync(commandId);
+        await inbox.RespondAsync(commandId, """{"result_code":0,"response_name":"SET_RESPONSE","paras":{"on":true}}""");
+
+        var push = await receiver.NextAsync();
+        var deliveredAt = await shoal.QueryAsync(db => db.DeviceCommands.Where(c => c.Id == commandId).Select(c => c.DeliveredAt!.Value).SingleAsync());
+        Assert.Equal(
+            $$$"""{"notifyType":"messageConfirm","header":{"requestId":"{{{commandId}}}","from":"/devices/{{{device.Id}}}/services/Switch","to":"{{{app.Id}}}","status":"DELIVERED","timestamp":"{{{Northbound.Northbound.Time(deliveredAt)}}}"},"body":{}}""",
+            push.Body);
+        await shoal.EventuallyAsync(db => db.DeviceCommands.AnyAsync(c => c.Id == commandId && c.Status == DeviceCommandStatus.Successful));
+        await shoal.EventuallyAsync(db => db.PushCursors.AnyAsync(c => c.LastEventId >= db.DeviceEvents.Where(e => e.DeviceId == device.Id).Max(e => e.Id)));
+        Assert.Equal(1, await shoal.QueryAsync(db => db.PushDeliveries.CountAsync(d => d.ApplicationId == app.Id)));
+    }
+
+    [Fact]
+    public async Task EventsUp_SubscribedToDeviceEvent_ReceiverGetsEachEventSigned()
+    {
+        await using var receiver = await PushReceiver.StartAsync();
+        var (app, device) = await shoal.NewDeviceAsync();
+        var secret = await app.RotateSigningSecretAsync();
+        await SubscribeAsync(app, "deviceEvent", receiver.Url());
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
+
+        var published = await inbox.PublishAsync("sys/events/up", """
+            {"services":[{"service_id":"$ota","event_type":"version_report","event_time":"20261125T101500Z","paras":{"fw_version":"v1.2"}}]}
+            """);
+
+        Assert.Equal(MqttClientPublishReasonCode.Success, published.ReasonCode);
+        var push = await receiver.NextAsync();
+        var body = JsonDocument.Parse(push.Body).RootElement;
+        var header = body.GetProperty("header");
+        Assert.Equal(
+            ("deviceEvent", "version_report", $"/devices/{device.Id}/services/$ota", "20261125T101500Z", device.Id, "$ota"),
+            (Text(body, "notifyType"), Text(header, "eventType"), Text(header, "from"), Text(header, "eventTime"), Text(header, "deviceId"), Text(header, "serviceType")));
+        Assert.Equal("""{"fw_version":"v1.2"}""", body.GetProperty("body").GetRawText());
+        Assert.True(await SignatureVerifier.VerifiesAsync(secret, push));
+    }
+
+    [Fact]
+    public async Task EventsUp_WithoutAnEventType_IsPushedToNobodyAndTheEventsBehindItStillAre()
+    {
+        await using var receiver = await PushReceiver.StartAsync();
+        var (app, device) = await shoal.NewDeviceAsync();
+        await SubscribeAsync(app, "deviceEvent", receiver.Url());
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
+
+        await inbox.PublishAsync("sys/events/up", """{"services":[{"service_id":"Alarm","paras":{"level":1}}]}""");
+        await inbox.PublishAsync("sys/events/up", """{"services":[{"service_id":"Alarm","event_type":"raised","paras":{"level":2}}]}""");
+
+        var push = await receiver.NextAsync();
+        Assert.Equal("raised", Text(JsonDocument.Parse(push.Body).RootElement.GetProperty("header"), "eventType"));
+        Assert.Equal(1, await shoal.QueryAsync(db => db.PushDeliveries.CountAsync(d => d.ApplicationId == app.Id)));
     }
 
     /// <summary>The device's PUBACK is sent after the test has read the command: waiting for it keeps the response from overtaking it.</summary>
