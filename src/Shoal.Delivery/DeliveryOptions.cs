@@ -10,9 +10,6 @@ public sealed class DeliveryOptions
     /// <summary>How long a push may take to answer 2xx. Default: 15 seconds.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>How long a push is retried before it goes to the dead letters. Default: 24 hours.</summary>
-    public TimeSpan RetryWindow { get; set; } = TimeSpan.FromHours(24);
-
     /// <summary>Wait before the first retry; each further retry waits twice as long, with jitter. Default: 5 seconds.</summary>
     public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -52,6 +49,21 @@ public sealed class DeliveryOptions
 
     /// <summary>How long a replaced signing secret keeps signing beside the new one. Default: 24 hours.</summary>
     public TimeSpan SigningSecretOverlap { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How long a delivered push and its attempts stay in the delivery log; dead letters stay until replayed. Default: 7 days.</summary>
+    public TimeSpan DeliveredRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often delivered pushes past their retention are deleted. Default: 10 minutes.</summary>
+    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Most delivered pushes deleted by one statement. Default: 1,000.</summary>
+    [Range(1, 100_000)]
+    public int RetentionBatchSize { get; set; } = 1000;
+
+    /// <summary>
+    /// How long the operator's retry window (a platform setting) is remembered before it is read again. Default: 1 minute.
+    /// </summary>
+    public TimeSpan SettingsRefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How long a claimed push belongs to the node that claimed it: longer than any attempt can take.</summary>
     internal TimeSpan ClaimLease => Timeout * 2 + TimeSpan.FromSeconds(30);

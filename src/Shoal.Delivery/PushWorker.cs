@@ -122,6 +122,7 @@ internal sealed partial class PushWorker(
             });
 
         var now = time.GetUtcNow();
+        var retryWindow = await RetryWindowAsync(db, now, cancellationToken);
         for (var i = 0; i < claimed.Count; i++)
         {
             var delivery = claimed[i];
@@ -158,7 +159,7 @@ internal sealed partial class PushWorker(
             }
             else
             {
-                Failed(delivery, subscription, result, now);
+                Failed(delivery, subscription, result, retryWindow, now);
             }
         }
         await db.SaveChangesAsync(cancellationToken);
@@ -166,6 +167,24 @@ internal sealed partial class PushWorker(
     }
 
     private const int StatusGone = 410;
+
+    private sealed record RememberedWindow(TimeSpan Window, DateTimeOffset ReadAt);
+
+    private RememberedWindow? _retryWindow;
+
+    /// <summary>The operator's retry window, read at most once per <see cref="DeliveryOptions.SettingsRefreshInterval"/>.</summary>
+    private async Task<TimeSpan> RetryWindowAsync(ShoalDb db, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (_retryWindow is { } remembered && now - remembered.ReadAt < options.Value.SettingsRefreshInterval && now >= remembered.ReadAt)
+        {
+            return remembered.Window;
+        }
+        var minutes = await db.PlatformSettings.AsNoTracking().Select(s => (int?)s.PushRetryWindowMinutes).SingleOrDefaultAsync(cancellationToken)
+            ?? PlatformSettings.DefaultPushRetryWindowMinutes;
+        var window = TimeSpan.FromMinutes(minutes);
+        _retryWindow = new RememberedWindow(window, now);
+        return window;
+    }
 
     /// <summary>Records a success, and on the subscription when there is one: a command's callback URL has no health to keep.</summary>
     private static void Delivered(PushDelivery delivery, Subscription? subscription, DateTimeOffset now)
@@ -186,7 +205,7 @@ internal sealed partial class PushWorker(
         }
     }
 
-    private void Failed(PushDelivery delivery, Subscription? subscription, PushResult result, DateTimeOffset now)
+    private void Failed(PushDelivery delivery, Subscription? subscription, PushResult result, TimeSpan retryWindow, DateTimeOffset now)
     {
         var settings = options.Value;
         delivery.LastError = Truncate(result.Error);
@@ -201,9 +220,9 @@ internal sealed partial class PushWorker(
                 subscription.NextProbeAt = now + settings.ProbeInterval;
             }
         }
-        if (now - delivery.CreatedAt >= settings.RetryWindow)
+        if (now - delivery.CreatedAt >= retryWindow)
         {
-            DeadLetter(delivery, now, $"Not delivered within the retry window of {settings.RetryWindow}. Last error: {delivery.LastError}");
+            DeadLetter(delivery, now, $"Not delivered within the retry window of {retryWindow}. Last error: {delivery.LastError}");
             return;
         }
         var backoff = settings.FirstRetryDelay * Math.Pow(2, Math.Min(delivery.Attempts - 1, 30));

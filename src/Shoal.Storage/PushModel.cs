@@ -31,6 +31,7 @@ internal static class PushModel
             delivery.HasIndex(d => new { d.State, d.NextAttemptAt });
             delivery.HasIndex(d => new { d.SubscriptionId, d.State, d.Id });
             delivery.HasIndex(d => new { d.ApplicationId, d.State });
+            delivery.HasIndex(d => new { d.State, d.FinishedAt });
             delivery.HasOne<Subscription>().WithMany().HasForeignKey(d => d.SubscriptionId).OnDelete(DeleteBehavior.Cascade);
         });
 

@@ -113,6 +113,11 @@ internal sealed class OperatorConsole(ShoalDb db, AuditLog audit, Northbound.Tok
         {
             return new InvalidInput(FieldErrors.Of("historyMaxDays", $"Choose 1 to {PlatformSettings.HistoryDaysCeiling} days."));
         }
+        if (request.PushRetryWindowMinutes is < PlatformSettings.PushRetryWindowMinutesFloor or > PlatformSettings.PushRetryWindowMinutesCeiling)
+        {
+            return new InvalidInput(FieldErrors.Of("pushRetryWindowMinutes",
+                $"Choose {PlatformSettings.PushRetryWindowMinutesFloor} to {PlatformSettings.PushRetryWindowMinutesCeiling} minutes (7 days)."));
+        }
         var settings = await db.PlatformSettings.SingleOrDefaultAsync(cancellationToken);
         if (settings is null)
         {
@@ -121,11 +126,18 @@ internal sealed class OperatorConsole(ShoalDb db, AuditLog audit, Northbound.Tok
         }
         var before = settings.HistoryMaxDays;
         settings.HistoryMaxDays = request.HistoryMaxDays;
+        var retryWindowBefore = settings.PushRetryWindowMinutes;
+        settings.PushRetryWindowMinutes = request.PushRetryWindowMinutes ?? settings.PushRetryWindowMinutes;
         settings.UpdatedAt = time.GetUtcNow();
         // Applications that kept more history than the new maximum are brought down to it.
         await db.Applications.Where(a => a.StorageDays > request.HistoryMaxDays)
             .ExecuteUpdateAsync(a => a.SetProperty(x => x.StorageDays, request.HistoryMaxDays), cancellationToken);
         audit.Record(db, actor, actor.RequiredId, "platform.settings-changed", detail: $"History maximum {before} → {request.HistoryMaxDays} days.");
+        if (retryWindowBefore != settings.PushRetryWindowMinutes)
+        {
+            audit.Record(db, actor, actor.RequiredId, "platform.settings-changed",
+                detail: $"Push retry window {retryWindowBefore} → {settings.PushRetryWindowMinutes} minutes.");
+        }
         await db.SaveChangesAsync(cancellationToken);
         return settings;
     }

@@ -10,6 +10,21 @@ public sealed record OperatorApplicationResponse(
 
 public sealed record QuotaRequest(int Quota);
 
-public sealed record PlatformSettingsRequest(int HistoryMaxDays);
+/// <summary>The operator's settings; a member left out keeps its value.</summary>
+public sealed record PlatformSettingsRequest(
+    int HistoryMaxDays,
+    int? PushRetryWindowMinutes = null);
 
-public sealed record PlatformSettingsResponse(int HistoryMaxDays, int HistoryDaysCeiling, DateTimeOffset UpdatedAt);
+public sealed record PlatformSettingsResponse(
+    int HistoryMaxDays, int HistoryDaysCeiling, DateTimeOffset UpdatedAt,
+    int PushRetryWindowMinutes, int PushRetryWindowMinutesFloor, int PushRetryWindowMinutesCeiling)
+{
+    public static PlatformSettingsResponse From(Storage.Entities.PlatformSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new PlatformSettingsResponse(
+            settings.HistoryMaxDays, Storage.Entities.PlatformSettings.HistoryDaysCeiling, settings.UpdatedAt,
+            settings.PushRetryWindowMinutes, Storage.Entities.PlatformSettings.PushRetryWindowMinutesFloor,
+            Storage.Entities.PlatformSettings.PushRetryWindowMinutesCeiling);
+    }
+}

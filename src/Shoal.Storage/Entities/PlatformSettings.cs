@@ -11,4 +11,10 @@ public sealed class PlatformSettings
     /// <summary>The history storage duration the platform applies; an application may choose a shorter one.</summary>
     public int HistoryMaxDays { get; set; } = DefaultHistoryDays;
     public DateTimeOffset UpdatedAt { get; set; }
+
+    public const int DefaultPushRetryWindowMinutes = 24 * 60;
+    public const int PushRetryWindowMinutesFloor = 10;
+    public const int PushRetryWindowMinutesCeiling = 7 * 24 * 60;
+    /// <summary>How long a failing push is retried before it goes to the dead letters.</summary>
+    public int PushRetryWindowMinutes { get; set; } = DefaultPushRetryWindowMinutes;
 }

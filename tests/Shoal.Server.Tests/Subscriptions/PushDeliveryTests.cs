@@ -288,7 +288,7 @@ public abstract class PushDeliveryTests<TDatabase>(PushApplication<TDatabase> sh
         await client.ReportAsync(device, Report);
         var first = await receiver.NextAsync();
 
-        shoal.Time.Advance(shoal.DeliveryOptions.RetryWindow + TimeSpan.FromHours(1));
+        shoal.Time.Advance(TimeSpan.FromMinutes(PlatformSettings.DefaultPushRetryWindowMinutes) + TimeSpan.FromHours(1));
         await shoal.EventuallyAsync(db => db.PushDeliveries.AnyAsync(d => d.SubscriptionId == subscriptionId && d.State == PushDeliveryState.DeadLettered));
         var letter = (await app.DeadLettersAsync()).GetProperty("items").EnumerateArray().Single();
         Assert.Equal((first.WebhookId, first.Body), (letter.GetProperty("webhookId").GetString(), letter.GetProperty("body").GetString()));

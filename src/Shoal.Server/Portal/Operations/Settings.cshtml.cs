@@ -11,6 +11,9 @@ internal sealed class SettingsModel(OperatorConsole console) : PageModel
     [BindProperty]
     public int HistoryMaxDays { get; set; }
 
+    [BindProperty]
+    public int PushRetryWindowMinutes { get; set; }
+
     public PlatformSettings Current { get; private set; } = null!;
 
     [BindProperty(SupportsGet = true)]
@@ -20,12 +23,13 @@ internal sealed class SettingsModel(OperatorConsole console) : PageModel
     {
         Current = await console.SettingsAsync(cancellationToken);
         HistoryMaxDays = Current.HistoryMaxDays;
+        PushRetryWindowMinutes = Current.PushRetryWindowMinutes;
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         ModelState.ClearBindingErrors();
-        var outcome = await console.UpdateSettingsAsync(Actor.From(HttpContext), new PlatformSettingsRequest(HistoryMaxDays), cancellationToken);
+        var outcome = await console.UpdateSettingsAsync(Actor.From(HttpContext), new PlatformSettingsRequest(HistoryMaxDays, PushRetryWindowMinutes), cancellationToken);
         if (outcome.Succeeded)
         {
             return Redirect("/operations/settings?saved=true");

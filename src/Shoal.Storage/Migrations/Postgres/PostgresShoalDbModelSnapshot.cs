@@ -661,6 +661,9 @@ namespace Shoal.Storage.Migrations.Postgres
                     b.Property<int>("HistoryMaxDays")
                         .HasColumnType("integer");
 
+                    b.Property<int>("PushRetryWindowMinutes")
+                        .HasColumnType("integer");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -784,6 +787,8 @@ namespace Shoal.Storage.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("ApplicationId", "State");
+
+                    b.HasIndex("State", "FinishedAt");
 
                     b.HasIndex("State", "NextAttemptAt");
 

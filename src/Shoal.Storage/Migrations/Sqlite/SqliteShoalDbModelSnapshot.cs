@@ -648,6 +648,9 @@ namespace Shoal.Storage.Migrations.Sqlite
                     b.Property<int>("HistoryMaxDays")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("PushRetryWindowMinutes")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER");
 
@@ -767,6 +770,8 @@ namespace Shoal.Storage.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("ApplicationId", "State");
+
+                    b.HasIndex("State", "FinishedAt");
 
                     b.HasIndex("State", "NextAttemptAt");
 

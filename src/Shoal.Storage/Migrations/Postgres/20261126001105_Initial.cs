@@ -75,7 +75,8 @@ namespace Shoal.Storage.Migrations.Postgres
                 {
                     Id = table.Column<int>(type: "integer", nullable: false),
                     HistoryMaxDays = table.Column<int>(type: "integer", nullable: false),
-                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    PushRetryWindowMinutes = table.Column<int>(type: "integer", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -723,6 +724,11 @@ namespace Shoal.Storage.Migrations.Postgres
                 name: "IX_PushDeliveries_ApplicationId_State",
                 table: "PushDeliveries",
                 columns: new[] { "ApplicationId", "State" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PushDeliveries_State_FinishedAt",
+                table: "PushDeliveries",
+                columns: new[] { "State", "FinishedAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_PushDeliveries_State_NextAttemptAt",

@@ -74,7 +74,8 @@ namespace Shoal.Storage.Migrations.Sqlite
                 {
                     Id = table.Column<int>(type: "INTEGER", nullable: false),
                     HistoryMaxDays = table.Column<int>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    PushRetryWindowMinutes = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -722,6 +723,11 @@ namespace Shoal.Storage.Migrations.Sqlite
                 name: "IX_PushDeliveries_ApplicationId_State",
                 table: "PushDeliveries",
                 columns: new[] { "ApplicationId", "State" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_PushDeliveries_State_FinishedAt",
+                table: "PushDeliveries",
+                columns: new[] { "State", "FinishedAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_PushDeliveries_State_NextAttemptAt",

@@ -11,7 +11,7 @@ using Shoal.Storage;
 namespace Shoal.Storage.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteShoalDb))]
-    [Migration("20261125230146_Initial")]
+    [Migration("20261126001051_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -651,6 +651,9 @@ namespace Shoal.Storage.Migrations.Sqlite
                     b.Property<int>("HistoryMaxDays")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("PushRetryWindowMinutes")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER");
 
@@ -770,6 +773,8 @@ namespace Shoal.Storage.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("ApplicationId", "State");
+
+                    b.HasIndex("State", "FinishedAt");
 
                     b.HasIndex("State", "NextAttemptAt");
 

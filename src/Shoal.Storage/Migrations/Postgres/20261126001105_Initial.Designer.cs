@@ -12,7 +12,7 @@ using Shoal.Storage;
 namespace Shoal.Storage.Migrations.Postgres
 {
     [DbContext(typeof(PostgresShoalDb))]
-    [Migration("20261125230159_Initial")]
+    [Migration("20261126001105_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -664,6 +664,9 @@ namespace Shoal.Storage.Migrations.Postgres
                     b.Property<int>("HistoryMaxDays")
                         .HasColumnType("integer");
 
+                    b.Property<int>("PushRetryWindowMinutes")
+                        .HasColumnType("integer");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -787,6 +790,8 @@ namespace Shoal.Storage.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("ApplicationId", "State");
+
+                    b.HasIndex("State", "FinishedAt");
 
                     b.HasIndex("State", "NextAttemptAt");
 
