@@ -13,8 +13,8 @@ namespace Shoal.Delivery;
 /// attempt), sends them side by side and records each outcome: delivered, retried later, or dead-lettered.
 /// </summary>
 internal sealed partial class PushWorker(
-    IServiceScopeFactory scopes, PushSender sender, PushSigning signing, IOptions<DeliveryOptions> options, TimeProvider time,
-    ILogger<PushWorker> logger) : BackgroundService
+    IServiceScopeFactory scopes, PushSender sender, PushSigning signing, CommissioningCa commissioningCa, IOptions<DeliveryOptions> options,
+    TimeProvider time, ILogger<PushWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -98,8 +98,14 @@ internal sealed partial class PushWorker(
         var applicationIds = claimed.Select(d => d.ApplicationId).Distinct().ToList();
         var applications = await db.Applications.AsNoTracking()
             .Where(a => applicationIds.Contains(a.Id))
-            .Select(a => new { a.Id, a.PushProtocol, a.CaCertificatesPem, Pushing = a.PushService && a.FrozenAt == null })
+            .Select(a => new { a.Id, a.PushProtocol, a.CaCertificatesPem, a.UseCommissioningCa, Pushing = a.PushService && a.FrozenAt == null })
             .ToDictionaryAsync(a => a.Id, cancellationToken);
+        // An application that chose the commissioning CA trusts it beside any CA it uploaded.
+        string? TrustedCas(string applicationId)
+        {
+            var application = applications[applicationId];
+            return application.UseCommissioningCa ? commissioningCa.Pem + application.CaCertificatesPem : application.CaCertificatesPem;
+        }
         var keys = new Dictionary<string, IReadOnlyList<byte[]>>();
         foreach (var id in applicationIds)
         {
@@ -116,7 +122,7 @@ internal sealed partial class PushWorker(
                 var application = applications[delivery.ApplicationId];
                 // Push service turned off or the application frozen since the push was made: it waits, unsent.
                 results[i] = application.Pushing
-                    ? await sender.SendAsync(new PushRequest(application.Id, application.PushProtocol, application.CaCertificatesPem,
+                    ? await sender.SendAsync(new PushRequest(application.Id, application.PushProtocol, TrustedCas(application.Id),
                         delivery.CallbackUrl ?? SubscriptionOf(delivery)!.CallbackUrl, delivery.WebhookId, delivery.Body, keys[application.Id]), token)
                     : null;
             });

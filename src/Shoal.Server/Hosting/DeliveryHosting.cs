@@ -10,6 +10,7 @@ internal static class DeliveryHosting
     public static WebApplicationBuilder AddDelivery(this WebApplicationBuilder builder)
     {
         builder.Services.AddDelivery();
+        builder.Services.AddSingleton(CommissioningCa.Load(builder.DataDirectory()));
         builder.Services.AddRuleMessages();
         builder.Services.AddScoped<SubscriptionRegistry>();
         builder.Services.AddScoped<DeliveryLog>();

@@ -62,6 +62,7 @@ internal static class ManagementApi
         api.MapDeviceRequests();
         api.MapGrants();
         api.MapPush();
+        api.MapCommissioningCa();
         api.MapRules();
         api.MapMessageServerChoices();
         api.MapOperator();
