@@ -51,4 +51,6 @@ public enum DeviceEventType
     /// <summary>Its descriptive fields changed; the payload is the device after the change.</summary>
     DeviceInfoChanged,
     DeviceDeleted,
+    /// <summary>The device came ONLINE or went OFFLINE; the payload is <see cref="DeviceStatusPayload"/>.</summary>
+    StatusChanged,
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using MQTTnet;
 using Shoal.Server.Tests.Gateway;
 using Shoal.Server.Tests.Infrastructure;
 using Shoal.Server.Tests.Northbound;
@@ -90,6 +91,29 @@ public abstract class RuleFiringTests<TDatabase>(GatewayApplication<TDatabase> s
 
         await EvaluatedAsync(device);
         Assert.Equal(2, await shoal.QueryAsync(db => db.RuleMessages.CountAsync(m => m.RuleId == ruleId)));
+    }
+
+    [Fact]
+    public async Task Connect_OnlineRule_SendsTheEmailWithTheStatus()
+    {
+        var (app, device) = await NewDeviceWithServersAsync();
+        await CreateStatusRuleAsync(app, device, "ONLINE");
+
+        using var client = await shoal.ConnectAsync(device);
+
+        Assert.Equal($"{device.Id} is ONLINE", (await _smtp.NextAsync()).Subject);
+    }
+
+    [Fact]
+    public async Task Disconnect_OfflineRule_SendsTheEmailWithTheStatus()
+    {
+        var (app, device) = await NewDeviceWithServersAsync();
+        await CreateStatusRuleAsync(app, device, "OFFLINE");
+        var client = await shoal.ConnectAsync(device);
+
+        await client.DisconnectAsync();
+
+        Assert.Equal($"{device.Id} is OFFLINE", (await _smtp.NextAsync()).Subject);
     }
 
     [Fact]
@@ -223,6 +247,15 @@ public abstract class RuleFiringTests<TDatabase>(GatewayApplication<TDatabase> s
               ]
             }
             """)).JsonAsync()).GetProperty("ruleId").GetString()!;
+
+    private static async Task CreateStatusRuleAsync(NaApplication app, TestDevice device, string status) =>
+        await (await app.Na.SendAsync(HttpMethod.Post, "/iocm/app/rule/v1.2.0/rules", $$"""
+            {
+              "name": "{{status}}",
+              "conditions": [{"type": "DEVICE_STATUS", "deviceInfo": {"deviceId": "{{device.Id}}"}, "status": "{{status}}"}],
+              "actions": [{"type": "EMAIL", "recipients": ["ops@example.com"], "subject": "{deviceId} is {status}", "content": "{deviceName} is {status}"}]
+            }
+            """)).JsonAsync();
 }
 
 public sealed class RuleFiringTestsOnSqlite(GatewayApplication<SqliteDatabase> shoal) : RuleFiringTests<SqliteDatabase>(shoal);
