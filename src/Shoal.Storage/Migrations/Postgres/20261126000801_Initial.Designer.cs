@@ -12,7 +12,7 @@ using Shoal.Storage;
 namespace Shoal.Storage.Migrations.Postgres
 {
     [DbContext(typeof(PostgresShoalDb))]
-    [Migration("20261125230159_Initial")]
+    [Migration("20261126000801_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -985,7 +985,6 @@ namespace Shoal.Storage.Migrations.Postgres
                         .HasColumnType("character varying(8192)");
 
                     b.Property<string>("RuleId")
-                        .IsRequired()
                         .HasMaxLength(36)
                         .HasColumnType("character varying(36)");
 
@@ -1173,21 +1172,11 @@ namespace Shoal.Storage.Migrations.Postgres
 
             modelBuilder.Entity("Shoal.Storage.Entities.Application", b =>
                 {
-                    b.HasOne("Shoal.Storage.Entities.EmailServer", null)
-                        .WithMany()
-                        .HasForeignKey("EmailServerId")
-                        .OnDelete(DeleteBehavior.SetNull);
-
                     b.HasOne("Shoal.Storage.Entities.User", null)
                         .WithMany()
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
-
-                    b.HasOne("Shoal.Storage.Entities.SmsServer", null)
-                        .WithMany()
-                        .HasForeignKey("SmsServerId")
-                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("Shoal.Storage.Entities.ApplicationGrant", b =>
@@ -1299,8 +1288,7 @@ namespace Shoal.Storage.Migrations.Postgres
                     b.HasOne("Shoal.Storage.Entities.Rule", null)
                         .WithMany()
                         .HasForeignKey("RuleId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("Shoal.Storage.Entities.Subscription", b =>
