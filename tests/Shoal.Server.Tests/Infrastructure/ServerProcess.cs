@@ -17,7 +17,7 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _output = new();
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ServerProcess(ITestDatabase database, string dataDirectory)
+    private ServerProcess(ITestDatabase database, string dataDirectory, IReadOnlyDictionary<string, string>? extraSettings)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -41,6 +41,10 @@ public sealed class ServerProcess : IAsyncDisposable
             ["Gateway:MaxMessagesPerSecondPerDevice"] = "1000000",
             ["Accounts:PasswordHashIterations"] = "10000",
         };
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
         foreach (var (key, value) in settings)
         {
             start.ArgumentList.Add($"--{key}={value}");
@@ -58,10 +62,13 @@ public sealed class ServerProcess : IAsyncDisposable
     public Uri Northbound { get; }
     public string Output => string.Join('\n', _output);
 
-    /// <summary>Starts Shoal on <paramref name="database"/> and returns once it says it has started (migrated and listening).</summary>
-    public static async Task<ServerProcess> StartAsync(ITestDatabase database, string dataDirectory)
+    /// <summary>
+    /// Starts Shoal on <paramref name="database"/> and returns once it says it has started (migrated and listening);
+    /// <paramref name="extraSettings"/> add to or replace the test settings.
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(ITestDatabase database, string dataDirectory, IReadOnlyDictionary<string, string>? extraSettings = null)
     {
-        var server = new ServerProcess(database, dataDirectory);
+        var server = new ServerProcess(database, dataDirectory, extraSettings);
         try
         {
             server._process.Start();
