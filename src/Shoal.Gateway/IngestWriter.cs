@@ -135,6 +135,7 @@ internal sealed partial class IngestWriter(
                     AddEvent(db, item, DeviceEventType.EventReported, reported.Payload, now);
                     break;
                 case DeviceConnected when devices.TryGetValue(connection.DeviceId, out var device):
+                    var cameOnline = device.Status != DeviceStatus.Online;
                     device.Status = DeviceStatus.Online;
                     device.ConnectedNode = node;
                     device.LastSeenAt = item.ReceivedAt;
@@ -146,6 +147,10 @@ internal sealed partial class IngestWriter(
                         AddEvent(db, item, DeviceEventType.DeviceBound, info, now);
                         AddEvent(db, item, DeviceEventType.DeviceAdded, info, now);
                     }
+                    if (cameOnline)
+                    {
+                        AddEvent(db, item, DeviceEventType.StatusChanged, DeviceStatusPayload.Online, now);
+                    }
                     break;
                 case DeviceConnected:
                     refused.Add(item);
@@ -155,6 +160,7 @@ internal sealed partial class IngestWriter(
                     device.Status = DeviceStatus.Offline;
                     device.ConnectedNode = null;
                     device.LastSeenAt = item.ReceivedAt;
+                    AddEvent(db, item, DeviceEventType.StatusChanged, DeviceStatusPayload.Offline, now);
                     break;
                 case CommandAcknowledged acknowledged when OwnCommand(commands, acknowledged.CommandId, connection) is { Status: DeviceCommandStatus.Sent } command:
                     command.DeliveredAt = item.ReceivedAt;

@@ -5,30 +5,44 @@ using Shoal.Storage.Entities;
 
 namespace Shoal.Delivery.Rules;
 
-/// <summary>What made a rule fire: the value of the first data condition it checked.</summary>
-internal sealed record RuleMatch(string ServiceId, string Property, string Value);
+/// <summary>
+/// What made a rule fire: the first condition that held. For a data condition its property and the reported value;
+/// for a status condition the status (ONLINE or OFFLINE) as the value, with no service or property.
+/// </summary>
+internal sealed record RuleMatch(RuleConditionType Type, string ServiceId, string Property, string Value);
 
-/// <summary>Decides whether a device's report fires a rule.</summary>
-internal static class RuleEvaluation
+/// <summary>
+/// What one device event says that rules can react to: the services of a report, or the device's new status. A
+/// condition is true only when the event carries its property or status: a rule fires on what a device just said or
+/// did, not on what it said earlier.
+/// </summary>
+internal sealed record Observation(Dictionary<string, JsonObject> Services, string? Status)
 {
-    /// <summary>
-    /// The services of a <see cref="DeviceEventType.PropertiesReported"/> event by service ID. A condition is true only
-    /// when this report carries its property: a rule fires on what a device just said, not on what it said earlier.
-    /// </summary>
-    public static Dictionary<string, JsonObject> ReportedServices(DeviceEvent deviceEvent)
+    public static bool Observes(DeviceEventType type) => type is DeviceEventType.PropertiesReported or DeviceEventType.StatusChanged;
+
+    public static Observation Of(DeviceEvent deviceEvent)
     {
         ArgumentNullException.ThrowIfNull(deviceEvent);
-        return JsonNode.Parse(deviceEvent.Payload)!["services"]!.AsArray()
+        if (deviceEvent.Type == DeviceEventType.StatusChanged)
+        {
+            return new Observation([], DeviceStatusPayload.Read(deviceEvent.Payload));
+        }
+        var services = JsonNode.Parse(deviceEvent.Payload)!["services"]!.AsArray()
             .Where(s => s?["data"] is JsonObject)
             .GroupBy(s => s!["serviceId"]!.GetValue<string>())
             .ToDictionary(g => g.Key, g => g.Last()!["data"]!.AsObject());
+        return new Observation(services, null);
     }
+}
 
-    public static RuleMatch? Evaluate(Rule rule, IReadOnlyList<RuleCondition> conditions, string deviceId, Dictionary<string, JsonObject> services, DateTimeOffset now)
+/// <summary>Decides whether what a device reported or did fires a rule.</summary>
+internal static class RuleEvaluation
+{
+    public static RuleMatch? Evaluate(Rule rule, IReadOnlyList<RuleCondition> conditions, string deviceId, Observation observation, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(rule);
         ArgumentNullException.ThrowIfNull(conditions);
-        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(observation);
         if (!InWindow(rule, TimeOnly.FromDateTime(now.UtcDateTime)))
         {
             return null;
@@ -36,27 +50,29 @@ internal static class RuleEvaluation
         RuleMatch? first = null;
         foreach (var condition in conditions)
         {
-            var holds = false;
-            if (condition.Type == RuleConditionType.DeviceData && (condition.DeviceId is null || condition.DeviceId == deviceId)
-                && services.TryGetValue(condition.ServiceId!, out var data) && data[condition.Property!] is JsonValue reported)
-            {
-                holds = Compare(reported, condition);
-                if (holds)
-                {
-                    first ??= new RuleMatch(condition.ServiceId!, condition.Property!, Text(reported));
-                }
-            }
-            if (rule.Logic == RuleLogic.And && !holds)
+            var match = condition.DeviceId is null || condition.DeviceId == deviceId ? Match(condition, observation) : null;
+            first ??= match;
+            if (rule.Logic == RuleLogic.And && match is null)
             {
                 return null;
             }
-            if (rule.Logic == RuleLogic.Or && holds)
+            if (rule.Logic == RuleLogic.Or && match is not null)
             {
                 return first;
             }
         }
         return rule.Logic == RuleLogic.And ? first : null;
     }
+
+    private static RuleMatch? Match(RuleCondition condition, Observation observation) => condition.Type switch
+    {
+        RuleConditionType.DeviceData when observation.Services.TryGetValue(condition.ServiceId!, out var data)
+            && data[condition.Property!] is JsonValue reported && Compare(reported, condition)
+            => new RuleMatch(RuleConditionType.DeviceData, condition.ServiceId!, condition.Property!, Text(reported)),
+        RuleConditionType.DeviceStatus when observation.Status is { } status && status == condition.DeviceStatus
+            => new RuleMatch(RuleConditionType.DeviceStatus, "", "", status),
+        _ => null,
+    };
 
     private static bool InWindow(Rule rule, TimeOnly time) => (rule.ActiveFrom, rule.ActiveUntil) switch
     {

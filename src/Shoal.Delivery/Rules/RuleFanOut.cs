@@ -45,7 +45,7 @@ internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> op
         {
             return 0;
         }
-        var reports = events.Where(e => e.Type == DeviceEventType.PropertiesReported).ToList();
+        var reports = events.Where(e => Observation.Observes(e.Type)).ToList();
         var applicationIds = reports.Select(e => e.ApplicationId).Distinct().ToList();
         var rules = (await db.Rules
             .Where(r => applicationIds.Contains(r.ApplicationId) && r.Status == RuleStatus.Active)
@@ -80,10 +80,10 @@ internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> op
 
         foreach (var report in reports)
         {
-            var services = RuleEvaluation.ReportedServices(report);
+            var observation = Observation.Of(report);
             foreach (var (rule, conditions) in rules[report.ApplicationId])
             {
-                if (RuleEvaluation.Evaluate(rule, conditions, report.DeviceId, services, now) is not { } match)
+                if (RuleEvaluation.Evaluate(rule, conditions, report.DeviceId, observation, now) is not { } match)
                 {
                     continue;
                 }
@@ -112,7 +112,8 @@ internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> op
                     ["serviceId"] = match.ServiceId,
                     ["property"] = match.Property,
                     ["value"] = match.Value,
-                    ["status"] = "ONLINE",
+                    // A device that reports is online.
+                    ["status"] = observation.Status ?? "ONLINE",
                     ["time"] = report.CreatedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture),
                 };
                 foreach (var action in rule.ReadActions())
@@ -172,8 +173,10 @@ internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> op
         ["reasons"] = new JsonArray(new JsonObject
         {
             ["satisfactionTime"] = time,
-            ["type"] = "DEVICE_DATA",
-            ["info"] = new JsonObject { ["deviceId"] = report.DeviceId, ["path"] = $"{match.ServiceId}/{match.Property}", ["value"] = match.Value },
+            ["type"] = match.Type == RuleConditionType.DeviceData ? "DEVICE_DATA" : "DEVICE_STATUS",
+            ["info"] = match.Type == RuleConditionType.DeviceData
+                ? new JsonObject { ["deviceId"] = report.DeviceId, ["path"] = $"{match.ServiceId}/{match.Property}", ["value"] = match.Value }
+                : new JsonObject { ["deviceId"] = report.DeviceId, ["status"] = match.Value },
         }),
         ["triggerTime"] = time,
     }.ToJsonString();

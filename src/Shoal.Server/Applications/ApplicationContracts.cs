@@ -38,7 +38,11 @@ public sealed record ApplicationResponse(
     TermsResponse Terms,
     bool Frozen,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>What the owner should know, e.g. that a selected e-mail server was deleted; on the details only.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 public sealed record CertificateResponse(string Subject, string Issuer, DateTime NotAfter, string Thumbprint);
 

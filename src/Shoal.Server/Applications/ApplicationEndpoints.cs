@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Shoal.Server.Audit;
 using Shoal.Server.Common;
+using Shoal.Server.MessageServers;
+using Shoal.Storage;
 
 namespace Shoal.Server.Applications;
 
@@ -56,12 +58,15 @@ internal static class ApplicationEndpoints
     }
 
     private static async Task<Results<Ok<ApplicationResponse>, ProblemHttpResult>> Get(
-        HttpContext http, Applications applications, string id, CancellationToken cancellationToken)
+        HttpContext http, Applications applications, ShoalDb db, string id, CancellationToken cancellationToken)
     {
         var application = await applications.FindAsync(Actor.From(http).RequiredId, id, cancellationToken);
         return application is null
             ? new Missing("Application").ToProblem()
-            : TypedResults.Ok(application.ToResponse(applications.ApplicationAccessAddress, applications.DeviceAccessAddress));
+            : TypedResults.Ok(application.ToResponse(applications.ApplicationAccessAddress, applications.DeviceAccessAddress) with
+            {
+                Warnings = (await ServerSelection.OfAsync(db, id, cancellationToken)).SelectionWarnings,
+            });
     }
 
     private static async Task<Results<Ok<ApplicationResponse>, ProblemHttpResult>> Update(

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Shoal.Delivery.Mail;
 using Shoal.Server.Audit;
 using Shoal.Server.Common;
 using Shoal.Server.Hosting;
@@ -30,6 +31,7 @@ internal sealed class Applications(
     SecretHasher hasher,
     AuditLog audit,
     Northbound.TokenCache tokens,
+    PlatformMail platformMail,
     IOptions<ShoalOptions> options,
     TimeProvider time)
 {
@@ -210,8 +212,11 @@ internal sealed class Applications(
         }
         application.SecretHash = hasher.Hash(secret);
         application.UpdatedAt = now;
-        audit.Record(db, actor, application.OwnerId, "application.secret-reset", application.Id,
-            grace > TimeSpan.Zero ? $"New secret; the old one keeps working until {now + grace:u}." : "New secret; the old one stopped working at once.");
+        var previous = grace > TimeSpan.Zero ? $"The old one keeps working until {now + grace:u}." : "The old one stopped working at once.";
+        audit.Record(db, actor, application.OwnerId, "application.secret-reset", application.Id, $"New secret. {previous}");
+        await platformMail.QueueAsync(db, application.Id, $"The secret of application {application.Name} was reset",
+            $"The secret of your application {application.Name} ({application.Id}) was reset at {now:u}. {previous}\n\n"
+            + "If you did not expect this, sign in to Shoal and reset it again.", cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         tokens.Forget(application.Id);
         return new IssuedSecret(application, secret);

@@ -46,15 +46,15 @@ internal static class NorthboundRuleEndpoints
     private static async Task<IResult> Query(HttpContext http, RuleBook rules, CancellationToken cancellationToken)
     {
         var query = http.Request.Query;
-        var found = await rules.ListAsync(
-            NorthboundCaller.Of(http).TargetApplicationId, query["name"].FirstOrDefault(), query["author"].FirstOrDefault(), cancellationToken);
-        return TypedResults.Json(found.Select(r => RuleBook.ToResponse(r)).ToArray(), Json);
+        var applicationId = NorthboundCaller.Of(http).TargetApplicationId;
+        var found = await rules.ListAsync(applicationId, query["name"].FirstOrDefault(), query["author"].FirstOrDefault(), cancellationToken);
+        return TypedResults.Json(await rules.DescribeAsync(applicationId, found, cancellationToken), Json);
     }
 
     private static async Task<IResult> Get(HttpContext http, RuleBook rules, string ruleId, CancellationToken cancellationToken)
     {
         var rule = await rules.FindAsync(NorthboundCaller.Of(http).TargetApplicationId, ruleId, cancellationToken);
-        return rule is null ? NorthboundError.ResourceMissing().ToResult() : TypedResults.Json(RuleBook.ToResponse(rule), Json);
+        return rule is null ? NorthboundError.ResourceMissing().ToResult() : TypedResults.Json(await rules.DescribeAsync(rule, cancellationToken), Json);
     }
 
     private static async Task<IResult> SetStatus(HttpContext http, RuleBook rules, string ruleId, string status, CancellationToken cancellationToken)

@@ -1,14 +1,16 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Shoal.Server.Audit;
 using Shoal.Server.Common;
+using Shoal.Server.MessageServers;
 using Shoal.Storage;
 using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Rules;
 
 /// <summary>The rules of applications. Callers have checked that the caller may act on the application.</summary>
-internal sealed class RuleBook(ShoalDb db, TimeProvider time)
+internal sealed class RuleBook(ShoalDb db, AuditLog audit, TimeProvider time)
 {
     public async Task<Outcome<Rule>> SaveAsync(string applicationId, string? ruleId, RuleRequest request, CancellationToken cancellationToken)
     {
@@ -112,34 +114,93 @@ internal sealed class RuleBook(ShoalDb db, TimeProvider time)
     public Task<bool> OwnsAsync(Guid ownerId, string applicationId, CancellationToken cancellationToken) =>
         db.Applications.AnyAsync(a => a.Id == applicationId && a.OwnerId == ownerId, cancellationToken);
 
-    /// <summary>The rule as the APIs show it, with a warning for each kind of message that has no server to go through yet.</summary>
-    public async Task<RuleResponse> ToResponseAsync(Rule rule, CancellationToken cancellationToken)
+    /// <summary>The rule as the APIs show it: see <see cref="DescribeAsync(string, IReadOnlyList{Rule}, CancellationToken)"/>.</summary>
+    public async Task<RuleResponse> DescribeAsync(Rule rule, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rule);
-        var actions = rule.ReadActions();
-        var warnings = new List<string>();
-        if (actions.Any(a => a.Type == RuleActionType.Email) && !await db.EmailServers.AnyAsync(cancellationToken))
-        {
-            warnings.Add("No e-mail server is registered yet: this rule's e-mails wait until the operator adds one.");
-        }
-        if (actions.Any(a => a.Type == RuleActionType.Sms) && !await db.SmsServers.AnyAsync(cancellationToken))
-        {
-            warnings.Add("No SMS gateway is registered yet: this rule's SMS wait until the operator adds one.");
-        }
-        return ToResponse(rule, actions, warnings);
+        return (await DescribeAsync(rule.ApplicationId, [rule], cancellationToken))[0];
     }
 
-    public static RuleResponse ToResponse(Rule rule, IReadOnlyList<RuleAction>? actions = null, IReadOnlyList<string>? warnings = null)
+    /// <summary>
+    /// The rules as the APIs show them, each with its dead messages and a warning for each kind of message that has no
+    /// server to go through yet, or whose selected server was deleted so that a random one takes its place.
+    /// </summary>
+    public async Task<RuleResponse[]> DescribeAsync(string applicationId, IReadOnlyList<Rule> rules, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(rule);
-        return new RuleResponse(
-            rule.Id, rule.ApplicationId, rule.Name, rule.Description, rule.Author,
-            rule.Status.ToString().ToLowerInvariant(), rule.Logic.ToString().ToLowerInvariant(),
-            [.. rule.ReadConditions().Select(ToBody)],
-            rule.ActiveFrom is { } from && rule.ActiveUntil is { } until ? new RuleTimeRange(Clock(from), Clock(until)) : null,
-            [.. (actions ?? rule.ReadActions()).Select(ToBody)],
-            rule.QuietPeriodSeconds, rule.CreatedAt, rule.UpdatedAt, rule.LastFiredAt, rule.LastSentAt, rule.Failures, rule.LastError, warnings ?? []);
+        ArgumentNullException.ThrowIfNull(rules);
+        var servers = await ServerSelection.OfAsync(db, applicationId, cancellationToken);
+        var ruleIds = rules.Select(r => r.Id).ToList();
+        var dead = await db.RuleMessages
+            .Where(m => m.RuleId != null && ruleIds.Contains(m.RuleId) && m.State == RuleMessageState.DeadLettered)
+            .GroupBy(m => m.RuleId!)
+            .Select(g => new { RuleId = g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.RuleId, g => g.Count, cancellationToken);
+        return [.. rules.Select(rule =>
+        {
+            var actions = rule.ReadActions();
+            List<string> warnings = [
+                .. actions.Any(a => a.Type == RuleActionType.Email) ? servers.EmailWarnings : [],
+                .. actions.Any(a => a.Type == RuleActionType.Sms) ? servers.SmsWarnings : []];
+            return ToResponse(rule, actions, dead.GetValueOrDefault(rule.Id), warnings);
+        })];
     }
+
+    /// <summary>The rule's messages that were given up, newest first.</summary>
+    public async Task<Outcome<Paged<RuleMessage>>> DeadMessagesAsync(string applicationId, string ruleId, int? page, int? pageSize, CancellationToken cancellationToken)
+    {
+        if (!await db.Rules.AnyAsync(r => r.ApplicationId == applicationId && r.Id == ruleId, cancellationToken))
+        {
+            return new Missing("Rule");
+        }
+        var (number, size) = Paging.Normalize(page, pageSize);
+        var query = DeadMessages(ruleId).AsNoTracking();
+        var total = await query.CountAsync(cancellationToken);
+        var items = await query.OrderByDescending(m => m.Id).Skip((number - 1) * size).Take(size).ToListAsync(cancellationToken);
+        return new Paged<RuleMessage>(items, number, size, total);
+    }
+
+    /// <summary>Puts the rule's dead messages (one, or all when <paramref name="messageId"/> is null) back in line with every attempt ahead of them.</summary>
+    public async Task<Outcome<int>> ReplayAsync(Actor actor, string applicationId, string ruleId, long? messageId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var rule = await db.Rules.AsNoTracking().SingleOrDefaultAsync(r => r.ApplicationId == applicationId && r.Id == ruleId, cancellationToken);
+        if (rule is null)
+        {
+            return new Missing("Rule");
+        }
+        var messages = DeadMessages(ruleId);
+        if (messageId is { } id)
+        {
+            messages = messages.Where(m => m.Id == id);
+        }
+        var now = time.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var count = await messages.ExecuteUpdateAsync(u => u
+            .SetProperty(m => m.State, RuleMessageState.Pending)
+            .SetProperty(m => m.Attempts, 0)
+            .SetProperty(m => m.NextAttemptAt, now)
+            .SetProperty(m => m.FinishedAt, (DateTimeOffset?)null), cancellationToken);
+        if (messageId is not null && count == 0)
+        {
+            return new Missing("Dead message");
+        }
+        var ownerId = await db.Applications.Where(a => a.Id == applicationId).Select(a => a.OwnerId).SingleAsync(cancellationToken);
+        audit.Record(db, actor, ownerId, "rule.replay", applicationId, $"{count} dead message(s) of rule '{rule.Name}' replayed");
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return count;
+    }
+
+    private IQueryable<RuleMessage> DeadMessages(string ruleId) =>
+        db.RuleMessages.Where(m => m.RuleId == ruleId && m.State == RuleMessageState.DeadLettered);
+
+    private static RuleResponse ToResponse(Rule rule, IReadOnlyList<RuleAction> actions, int deadMessages, IReadOnlyList<string> warnings) => new(
+        rule.Id, rule.ApplicationId, rule.Name, rule.Description, rule.Author,
+        rule.Status.ToString().ToLowerInvariant(), rule.Logic.ToString().ToLowerInvariant(),
+        [.. rule.ReadConditions().Select(ToBody)],
+        rule.ActiveFrom is { } from && rule.ActiveUntil is { } until ? new RuleTimeRange(Clock(from), Clock(until)) : null,
+        [.. actions.Select(ToBody)],
+        rule.QuietPeriodSeconds, rule.CreatedAt, rule.UpdatedAt, rule.LastFiredAt, rule.LastSentAt, rule.Failures, rule.LastError, deadMessages, warnings);
 
     private static string Clock(TimeOnly time) => time.ToString("HH:mm", CultureInfo.InvariantCulture);
 

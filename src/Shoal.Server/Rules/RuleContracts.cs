@@ -54,6 +54,14 @@ public sealed record RuleResponse(
     DateTimeOffset? LastSentTime,
     int Failures,
     string? LastError,
+    int DeadMessages,
     IReadOnlyList<string> Warnings);
+
+/// <summary>An e-mail or SMS of a rule that was given up after its last attempt; replaying it starts its attempts afresh.</summary>
+public sealed record DeadRuleMessageResponse(
+    long Id, string Channel, IReadOnlyList<string> Recipients, string? Subject, string Body, int Attempts, string? LastError,
+    DateTimeOffset CreatedAt, DateTimeOffset? DeadLetteredAt);
+
+public sealed record RuleReplayResponse(int Replayed);
 
 public sealed record RuleStatusRequest(string? Status);

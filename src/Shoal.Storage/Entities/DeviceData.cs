@@ -53,4 +53,6 @@ public enum DeviceEventType
     DeviceDeleted,
     /// <summary>The device published on <c>sys/events/up</c>; the payload is its JSON as it sent it.</summary>
     EventReported,
+    /// <summary>The device came ONLINE or went OFFLINE; the payload is <see cref="DeviceStatusPayload"/>.</summary>
+    StatusChanged,
 }

@@ -1,13 +1,15 @@
 namespace Shoal.Storage.Entities;
 
 /// <summary>
-/// One e-mail or SMS of a fired rule: the outbox row. Written in the transaction that fired the rule, claimed by one
-/// worker at a time, retried until sent or dead-lettered.
+/// One e-mail or SMS of a fired rule, or a platform mail to an application's owner: the outbox row. Written in the
+/// transaction that fired the rule (or did what the mail tells about), claimed by one worker at a time, retried until
+/// sent or dead-lettered.
 /// </summary>
 public sealed class RuleMessage
 {
     public long Id { get; set; }
-    public required string RuleId { get; set; }
+    /// <summary>The rule that fired; null for a platform mail.</summary>
+    public string? RuleId { get; set; }
     public required string ApplicationId { get; set; }
     public RuleActionType Channel { get; set; }
     /// <summary>Addresses or phone numbers, comma-separated.</summary>

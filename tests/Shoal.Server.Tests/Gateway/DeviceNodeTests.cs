@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using MQTTnet.Formatter;
 using Shoal.Gateway;
 using Shoal.Server.Tests.Infrastructure;
+using Shoal.Storage;
 using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Tests.Gateway;
@@ -77,6 +78,58 @@ public abstract class DeviceNodeTests<TDatabase>(GatewayApplication<TDatabase> s
 
         Assert.Equal(DeviceStatus.Online, await StatusAsync(device));
     }
+
+    [Fact]
+    public async Task ConnectAndDisconnect_LogOnlineThenOfflineStatusEvents()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        var client = await shoal.ConnectAsync(device);
+
+        await client.DisconnectAsync();
+
+        await shoal.EventuallyAsync(async db => (await StatusEventsAsync(db, device)).Count == 2);
+        Assert.Equal([DeviceStatusPayload.Online, DeviceStatusPayload.Offline], await shoal.QueryAsync(db => StatusEventsAsync(db, device)));
+    }
+
+    [Fact]
+    public async Task Takeover_ThenDisconnect_LogsOneOnlineAndOneOfflineEvent()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var first = await shoal.ConnectAsync(device);
+        var second = await shoal.ConnectAsync(device);
+
+        await second.DisconnectAsync();
+
+        await shoal.EventuallyAsync(async db => (await StatusEventsAsync(db, device)).Contains(DeviceStatusPayload.Offline));
+        Assert.Equal([DeviceStatusPayload.Online, DeviceStatusPayload.Offline], await shoal.QueryAsync(db => StatusEventsAsync(db, device)));
+    }
+
+    [Fact]
+    public async Task Disconnect_AfterAnotherNodeTookTheDeviceOver_LogsNoStatusEvent()
+    {
+        var (app, device) = await shoal.NewDeviceAsync();
+        await SetOnlineAsync(device, OtherNode);
+
+        await shoal.Services.GetRequiredService<IngestQueue>().StoreAsync(
+            new DeviceDisconnected(new DeviceConnection(device.Id, app.Id, true, device.ClientId(0, "2026112500"), MqttProtocolVersion.V500), shoal.Time.GetUtcNow()),
+            CancellationToken.None);
+
+        Assert.Empty(await shoal.QueryAsync(db => StatusEventsAsync(db, device)));
+    }
+
+    [Fact]
+    public async Task Release_DeviceLeftOnlineByThisNode_LogsOfflineStatusEvent()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        await SetOnlineAsync(device, ThisNode);
+
+        await shoal.Services.GetRequiredService<StaleConnections>().ReleaseAsync(CancellationToken.None);
+
+        Assert.Equal([DeviceStatusPayload.Offline], await shoal.QueryAsync(db => StatusEventsAsync(db, device)));
+    }
+
+    private static Task<List<string>> StatusEventsAsync(ShoalDb db, TestDevice device) =>
+        db.DeviceEvents.Where(e => e.DeviceId == device.Id && e.Type == DeviceEventType.StatusChanged).OrderBy(e => e.Id).Select(e => e.Payload).ToListAsync();
 
     /// <summary>What a node writes when a device connects to it, written here without a connection.</summary>
     private Task<int> SetOnlineAsync(TestDevice device, string node) =>

@@ -63,8 +63,8 @@ public sealed class ServerProcess : IAsyncDisposable
     public string Output => string.Join('\n', _output);
 
     /// <summary>
-    /// Starts Shoal on <paramref name="database"/>, with <paramref name="extraSettings"/> on its command line, and returns once it
-    /// says it has started (migrated and listening).
+    /// Starts Shoal on <paramref name="database"/> and returns once it says it has started (migrated and listening);
+    /// <paramref name="extraSettings"/> add to or replace the test settings.
     /// </summary>
     public static async Task<ServerProcess> StartAsync(ITestDatabase database, string dataDirectory, IReadOnlyDictionary<string, string>? extraSettings = null)
     {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Shoal.Server.Security;
+using Shoal.Server.MessageServers;
 using Shoal.Server.Tests.Infrastructure;
 using Shoal.Storage;
 
@@ -102,7 +103,7 @@ public abstract class MessageServerTests<TDatabase>(ShoalApplication<TDatabase> 
     }
 
     [Fact]
-    public async Task DeleteEmailServer_ClearsTheSelectionOfApplicationsThatChoseIt()
+    public async Task DeleteEmailServer_ApplicationsThatChoseItWarnThatARandomServerIsUsed()
     {
         var user = await shoal.SignUpAsync();
         var server = (await (await shoal.Operator.PostAsJsonAsync(EmailServers, Smtp(Unique("mail")))).JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
@@ -110,7 +111,18 @@ public abstract class MessageServerTests<TDatabase>(ShoalApplication<TDatabase> 
 
         Assert.Equal(HttpStatusCode.NoContent, (await shoal.Operator.DeleteAsync($"{EmailServers}/{server}")).StatusCode);
 
-        Assert.Equal(JsonValueKind.Null, (await user.Client.GetApplicationAsync(id)).GetProperty("emailServerId").ValueKind);
+        var warnings = (await user.Client.GetApplicationAsync(id)).GetProperty("warnings").EnumerateArray().Select(w => w.GetString());
+        Assert.Equal([ServerSelection.EmailServerDeletedWarning], warnings);
+    }
+
+    [Fact]
+    public async Task Get_ApplicationWhoseSelectedServerExists_HasNoWarning()
+    {
+        var user = await shoal.SignUpAsync();
+        var server = (await (await shoal.Operator.PostAsJsonAsync(EmailServers, Smtp(Unique("mail")))).JsonAsync(HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var id = (await user.Client.CreateApplicationAsync("mailer", ("emailServerId", server))).GetProperty("applicationId").GetString()!;
+
+        Assert.Empty((await user.Client.GetApplicationAsync(id)).GetProperty("warnings").EnumerateArray());
     }
 
     [Fact]

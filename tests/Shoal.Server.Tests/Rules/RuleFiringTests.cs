@@ -1,12 +1,13 @@
-using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using MQTTnet;
 using Shoal.Server.Tests.Gateway;
 using Shoal.Server.Tests.Infrastructure;
 using Shoal.Server.Tests.Northbound;
 using Shoal.Storage.Entities;
 using SmtpServer.Protocol;
+using static Shoal.Server.Tests.Rules.RuleSetup;
 
 namespace Shoal.Server.Tests.Rules;
 
@@ -14,9 +15,6 @@ namespace Shoal.Server.Tests.Rules;
 public abstract class RuleFiringTests<TDatabase>(GatewayApplication<TDatabase> shoal) : IClassFixture<GatewayApplication<TDatabase>>, IAsyncLifetime
     where TDatabase : ITestDatabase, new()
 {
-    private const string Hot = """{"services":[{"service_id":"Temperature","properties":{"temperature":35.5}}]}""";
-    private const string Mild = """{"services":[{"service_id":"Temperature","properties":{"temperature":21}}]}""";
-
     private SmtpReceiver _smtp = null!;
     private SmsGateway _gateway = null!;
 
@@ -36,7 +34,7 @@ public abstract class RuleFiringTests<TDatabase>(GatewayApplication<TDatabase> s
     public async Task Report_AboveThreshold_TheSelectedSmtpServerReceivesTheRenderedEmail()
     {
         var (app, device) = await NewDeviceWithServersAsync();
-        await CreateRuleAsync(app);
+        await app.CreateRuleAsync();
         using var client = await shoal.ConnectAsync(device);
 
         await client.ReportAsync(device, Hot);
@@ -52,7 +50,7 @@ public abstract class RuleFiringTests<TDatabase>(GatewayApplication<TDatabase> s
     public async Task Report_AboveThreshold_TheSelectedSmsGatewayReceivesTheRenderedText()
     {
         var (app, device) = await NewDeviceWithServersAsync();
-        await CreateRuleAsync(app);
+        await app.CreateRuleAsync();
         using var client = await shoal.ConnectAsync(device);
 
         await client.ReportAsync(device, Hot);
@@ -69,7 +67,7 @@ public abstract class RuleFiringTests<TDatabase>(GatewayApplication<TDatabase> s
     public async Task Report_BelowThreshold_WritesNoMessage()
     {
         var (app, device) = await NewDeviceWithServersAsync();
-        var ruleId = await CreateRuleAsync(app);
+        var ruleId = await app.CreateRuleAsync();
         using var client = await shoal.ConnectAsync(device);
 
         await client.ReportAsync(device, Mild);
@@ -82,7 +80,7 @@ public abstract class RuleFiringTests<TDatabase>(GatewayApplication<TDatabase> s
     public async Task Report_AgainWithinTheQuietPeriod_FiresOnce()
     {
         var (app, device) = await NewDeviceWithServersAsync();
-        var ruleId = await CreateRuleAsync(app);
+        var ruleId = await app.CreateRuleAsync();
         using var client = await shoal.ConnectAsync(device);
 
         await client.ReportAsync(device, Hot);
@@ -93,10 +91,33 @@ public abstract class RuleFiringTests<TDatabase>(GatewayApplication<TDatabase> s
     }
 
     [Fact]
+    public async Task Connect_OnlineRule_SendsTheEmailWithTheStatus()
+    {
+        var (app, device) = await NewDeviceWithServersAsync();
+        await CreateStatusRuleAsync(app, device, "ONLINE");
+
+        using var client = await shoal.ConnectAsync(device);
+
+        Assert.Equal($"{device.Id} is ONLINE", (await _smtp.NextAsync()).Subject);
+    }
+
+    [Fact]
+    public async Task Disconnect_OfflineRule_SendsTheEmailWithTheStatus()
+    {
+        var (app, device) = await NewDeviceWithServersAsync();
+        await CreateStatusRuleAsync(app, device, "OFFLINE");
+        var client = await shoal.ConnectAsync(device);
+
+        await client.DisconnectAsync();
+
+        Assert.Equal($"{device.Id} is OFFLINE", (await _smtp.NextAsync()).Subject);
+    }
+
+    [Fact]
     public async Task Send_ServerRefuses_TheRuleShowsTheServersAnswer()
     {
         var (app, device) = await NewDeviceWithServersAsync();
-        var ruleId = await CreateRuleAsync(app);
+        var ruleId = await app.CreateRuleAsync();
         _smtp.Refusal = new SmtpResponse(SmtpReplyCode.MailboxUnavailable, "mailbox ops@example.com is full");
         using var client = await shoal.ConnectAsync(device);
 
@@ -112,9 +133,9 @@ public abstract class RuleFiringTests<TDatabase>(GatewayApplication<TDatabase> s
     public async Task Send_NoServerSelected_SpreadsOverTheHealthyServers()
     {
         await using var second = SmtpReceiver.Start();
-        await ReplaceEmailServersAsync(_smtp, second);
+        await shoal.ReplaceEmailServersAsync(_smtp, second);
         var (app, device) = await shoal.NewDeviceAsync();
-        await CreateRuleAsync(app, quietPeriod: 0);
+        await app.CreateRuleAsync(quietPeriod: 0);
         using var client = await shoal.ConnectAsync(device);
 
         for (var i = 0; i < 20; i++)
@@ -132,9 +153,9 @@ public abstract class RuleFiringTests<TDatabase>(GatewayApplication<TDatabase> s
     {
         await using var refusing = SmtpReceiver.Start();
         refusing.Refusal = new SmtpResponse(SmtpReplyCode.MailboxUnavailable, "relay denied");
-        await ReplaceEmailServersAsync(refusing, _smtp);
+        await shoal.ReplaceEmailServersAsync(refusing, _smtp);
         var (app, device) = await shoal.NewDeviceAsync();
-        await CreateRuleAsync(app, quietPeriod: 0);
+        await app.CreateRuleAsync(quietPeriod: 0);
         using var client = await shoal.ConnectAsync(device);
 
         for (var i = 0; i < 6; i++)
@@ -152,10 +173,10 @@ public abstract class RuleFiringTests<TDatabase>(GatewayApplication<TDatabase> s
     public async Task TestSend_ServerRefuses_AnswersWithTheServersExactWords()
     {
         _smtp.Refusal = new SmtpResponse(SmtpReplyCode.MailboxUnavailable, "no such user here");
-        var server = await AddEmailServerAsync(_smtp);
+        var server = await shoal.AddEmailServerAsync(_smtp);
 
         var result = await (await shoal.Operator.PostAsJsonAsync(
-            $"/api/v1/operator/email-servers/{server.GetProperty("id").GetString()}/test", new { to = "ops@example.com" })).JsonAsync();
+            $"/api/v1/operator/email-servers/{server}/test", new { to = "ops@example.com" })).JsonAsync();
 
         Assert.False(result.GetProperty("sent").GetBoolean());
         Assert.Equal("The SMTP server answered 550: no such user here", result.GetProperty("answer").GetString());
@@ -164,33 +185,14 @@ public abstract class RuleFiringTests<TDatabase>(GatewayApplication<TDatabase> s
     [Fact]
     public async Task TestSend_WorkingServer_DeliversTheTestMessage()
     {
-        var server = await AddEmailServerAsync(_smtp);
+        var server = await shoal.AddEmailServerAsync(_smtp);
 
         var result = await (await shoal.Operator.PostAsJsonAsync(
-            $"/api/v1/operator/email-servers/{server.GetProperty("id").GetString()}/test", new { to = "ops@example.com" })).JsonAsync();
+            $"/api/v1/operator/email-servers/{server}/test", new { to = "ops@example.com" })).JsonAsync();
 
         Assert.True(result.GetProperty("sent").GetBoolean());
         Assert.Equal("Shoal test message", (await _smtp.NextAsync()).Subject);
     }
-
-    /// <summary>Makes <paramref name="receivers"/> the operator's only e-mail servers.</summary>
-    private async Task ReplaceEmailServersAsync(params SmtpReceiver[] receivers)
-    {
-        foreach (var server in (await (await shoal.Operator.GetAsync("/api/v1/operator/email-servers")).JsonAsync()).EnumerateArray())
-        {
-            (await shoal.Operator.DeleteAsync($"/api/v1/operator/email-servers/{server.GetProperty("id").GetString()}")).EnsureSuccessStatusCode();
-        }
-        foreach (var receiver in receivers)
-        {
-            await AddEmailServerAsync(receiver);
-        }
-    }
-
-    private async Task<JsonElement> AddEmailServerAsync(SmtpReceiver receiver) =>
-        await (await shoal.Operator.PostAsJsonAsync("/api/v1/operator/email-servers", new
-        {
-            name = $"smtp-{Guid.NewGuid():N}", host = "127.0.0.1", port = receiver.Port, tlsMode = "None", senderAddress = "alerts@shoal.example",
-        })).JsonAsync(HttpStatusCode.Created);
 
     /// <summary>Waits until rules have been evaluated on every event of <paramref name="device"/> so far.</summary>
     private Task EvaluatedAsync(TestDevice device) => shoal.EventuallyAsync(async db =>
@@ -199,30 +201,17 @@ public abstract class RuleFiringTests<TDatabase>(GatewayApplication<TDatabase> s
         return last is not null && await db.RuleCursors.AnyAsync(c => c.LastEventId >= last);
     });
 
-    private async Task<(NaApplication App, TestDevice Device)> NewDeviceWithServersAsync()
-    {
-        var email = await AddEmailServerAsync(_smtp);
-        var sms = await (await shoal.Operator.PostAsJsonAsync("/api/v1/operator/sms-servers", new
-        {
-            name = $"sms-{Guid.NewGuid():N}", method = "POST", urlTemplate = _gateway.Url("/sms/{to}"),
-            headers = new Dictionary<string, string> { ["Authorization"] = "Bearer gateway-key" },
-            bodyTemplate = """{"to":"{to}","text":"{text}"}""",
-        })).JsonAsync(HttpStatusCode.Created);
-        return await shoal.NewDeviceAsync(("emailServerId", email.GetProperty("id").GetString()), ("smsServerId", sms.GetProperty("id").GetString()));
-    }
+    private async Task<(NaApplication App, TestDevice Device)> NewDeviceWithServersAsync() =>
+        await shoal.NewDeviceAsync(("emailServerId", await shoal.AddEmailServerAsync(_smtp)), ("smsServerId", await shoal.AddSmsServerAsync(_gateway)));
 
-    private static async Task<string> CreateRuleAsync(NaApplication app, int quietPeriod = 300) =>
-        (await (await app.Na.SendAsync(HttpMethod.Post, "/iocm/app/rule/v1.2.0/rules", $$"""
+    private static async Task CreateStatusRuleAsync(NaApplication app, TestDevice device, string status) =>
+        await (await app.Na.SendAsync(HttpMethod.Post, "/iocm/app/rule/v1.2.0/rules", $$"""
             {
-              "name": "too warm",
-              "quietPeriod": {{quietPeriod}},
-              "conditions": [{"type": "DEVICE_DATA", "deviceInfo": {"path": "Temperature/temperature"}, "operator": ">", "value": 30}],
-              "actions": [
-                {"type": "EMAIL", "recipients": ["ops@example.com"], "subject": "{deviceId} is at {value}", "content": "{property} of {deviceId} went over 30: {value}"},
-                {"type": "SMS", "numbers": ["+4915112345678"], "content": "{deviceId}: {value}"}
-              ]
+              "name": "{{status}}",
+              "conditions": [{"type": "DEVICE_STATUS", "deviceInfo": {"deviceId": "{{device.Id}}"}, "status": "{{status}}"}],
+              "actions": [{"type": "EMAIL", "recipients": ["ops@example.com"], "subject": "{deviceId} is {status}", "content": "{deviceName} is {status}"}]
             }
-            """)).JsonAsync()).GetProperty("ruleId").GetString()!;
+            """)).JsonAsync();
 }
 
 public sealed class RuleFiringTestsOnSqlite(GatewayApplication<SqliteDatabase> shoal) : RuleFiringTests<SqliteDatabase>(shoal);

@@ -29,6 +29,9 @@ public sealed class SmtpReceiver : IAsyncDisposable
     /// <summary>When set, the server answers each message with this reply instead of accepting it.</summary>
     public SmtpResponse? Refusal { get; set; }
 
+    /// <summary>How long the server takes to accept each message, as a slow server would.</summary>
+    public TimeSpan Delay { get; set; }
+
     private SmtpReceiver(int port)
     {
         Port = port;
@@ -47,10 +50,10 @@ public sealed class SmtpReceiver : IAsyncDisposable
         return new SmtpReceiver(port);
     }
 
-    /// <summary>The next message the server accepted; waits on its arrival, at most 10 seconds.</summary>
-    public async Task<MimeMessage> NextAsync()
+    /// <summary>The next message the server accepted; waits on its arrival, at most <paramref name="wait"/> (10 seconds by default).</summary>
+    public async Task<MimeMessage> NextAsync(TimeSpan? wait = null)
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var deadline = new CancellationTokenSource(wait ?? TimeSpan.FromSeconds(10));
         return await _arrivals.Reader.ReadAsync(deadline.Token);
     }
 
@@ -76,6 +79,7 @@ public sealed class SmtpReceiver : IAsyncDisposable
             {
                 return refusal;
             }
+            await Task.Delay(receiver.Delay, cancellationToken);
             Interlocked.Increment(ref receiver._received);
             using var stream = new MemoryStream(buffer.ToArray());
             await receiver._arrivals.Writer.WriteAsync(await MimeMessage.LoadAsync(stream, cancellationToken), cancellationToken);

@@ -987,7 +987,6 @@ namespace Shoal.Storage.Migrations.Postgres
                         .HasColumnType("character varying(8192)");
 
                     b.Property<string>("RuleId")
-                        .IsRequired()
                         .HasMaxLength(36)
                         .HasColumnType("character varying(36)");
 
@@ -1175,21 +1174,11 @@ namespace Shoal.Storage.Migrations.Postgres
 
             modelBuilder.Entity("Shoal.Storage.Entities.Application", b =>
                 {
-                    b.HasOne("Shoal.Storage.Entities.EmailServer", null)
-                        .WithMany()
-                        .HasForeignKey("EmailServerId")
-                        .OnDelete(DeleteBehavior.SetNull);
-
                     b.HasOne("Shoal.Storage.Entities.User", null)
                         .WithMany()
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
-
-                    b.HasOne("Shoal.Storage.Entities.SmsServer", null)
-                        .WithMany()
-                        .HasForeignKey("SmsServerId")
-                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("Shoal.Storage.Entities.ApplicationGrant", b =>
@@ -1301,8 +1290,7 @@ namespace Shoal.Storage.Migrations.Postgres
                     b.HasOne("Shoal.Storage.Entities.Rule", null)
                         .WithMany()
                         .HasForeignKey("RuleId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("Shoal.Storage.Entities.Subscription", b =>

@@ -968,7 +968,6 @@ namespace Shoal.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("RuleId")
-                        .IsRequired()
                         .HasMaxLength(36)
                         .HasColumnType("TEXT");
 
@@ -1156,21 +1155,11 @@ namespace Shoal.Storage.Migrations.Sqlite
 
             modelBuilder.Entity("Shoal.Storage.Entities.Application", b =>
                 {
-                    b.HasOne("Shoal.Storage.Entities.EmailServer", null)
-                        .WithMany()
-                        .HasForeignKey("EmailServerId")
-                        .OnDelete(DeleteBehavior.SetNull);
-
                     b.HasOne("Shoal.Storage.Entities.User", null)
                         .WithMany()
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
-
-                    b.HasOne("Shoal.Storage.Entities.SmsServer", null)
-                        .WithMany()
-                        .HasForeignKey("SmsServerId")
-                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("Shoal.Storage.Entities.ApplicationGrant", b =>
@@ -1282,8 +1271,7 @@ namespace Shoal.Storage.Migrations.Sqlite
                     b.HasOne("Shoal.Storage.Entities.Rule", null)
                         .WithMany()
                         .HasForeignKey("RuleId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("Shoal.Storage.Entities.Subscription", b =>

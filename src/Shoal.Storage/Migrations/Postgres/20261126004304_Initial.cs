@@ -209,18 +209,6 @@ namespace Shoal.Storage.Migrations.Postgres
                 {
                     table.PrimaryKey("PK_Applications", x => x.Id);
                     table.ForeignKey(
-                        name: "FK_Applications_EmailServers_EmailServerId",
-                        column: x => x.EmailServerId,
-                        principalTable: "EmailServers",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.SetNull);
-                    table.ForeignKey(
-                        name: "FK_Applications_SmsServers_SmsServerId",
-                        column: x => x.SmsServerId,
-                        principalTable: "SmsServers",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.SetNull);
-                    table.ForeignKey(
                         name: "FK_Applications_Users_OwnerId",
                         column: x => x.OwnerId,
                         principalTable: "Users",
@@ -506,7 +494,7 @@ namespace Shoal.Storage.Migrations.Postgres
                 {
                     Id = table.Column<long>(type: "bigint", nullable: false)
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    RuleId = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: false),
+                    RuleId = table.Column<string>(type: "character varying(36)", maxLength: 36, nullable: true),
                     ApplicationId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     Channel = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     Recipients = table.Column<string>(type: "character varying(8192)", maxLength: 8192, nullable: false),
@@ -804,6 +792,9 @@ namespace Shoal.Storage.Migrations.Postgres
                 name: "DeviceServiceStates");
 
             migrationBuilder.DropTable(
+                name: "EmailServers");
+
+            migrationBuilder.DropTable(
                 name: "NorthboundTokens");
 
             migrationBuilder.DropTable(
@@ -828,6 +819,9 @@ namespace Shoal.Storage.Migrations.Postgres
                 name: "RuleMessages");
 
             migrationBuilder.DropTable(
+                name: "SmsServers");
+
+            migrationBuilder.DropTable(
                 name: "Devices");
 
             migrationBuilder.DropTable(
@@ -841,12 +835,6 @@ namespace Shoal.Storage.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "Applications");
-
-            migrationBuilder.DropTable(
-                name: "EmailServers");
-
-            migrationBuilder.DropTable(
-                name: "SmsServers");
 
             migrationBuilder.DropTable(
                 name: "Users");

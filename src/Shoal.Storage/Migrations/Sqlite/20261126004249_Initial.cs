@@ -208,18 +208,6 @@ namespace Shoal.Storage.Migrations.Sqlite
                 {
                     table.PrimaryKey("PK_Applications", x => x.Id);
                     table.ForeignKey(
-                        name: "FK_Applications_EmailServers_EmailServerId",
-                        column: x => x.EmailServerId,
-                        principalTable: "EmailServers",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.SetNull);
-                    table.ForeignKey(
-                        name: "FK_Applications_SmsServers_SmsServerId",
-                        column: x => x.SmsServerId,
-                        principalTable: "SmsServers",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.SetNull);
-                    table.ForeignKey(
                         name: "FK_Applications_Users_OwnerId",
                         column: x => x.OwnerId,
                         principalTable: "Users",
@@ -505,7 +493,7 @@ namespace Shoal.Storage.Migrations.Sqlite
                 {
                     Id = table.Column<long>(type: "INTEGER", nullable: false)
                         .Annotation("Sqlite:Autoincrement", true),
-                    RuleId = table.Column<string>(type: "TEXT", maxLength: 36, nullable: false),
+                    RuleId = table.Column<string>(type: "TEXT", maxLength: 36, nullable: true),
                     ApplicationId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     Channel = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     Recipients = table.Column<string>(type: "TEXT", maxLength: 8192, nullable: false),
@@ -803,6 +791,9 @@ namespace Shoal.Storage.Migrations.Sqlite
                 name: "DeviceServiceStates");
 
             migrationBuilder.DropTable(
+                name: "EmailServers");
+
+            migrationBuilder.DropTable(
                 name: "NorthboundTokens");
 
             migrationBuilder.DropTable(
@@ -827,6 +818,9 @@ namespace Shoal.Storage.Migrations.Sqlite
                 name: "RuleMessages");
 
             migrationBuilder.DropTable(
+                name: "SmsServers");
+
+            migrationBuilder.DropTable(
                 name: "Devices");
 
             migrationBuilder.DropTable(
@@ -840,12 +834,6 @@ namespace Shoal.Storage.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "Applications");
-
-            migrationBuilder.DropTable(
-                name: "EmailServers");
-
-            migrationBuilder.DropTable(
-                name: "SmsServers");
 
             migrationBuilder.DropTable(
                 name: "Users");

@@ -1,0 +1,45 @@
+using Microsoft.EntityFrameworkCore;
+using Shoal.Storage;
+using Shoal.Storage.Entities;
+
+namespace Shoal.Delivery.Mail;
+
+/// <summary>
+/// The platform's own e-mails to an application's owner (a secret was reset, a trace started). They go through the
+/// outbox rule e-mails use, so the application's selected SMTP server or a random healthy one sends them, with retries.
+/// </summary>
+public sealed class PlatformMail(TimeProvider time)
+{
+    /// <summary>
+    /// Adds a mail to the owner of <paramref name="applicationId"/> to <paramref name="db"/>; the caller's
+    /// <c>SaveChanges</c> commits it with whatever it tells about. Nothing is queued while the operator has registered
+    /// no SMTP server, as on a fresh install: returns whether a mail was queued.
+    /// </summary>
+    public async Task<bool> QueueAsync(ShoalDb db, string applicationId, string subject, string body, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        if (!await db.EmailServers.AnyAsync(cancellationToken))
+        {
+            return false;
+        }
+        var owner = await db.Applications.Where(a => a.Id == applicationId)
+            .Join(db.Users, a => a.OwnerId, u => u.Id, (_, u) => u.Email)
+            .SingleOrDefaultAsync(cancellationToken);
+        if (owner is null)
+        {
+            return false;
+        }
+        var now = time.GetUtcNow();
+        db.RuleMessages.Add(new RuleMessage
+        {
+            ApplicationId = applicationId,
+            Channel = RuleActionType.Email,
+            Recipients = owner,
+            Subject = subject,
+            Body = body,
+            CreatedAt = now,
+            NextAttemptAt = now,
+        });
+        return true;
+    }
+}
