@@ -30,6 +30,7 @@ internal sealed class Applications(
     SecretHasher hasher,
     AuditLog audit,
     Northbound.TokenCache tokens,
+    Tracing.TraceSessions traces,
     IOptions<ShoalOptions> options,
     TimeProvider time)
 {
@@ -144,7 +145,9 @@ internal sealed class Applications(
         {
             application.UpdatedAt = time.GetUtcNow();
             audit.Record(db, actor, application.OwnerId, "application.updated", application.Id, $"Changed {string.Join(", ", changed)}.");
+            await traces.WithdrawAsync(application, application.UpdatedAt, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
+            await traces.ConsentChangedAsync(cancellationToken);
         }
         return application;
     }

@@ -10,6 +10,16 @@ public sealed record OperatorApplicationResponse(
 
 public sealed record QuotaRequest(int Quota);
 
-public sealed record PlatformSettingsRequest(int HistoryMaxDays);
+/// <summary>The operator's settings; a trace limit left out keeps its current value.</summary>
+public sealed record PlatformSettingsRequest(int HistoryMaxDays, int? TraceMaxDevicesPerOperator = null, int? TraceMaxMinutes = null, int? TraceRetentionHours = null);
 
-public sealed record PlatformSettingsResponse(int HistoryMaxDays, int HistoryDaysCeiling, DateTimeOffset UpdatedAt);
+public sealed record PlatformSettingsResponse(
+    int HistoryMaxDays, int HistoryDaysCeiling, int TraceMaxDevicesPerOperator, int TraceMaxMinutes, int TraceRetentionHours, DateTimeOffset UpdatedAt)
+{
+    public static PlatformSettingsResponse From(Storage.Entities.PlatformSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new(settings.HistoryMaxDays, Storage.Entities.PlatformSettings.HistoryDaysCeiling, settings.TraceMaxDevicesPerOperator,
+            settings.TraceMaxMinutes, settings.TraceRetentionHours, settings.UpdatedAt);
+    }
+}

@@ -57,7 +57,7 @@ internal static class OperatorEndpoints
     private static async Task<Ok<PlatformSettingsResponse>> GetSettings(OperatorConsole console, CancellationToken cancellationToken)
     {
         var settings = await console.SettingsAsync(cancellationToken);
-        return TypedResults.Ok(new PlatformSettingsResponse(settings.HistoryMaxDays, Storage.Entities.PlatformSettings.HistoryDaysCeiling, settings.UpdatedAt));
+        return TypedResults.Ok(PlatformSettingsResponse.From(settings));
     }
 
     private static async Task<Results<Ok<PlatformSettingsResponse>, ProblemHttpResult>> UpdateSettings(
@@ -65,7 +65,7 @@ internal static class OperatorEndpoints
     {
         var outcome = await console.UpdateSettingsAsync(Actor.From(http), request, cancellationToken);
         return outcome.Succeeded
-            ? TypedResults.Ok(new PlatformSettingsResponse(outcome.Value!.HistoryMaxDays, Storage.Entities.PlatformSettings.HistoryDaysCeiling, outcome.Value.UpdatedAt))
+            ? TypedResults.Ok(PlatformSettingsResponse.From(outcome.Value!))
             : outcome.Failure!.ToProblem();
     }
 }
