@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Shoal.Server.Tests.Gateway;
 using Shoal.Server.Tests.Infrastructure;
 using Shoal.Server.Tests.Subscriptions;
+using Shoal.Server.Tests.Tracing;
 
 namespace Shoal.Server.Tests.Operations;
 
@@ -104,10 +105,14 @@ public abstract class OperatorIsolationTests<TDatabase>(PushApplication<TDatabas
         }
     }
 
-    /// <summary>A user's application with a device that reported data, a subscription with a delivery, a rule and a command.</summary>
+    /// <summary>
+    /// A user's application with a device that reported data, a subscription with a delivery, a rule, a command, and a trace
+    /// of the device that the operator started while the application consented and that its owner has since withdrawn.
+    /// </summary>
     private async Task<Victim> VictimAsync()
     {
-        var (app, device) = await shoal.NewDeviceAsync();
+        var (app, device) = await shoal.NewDeviceAsync(("tracing", "Always"));
+        var trace = await Traces.StartedAsync(shoal.Operator, app.Id, device.Id);
         var subscription = await (await app.Na.SubscribeAsync("deviceDataChanged", "http://127.0.0.1:9/leaked-callback")).JsonAsync(HttpStatusCode.Created);
         using var mqtt = await shoal.ConnectAsync(device);
         await mqtt.ReportAsync(device, """{"services":[{"service_id":"LeakedService","properties":{"leakedReading":42}}]}""");
@@ -119,9 +124,10 @@ public abstract class OperatorIsolationTests<TDatabase>(PushApplication<TDatabas
         })).JsonAsync(HttpStatusCode.Created);
         var rule = await (await app.Owner.Client.PostAsync($"/api/v1/applications/{app.Id}/rules", RouteBodies.Rule("leaked-rule")))
             .JsonAsync(HttpStatusCode.Created);
+        await Traces.SetTracingAsync(app, "Off");
         return new Victim(
             app.Id, app.Owner.Id, device.Id, subscription.GetProperty("subscriptionId").GetString()!,
-            command.GetProperty("commandId").GetString()!, rule.GetProperty("ruleId").GetString()!, deliveryId);
+            command.GetProperty("commandId").GetString()!, rule.GetProperty("ruleId").GetString()!, deliveryId, trace.GetProperty("id").GetString()!);
     }
 
     private List<(string Method, string Pattern)> Routes() =>
@@ -134,13 +140,13 @@ public abstract class OperatorIsolationTests<TDatabase>(PushApplication<TDatabas
             .Distinct()];
 
     private sealed record Victim(
-        string ApplicationId, Guid OwnerId, string DeviceId, string SubscriptionId, string CommandId, string RuleId, long DeliveryId)
+        string ApplicationId, Guid OwnerId, string DeviceId, string SubscriptionId, string CommandId, string RuleId, long DeliveryId, string TraceId)
     {
         /// <summary>What would show that the operator read the device's data: its ID, what it reported, and what the NA set up for it.</summary>
         public string[] DeviceData => [DeviceId, SubscriptionId, CommandId, RuleId, "LeakedService", "leakedReading", "leaked-callback", "LEAKED_METHOD", "leaked-rule"];
 
         /// <summary>Whether the route names one of this user's objects, and so must refuse anyone else.</summary>
-        public bool Names(string pattern) => Fill(pattern) is var path && new[] { ApplicationId, DeviceId, SubscriptionId, CommandId, RuleId, OwnerId.ToString() }
+        public bool Names(string pattern) => Fill(pattern) is var path && new[] { ApplicationId, DeviceId, SubscriptionId, CommandId, RuleId, TraceId, OwnerId.ToString() }
             .Any(id => path.Contains(id, StringComparison.Ordinal)) || pattern.Contains("{deliveryId", StringComparison.Ordinal);
 
         public string Fill(string pattern) => pattern
@@ -148,6 +154,7 @@ public abstract class OperatorIsolationTests<TDatabase>(PushApplication<TDatabas
             .Replace("{subscriptionId}", SubscriptionId)
             .Replace("{commandId}", CommandId)
             .Replace("{ruleId}", RuleId)
+            .Replace("{traceId}", TraceId)
             .Replace("{status}", "inactive")
             .Replace("{deliveryId:long}", DeliveryId.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .Replace("{grantId:guid}", Guid.NewGuid().ToString())
