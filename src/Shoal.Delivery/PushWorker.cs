@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Shoal.Storage;
 using Shoal.Storage.Entities;
+using Shoal.Storage.Tracing;
 
 namespace Shoal.Delivery;
 
@@ -13,7 +14,7 @@ namespace Shoal.Delivery;
 /// attempt), sends them side by side and records each outcome: delivered, retried later, or dead-lettered.
 /// </summary>
 internal sealed partial class PushWorker(
-    IServiceScopeFactory scopes, PushSender sender, PushSigning signing, IOptions<DeliveryOptions> options, TimeProvider time,
+    IServiceScopeFactory scopes, PushSender sender, PushSigning signing, IOptions<DeliveryOptions> options, TraceRecorder recorder, TimeProvider time,
     ILogger<PushWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -47,7 +48,7 @@ internal sealed partial class PushWorker(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
-        var events = await new PushFanOut(db, options, time).RunOnceAsync(cancellationToken);
+        var events = await new PushFanOut(db, options, recorder, time).RunOnceAsync(cancellationToken);
         db.ChangeTracker.Clear();
         var claim = Guid.NewGuid();
         var claimed = await ClaimAsync(db, claim, cancellationToken);
@@ -143,6 +144,7 @@ internal sealed partial class PushWorker(
                 LatencyMilliseconds = (int)result.Latency.TotalMilliseconds,
                 Error = Truncate(result.Error),
             });
+            recorder.PushAttempted(delivery, delivery.CallbackUrl ?? subscription!.CallbackUrl, result);
             if (result.Succeeded)
             {
                 Delivered(delivery, subscription, now);
