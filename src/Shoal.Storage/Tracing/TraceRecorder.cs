@@ -24,7 +24,7 @@ public sealed partial class TraceRecorder(IServiceScopeFactory scopes, TimeProvi
     private readonly string _node = time.GetUtcNow().ToUnixTimeSeconds().ToString("x", CultureInfo.InvariantCulture);
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private readonly ConcurrentDictionary<long, string> _eventSerials = new();
-    private readonly ConcurrentDictionary<string, (string DeviceId, string Serial)> _pushSerials = new();
+    private readonly ConcurrentDictionary<string, (string DeviceId, long EventId)> _pushes = new();
     private Dictionary<string, TracedBy[]> _traced = [];
     private long _serial;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -123,21 +123,28 @@ public sealed partial class TraceRecorder(IServiceScopeFactory scopes, TimeProvi
     /// <summary>The serial of the flow a device event belongs to: the stored message's, or one made from the event.</summary>
     public string SerialOf(long eventId) => _eventSerials.TryGetValue(eventId, out var serial) ? serial : $"event-{eventId}";
 
-    /// <summary>Remembers which device and flow a push belongs to, for a traced device.</summary>
+    /// <summary>Remembers which device and event a push of a traced device was made from.</summary>
     public void PushQueued(string deviceId, long eventId, string webhookId)
     {
         if (IsTraced(deviceId))
         {
-            Remember(_pushSerials, webhookId, (deviceId, SerialOf(eventId)));
+            Remember(_pushes, webhookId, (deviceId, eventId));
         }
     }
 
-    /// <summary>The device and serial of a push to a traced device; false for all others.</summary>
+    /// <summary>
+    /// The device and serial of a push of a traced device; false for all others. The serial is looked up now, at the
+    /// attempt, by when the gateway has long tied the event to its flow.
+    /// </summary>
     public bool TryGetPush(string webhookId, out string deviceId, out string serial)
     {
-        var found = _pushSerials.TryGetValue(webhookId, out var push);
-        (deviceId, serial) = push;
-        return found;
+        if (!_pushes.TryGetValue(webhookId, out var push))
+        {
+            (deviceId, serial) = ("", "");
+            return false;
+        }
+        (deviceId, serial) = (push.DeviceId, SerialOf(push.EventId));
+        return true;
     }
 
     /// <summary>The links only matter for moments; a bounded map keeps a busy traced device from growing it for ever.</summary>
