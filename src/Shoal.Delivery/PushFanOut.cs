@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Shoal.Storage;
 using Shoal.Storage.Entities;
+using Shoal.Storage.Tracing;
 
 namespace Shoal.Delivery;
 
@@ -10,7 +11,7 @@ namespace Shoal.Delivery;
 /// subscription and moves the cursor, all in one transaction, so every event is pushed once per subscription
 /// whatever crashes.
 /// </summary>
-internal sealed class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> options, TimeProvider time)
+internal sealed class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> options, TraceRecorder recorder, TimeProvider time)
 {
     private const int CursorId = 1;
 
@@ -64,7 +65,7 @@ internal sealed class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> options, 
 
         var evicted = new Dictionary<string, int>();
         var now = time.GetUtcNow();
-        async Task AddAsync(string applicationId, string? subscriptionId, string? callbackUrl, string notifyType, string body)
+        async Task AddAsync(DeviceEvent source, string applicationId, string? subscriptionId, string? callbackUrl, string notifyType, string body)
         {
             var delivery = new PushDelivery
             {
@@ -87,6 +88,7 @@ internal sealed class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> options, 
                 backlog[applicationId] = waiting + 1;
             }
             db.PushDeliveries.Add(delivery);
+            recorder.PushQueued(source.DeviceId, source.Id, delivery.WebhookId);
         }
 
         var subscribed = subscriptions.Keys.Select(k => k.ApplicationId).ToHashSet();
@@ -95,7 +97,7 @@ internal sealed class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> options, 
             // A command's own callback URL is pushed whether or not anyone subscribed.
             if (Notifications.CommandCallback(deviceEvent) is var (callbackUrl, callbackBody))
             {
-                await AddAsync(deviceEvent.ApplicationId, null, callbackUrl, NotifyTypes.CommandRsp, callbackBody);
+                await AddAsync(deviceEvent, deviceEvent.ApplicationId, null, callbackUrl, NotifyTypes.CommandRsp, callbackBody);
             }
             if (!subscribed.Contains(deviceEvent.ApplicationId))
             {
@@ -105,7 +107,7 @@ internal sealed class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> options, 
             {
                 if (subscriptions.TryGetValue((deviceEvent.ApplicationId, notification.NotifyType), out var subscription))
                 {
-                    await AddAsync(subscription.ApplicationId, subscription.Id, null, notification.NotifyType, notification.Body);
+                    await AddAsync(deviceEvent, subscription.ApplicationId, subscription.Id, null, notification.NotifyType, notification.Body);
                 }
             }
         }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Shoal.Storage;
 using Shoal.Storage.Entities;
+using Shoal.Storage.Tracing;
 
 namespace Shoal.Delivery;
 
@@ -14,7 +15,7 @@ namespace Shoal.Delivery;
 /// </summary>
 internal sealed partial class PushWorker(
     IServiceScopeFactory scopes, PushSender sender, PushSigning signing, CommissioningCa commissioningCa, IOptions<DeliveryOptions> options,
-    TimeProvider time, ILogger<PushWorker> logger) : BackgroundService
+    TraceRecorder recorder, TimeProvider time, ILogger<PushWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -47,7 +48,7 @@ internal sealed partial class PushWorker(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
-        var events = await new PushFanOut(db, options, time).RunOnceAsync(cancellationToken);
+        var events = await new PushFanOut(db, options, recorder, time).RunOnceAsync(cancellationToken);
         db.ChangeTracker.Clear();
         var claim = Guid.NewGuid();
         var claimed = await ClaimAsync(db, claim, cancellationToken);
@@ -150,6 +151,7 @@ internal sealed partial class PushWorker(
                 LatencyMilliseconds = (int)result.Latency.TotalMilliseconds,
                 Error = Truncate(result.Error),
             });
+            recorder.PushAttempted(delivery, delivery.CallbackUrl ?? subscription!.CallbackUrl, result);
             if (result.Succeeded)
             {
                 Delivered(delivery, subscription, now);

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Shoal.Storage;
 using Shoal.Storage.Entities;
+using Shoal.Storage.Tracing;
 
 namespace Shoal.Gateway;
 
@@ -17,7 +18,7 @@ namespace Shoal.Gateway;
 /// </summary>
 internal sealed partial class CommandDispatchWorker(
     CommandSignal signal, DeviceSessions sessions, GatewayServer gateway, IServiceScopeFactory scopes, IOptions<GatewayOptions> options,
-    TimeProvider time, ILogger<CommandDispatchWorker> logger) : BackgroundService
+    TraceRecorder recorder, TimeProvider time, ILogger<CommandDispatchWorker> logger) : BackgroundService
 {
     private const int BatchSize = 500;
     private readonly SemaphoreSlim _running = new(1, 1);
@@ -91,7 +92,10 @@ internal sealed partial class CommandDispatchWorker(
             command.MoveTo(undelivered ? DeviceCommandStatus.Expired : DeviceCommandStatus.Timeout);
             db.DeviceEvents.Add(DeviceCommandView.StateChanged(command, now));
         }
-        await SaveAsync(db, cancellationToken);
+        if (await SaveAsync(db, cancellationToken))
+        {
+            overdue.ForEach(recorder.CommandOverdue);
+        }
     }
 
     /// <summary>PENDING commands, and SENT ones whose PUBACK is overdue and may be sent again, of devices listening here.</summary>
@@ -138,6 +142,7 @@ internal sealed partial class CommandDispatchWorker(
         foreach (var command in due)
         {
             await gateway.PublishAsync(TopicPolicy.CommandRequest(command.DeviceId, command.Id), Request(command), cancellationToken);
+            recorder.CommandPublished(command, TopicPolicy.CommandRequest(command.DeviceId, command.Id));
             LogPublished(logger, command.Id, command.DeviceId, command.IssuedTimes);
         }
     }

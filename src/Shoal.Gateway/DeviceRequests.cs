@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Shoal.Storage.Tracing;
 
 namespace Shoal.Gateway;
 
@@ -45,7 +46,8 @@ internal sealed class DeviceReplies
 /// Asks a device connected to this node to set or report properties, or sends it a message: the synchronous
 /// calls of the management API. Nothing is stored, so a device that is not connected here is told to the caller at once.
 /// </summary>
-internal sealed class DeviceRequests(GatewayServer gateway, DeviceSessions sessions, DeviceReplies replies, IOptions<GatewayOptions> options, TimeProvider time)
+internal sealed class DeviceRequests(
+    GatewayServer gateway, DeviceSessions sessions, DeviceReplies replies, TraceRecorder recorder, IOptions<GatewayOptions> options, TimeProvider time)
 {
     /// <summary>Publishes <c>{"object_device_id","services":[{"service_id","properties"}]}</c> on <c>sys/properties/set</c>.</summary>
     public Task<DeviceReply> SetPropertiesAsync(string deviceId, IReadOnlyList<(string ServiceId, JsonElement Properties)> services, CancellationToken cancellationToken) =>
@@ -78,12 +80,10 @@ internal sealed class DeviceRequests(GatewayServer gateway, DeviceSessions sessi
     /// <summary>Publishes the message as it is on <c>sys/messages/down</c>; Answered means published, not received.</summary>
     public async Task<DeviceReply> SendMessageAsync(string deviceId, JsonElement message, CancellationToken cancellationToken)
     {
-        if (!sessions.IsOnline(deviceId)
-            || !await gateway.PublishAsync(TopicPolicy.MessagesDown(deviceId), Encoding.UTF8.GetBytes(message.GetRawText()), cancellationToken))
-        {
-            return new DeviceReply(DeviceReplyStatus.NotConnected);
-        }
-        return new DeviceReply(DeviceReplyStatus.Answered);
+        var payload = Encoding.UTF8.GetBytes(message.GetRawText());
+        var published = sessions.IsOnline(deviceId) && await gateway.PublishAsync(TopicPolicy.MessagesDown(deviceId), payload, cancellationToken);
+        recorder.MessageDown(deviceId, TopicPolicy.MessagesDown(deviceId), payload.Length, published);
+        return new DeviceReply(published ? DeviceReplyStatus.Answered : DeviceReplyStatus.NotConnected);
     }
 
     private async Task<DeviceReply> AskAsync(string deviceId, string verb, byte[] payload, CancellationToken cancellationToken)

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
+using Shoal.Storage.Tracing;
 
 namespace Shoal.Gateway;
 
@@ -17,7 +18,7 @@ namespace Shoal.Gateway;
 /// </summary>
 internal sealed partial class GatewayServer(
     IOptions<GatewayOptions> options, Func<X509Certificate2> tlsCertificate, DeviceAuthenticator authenticator, DeviceSessions sessions,
-    StaleConnections staleConnections, IngestQueue queue, CommandSignal commands, DeviceReplies replies, TimeProvider time,
+    StaleConnections staleConnections, IngestQueue queue, CommandSignal commands, DeviceReplies replies, TraceRecorder recorder, TimeProvider time,
     ILogger<GatewayServer> logger) : IHostedService, IDisposable
 {
     private static readonly string ConnectionKey = typeof(DeviceConnection).FullName!;
@@ -93,6 +94,7 @@ internal sealed partial class GatewayServer(
     {
         var authentication = await authenticator.AuthenticateAsync(
             connect.ClientId, connect.UserName, connect.RawPassword, connect.ProtocolVersion, connect.CancellationToken);
+        var traceSerial = recorder.Connecting(connect.UserName, connect.RemoteEndPoint, authentication);
         if (authentication.Connection is not { } connection)
         {
             // An oversize client ID is refused for its size: the log gets no more of it than the limit.
@@ -101,6 +103,7 @@ internal sealed partial class GatewayServer(
             connect.ReasonString = authentication.Reason;
             return;
         }
+        connection.TraceSerial = traceSerial;
         sessions.Open(connection);
         try
         {
@@ -139,6 +142,7 @@ internal sealed partial class GatewayServer(
             return;
         }
         LogDisconnected(logger, connection.DeviceId, disconnected.DisconnectType);
+        recorder.Disconnected(connection, disconnected);
         try
         {
             await queue.StoreAsync(new DeviceDisconnected(connection, time.GetUtcNow()), CancellationToken.None);
@@ -222,12 +226,15 @@ internal sealed partial class GatewayServer(
             default:
                 return;
         }
+        var serial = recorder.Received(item, message.Topic, (int)message.Payload.Length);
         try
         {
             await queue.StoreAsync(item, publish.CancellationToken);
+            recorder.Stored(item, serial);
         }
         catch (Exception error)
         {
+            recorder.NotStored(item, serial, error);
             LogNotStored(logger, device.DeviceId, error);
             Refuse(publish, device, MqttPubAckReasonCode.ImplementationSpecificError, "The message could not be stored; send it again.");
             return;
@@ -284,6 +291,7 @@ internal sealed partial class GatewayServer(
         try
         {
             await queue.StoreAsync(new CommandAcknowledged(device, time.GetUtcNow(), commandId), CancellationToken.None);
+            recorder.CommandDelivered(device.DeviceId, commandId);
         }
         catch (Exception error)
         {
@@ -297,6 +305,7 @@ internal sealed partial class GatewayServer(
         publish.Response.ReasonCode = code;
         publish.Response.ReasonString = reason;
         publish.CloseConnection = !device.HasReasonCodes;
+        recorder.Refused(device, publish.ApplicationMessage.Topic, (int)publish.ApplicationMessage.Payload.Length, reason);
         LogPublishRefused(logger, device.DeviceId, publish.ApplicationMessage.Topic, reason);
     }
 

@@ -1,3 +1,5 @@
+using Shoal.Storage.Entities;
+
 namespace Shoal.Gateway;
 
 /// <summary>Something a device did that must be committed before the device hears it was accepted.</summary>
@@ -7,6 +9,8 @@ internal abstract class IngestItem(DeviceConnection device, DateTimeOffset recei
 
     public DeviceConnection Device => device;
     public DateTimeOffset ReceivedAt => receivedAt;
+    /// <summary>The device event the item was stored as, if any; its ID is known once committed.</summary>
+    public DeviceEvent? Event { get; set; }
     /// <summary>Completes when the transaction that holds this item has committed; fails if it did not.</summary>
     public Task Stored => _stored.Task;
 

@@ -217,7 +217,7 @@ internal sealed partial class IngestWriter(
     }
 
     private static void AddEvent(ShoalDb db, IngestItem item, DeviceEventType type, string payload, DateTimeOffset now) =>
-        db.DeviceEvents.Add(new DeviceEvent
+        db.DeviceEvents.Add(item.Event = new DeviceEvent
         {
             ApplicationId = item.Device.ApplicationId,
             DeviceId = item.Device.DeviceId,

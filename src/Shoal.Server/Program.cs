@@ -5,6 +5,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddShoalOptions();
 builder.AddStorage();
+builder.AddTracing();
 builder.AddAccounts();
 builder.AddManagementApi();
 builder.AddNorthbound();

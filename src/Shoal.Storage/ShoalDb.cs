@@ -29,6 +29,8 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
     public DbSet<RuleMessage> RuleMessages => Set<RuleMessage>();
     public DbSet<RuleFiring> RuleFirings => Set<RuleFiring>();
     public DbSet<RuleCursor> RuleCursors => Set<RuleCursor>();
+    public DbSet<TraceSession> TraceSessions => Set<TraceSession>();
+    public DbSet<TraceRecord> TraceRecords => Set<TraceRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -192,6 +194,7 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
         });
         PushModel.Configure(modelBuilder);
         RulesModel.Configure(modelBuilder);
+        TracingModel.Configure(modelBuilder);
     }
 }
 

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Shoal.Storage;
 using Shoal.Storage.Entities;
+using Shoal.Storage.Tracing;
 
 namespace Shoal.Delivery.Rules;
 
@@ -13,7 +14,7 @@ namespace Shoal.Delivery.Rules;
 /// e-mails, SMS and ruleEvent push into the outboxes in the transaction that moves the cursor, so a firing is sent
 /// once whatever crashes, and evaluation never slows the ingest that wrote the events.
 /// </summary>
-internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> options, TimeProvider time)
+internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> options, TraceRecorder recorder, TimeProvider time)
 {
     private const int CursorId = 1;
 
@@ -102,6 +103,7 @@ internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> op
                     db.RuleFirings.Add(firing);
                 }
                 rule.LastFiredAt = now;
+                recorder.RuleFired(report, rule.Name, $"{match.ServiceId}/{match.Property}", match.Value);
                 var device = devices.GetValueOrDefault(report.DeviceId);
                 var values = new Dictionary<string, string>
                 {

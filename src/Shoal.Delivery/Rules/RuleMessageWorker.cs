@@ -7,6 +7,7 @@ using Shoal.Delivery.Mail;
 using Shoal.Delivery.Sms;
 using Shoal.Storage;
 using Shoal.Storage.Entities;
+using Shoal.Storage.Tracing;
 
 namespace Shoal.Delivery.Rules;
 
@@ -16,8 +17,8 @@ namespace Shoal.Delivery.Rules;
 /// dead-letters what never goes out. Each rule shows when it last sent and how many sends failed.
 /// </summary>
 internal sealed partial class RuleMessageWorker(
-    IServiceScopeFactory scopes, MailSender mail, SmsSender sms, ServerHealth health, IOptions<MessageOptions> options, TimeProvider time,
-    ILogger<RuleMessageWorker> logger) : BackgroundService
+    IServiceScopeFactory scopes, MailSender mail, SmsSender sms, ServerHealth health, IOptions<MessageOptions> options, TraceRecorder recorder,
+    TimeProvider time, ILogger<RuleMessageWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -49,7 +50,7 @@ internal sealed partial class RuleMessageWorker(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
-        var events = await new RuleFanOut(db, options, time).RunOnceAsync(cancellationToken);
+        var events = await new RuleFanOut(db, options, recorder, time).RunOnceAsync(cancellationToken);
         db.ChangeTracker.Clear();
         var claimed = await ClaimAsync(db, cancellationToken);
         foreach (var message in claimed)

@@ -32,6 +32,7 @@ internal sealed class Applications(
     AuditLog audit,
     Northbound.TokenCache tokens,
     PlatformMail platformMail,
+    Tracing.TraceSessions traces,
     IOptions<ShoalOptions> options,
     TimeProvider time)
 {
@@ -146,7 +147,9 @@ internal sealed class Applications(
         {
             application.UpdatedAt = time.GetUtcNow();
             audit.Record(db, actor, application.OwnerId, "application.updated", application.Id, $"Changed {string.Join(", ", changed)}.");
+            await traces.WithdrawAsync(application, application.UpdatedAt, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
+            await traces.ConsentChangedAsync(cancellationToken);
         }
         return application;
     }

@@ -13,6 +13,7 @@ using Shoal.Server.MessageServers;
 using Shoal.Server.Operations;
 using Shoal.Server.Rules;
 using Shoal.Server.Subscriptions;
+using Shoal.Server.Tracing;
 
 namespace Shoal.Server.Hosting;
 
@@ -66,6 +67,7 @@ internal static class ManagementApi
         api.MapRules();
         api.MapMessageServerChoices();
         api.MapOperator();
+        api.MapTraces();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/api/reference", options => options.WithTitle("Shoal API reference")).AllowAnonymous();
         return app;

@@ -19,7 +19,8 @@ internal static class PortalHosting
             options.Conventions.AllowAnonymousToPage("/Account/Denied");
             options.Conventions.AllowAnonymousToPage("/Account/Terms");
             options.Conventions.AuthorizeFolder("/Operations", Roles.Operator);
-        });
+        }).AddMvcOptions(options => options.Filters.Add<Portal.FormsOnlyWhereHandled>());
+        builder.Services.AddScoped<Portal.Operations.TraceChoices>();
         builder.Services.Configure<StatusCodePagesOptions>(options =>
         {
             var api = options.HandleAsync;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Shoal.Delivery.Mail;
 using Shoal.Delivery.Sms;
+using Shoal.Server.Audit;
 using Shoal.Server.Common;
 using Shoal.Storage;
 
@@ -26,7 +27,7 @@ internal static class TestSendEndpoints
     }
 
     private static async Task<Results<Ok<TestSendResponse>, ProblemHttpResult>> TestEmail(
-        ShoalDb db, MailSender mail, Guid id, TestSendRequest request, CancellationToken cancellationToken)
+        HttpContext http, ShoalDb db, AuditLog audit, MailSender mail, Guid id, TestSendRequest request, CancellationToken cancellationToken)
     {
         var server = await db.EmailServers.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
         if (server is null)
@@ -38,11 +39,12 @@ internal static class TestSendEndpoints
             return new InvalidInput(FieldErrors.Of("to", "Enter the e-mail address the test should go to.")).ToProblem();
         }
         var answer = await mail.SendAsync(server, [to], "Shoal test message", $"This message tests the e-mail server '{server.Name}'.", cancellationToken);
+        await RecordAsync(http, db, audit, "email-server.tested", $"E-mail server '{server.Name}' to {to}", answer, cancellationToken);
         return TypedResults.Ok(new TestSendResponse(answer is null, answer));
     }
 
     private static async Task<Results<Ok<TestSendResponse>, ProblemHttpResult>> TestSms(
-        ShoalDb db, SmsSender sms, Guid id, TestSendRequest request, CancellationToken cancellationToken)
+        HttpContext http, ShoalDb db, AuditLog audit, SmsSender sms, Guid id, TestSendRequest request, CancellationToken cancellationToken)
     {
         var server = await db.SmsServers.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
         if (server is null)
@@ -54,6 +56,14 @@ internal static class TestSendEndpoints
             return new InvalidInput(FieldErrors.Of("to", "Enter the phone number the test should go to.")).ToProblem();
         }
         var answer = await sms.SendAsync(server, request.To.Trim(), $"Shoal test message through '{server.Name}'.", cancellationToken);
+        await RecordAsync(http, db, audit, "sms-server.tested", $"SMS server '{server.Name}' to {request.To.Trim()}", answer, cancellationToken);
         return TypedResults.Ok(new TestSendResponse(answer is null, answer));
+    }
+
+    private static async Task RecordAsync(HttpContext http, ShoalDb db, AuditLog audit, string action, string what, string? failure, CancellationToken cancellationToken)
+    {
+        var actor = Actor.From(http);
+        audit.Record(db, actor, actor.RequiredId, action, detail: failure is null ? $"{what}: sent." : $"{what}: failed: {failure}");
+        await db.SaveChangesAsync(cancellationToken);
     }
 }

@@ -118,6 +118,10 @@ internal sealed class OperatorConsole(ShoalDb db, AuditLog audit, Northbound.Tok
             return new InvalidInput(FieldErrors.Of("pushRetryWindowMinutes",
                 $"Choose {PlatformSettings.PushRetryWindowMinutesFloor} to {PlatformSettings.PushRetryWindowMinutesCeiling} minutes (7 days)."));
         }
+        if (TraceLimitErrors(request) is { Any: true } traceErrors)
+        {
+            return new InvalidInput(traceErrors);
+        }
         var settings = await db.PlatformSettings.SingleOrDefaultAsync(cancellationToken);
         if (settings is null)
         {
@@ -132,7 +136,13 @@ internal sealed class OperatorConsole(ShoalDb db, AuditLog audit, Northbound.Tok
         // Applications that kept more history than the new maximum are brought down to it.
         await db.Applications.Where(a => a.StorageDays > request.HistoryMaxDays)
             .ExecuteUpdateAsync(a => a.SetProperty(x => x.StorageDays, request.HistoryMaxDays), cancellationToken);
-        audit.Record(db, actor, actor.RequiredId, "platform.settings-changed", detail: $"History maximum {before} → {request.HistoryMaxDays} days.");
+        var traceLimits = $"{settings.TraceMaxDevicesPerOperator} devices, {settings.TraceMaxMinutes} minutes, {settings.TraceRetentionHours} hours";
+        settings.TraceMaxDevicesPerOperator = request.TraceMaxDevicesPerOperator ?? settings.TraceMaxDevicesPerOperator;
+        settings.TraceMaxMinutes = request.TraceMaxMinutes ?? settings.TraceMaxMinutes;
+        settings.TraceRetentionHours = request.TraceRetentionHours ?? settings.TraceRetentionHours;
+        audit.Record(db, actor, actor.RequiredId, "platform.settings-changed",
+            detail: $"History maximum {before} → {request.HistoryMaxDays} days. Trace limits {traceLimits} → "
+                + $"{settings.TraceMaxDevicesPerOperator} devices, {settings.TraceMaxMinutes} minutes, {settings.TraceRetentionHours} hours.");
         if (retryWindowBefore != settings.PushRetryWindowMinutes)
         {
             audit.Record(db, actor, actor.RequiredId, "platform.settings-changed",
@@ -140,5 +150,23 @@ internal sealed class OperatorConsole(ShoalDb db, AuditLog audit, Northbound.Tok
         }
         await db.SaveChangesAsync(cancellationToken);
         return settings;
+    }
+
+    private static FieldErrors TraceLimitErrors(PlatformSettingsRequest request)
+    {
+        var errors = new FieldErrors();
+        if (request.TraceMaxDevicesPerOperator is < 1 or > PlatformSettings.TraceMaxDevicesCeiling)
+        {
+            errors.Add("traceMaxDevicesPerOperator", $"Choose 1 to {PlatformSettings.TraceMaxDevicesCeiling} devices.");
+        }
+        if (request.TraceMaxMinutes is < 1 or > PlatformSettings.TraceMinutesCeiling)
+        {
+            errors.Add("traceMaxMinutes", $"Choose 1 to {PlatformSettings.TraceMinutesCeiling} minutes.");
+        }
+        if (request.TraceRetentionHours is < 1 or > PlatformSettings.TraceRetentionHoursCeiling)
+        {
+            errors.Add("traceRetentionHours", $"Choose 1 to {PlatformSettings.TraceRetentionHoursCeiling} hours: traced data is kept 3 days at most.");
+        }
+        return errors;
     }
 }

@@ -13,11 +13,15 @@ public sealed record QuotaRequest(int Quota);
 /// <summary>The operator's settings; a member left out keeps its value.</summary>
 public sealed record PlatformSettingsRequest(
     int HistoryMaxDays,
-    int? PushRetryWindowMinutes = null);
+    int? PushRetryWindowMinutes = null,
+    int? TraceMaxDevicesPerOperator = null,
+    int? TraceMaxMinutes = null,
+    int? TraceRetentionHours = null);
 
 public sealed record PlatformSettingsResponse(
     int HistoryMaxDays, int HistoryDaysCeiling, DateTimeOffset UpdatedAt,
-    int PushRetryWindowMinutes, int PushRetryWindowMinutesFloor, int PushRetryWindowMinutesCeiling)
+    int PushRetryWindowMinutes, int PushRetryWindowMinutesFloor, int PushRetryWindowMinutesCeiling,
+    int TraceMaxDevicesPerOperator, int TraceMaxMinutes, int TraceRetentionHours)
 {
     public static PlatformSettingsResponse From(Storage.Entities.PlatformSettings settings)
     {
@@ -25,6 +29,7 @@ public sealed record PlatformSettingsResponse(
         return new PlatformSettingsResponse(
             settings.HistoryMaxDays, Storage.Entities.PlatformSettings.HistoryDaysCeiling, settings.UpdatedAt,
             settings.PushRetryWindowMinutes, Storage.Entities.PlatformSettings.PushRetryWindowMinutesFloor,
-            Storage.Entities.PlatformSettings.PushRetryWindowMinutesCeiling);
+            Storage.Entities.PlatformSettings.PushRetryWindowMinutesCeiling,
+            settings.TraceMaxDevicesPerOperator, settings.TraceMaxMinutes, settings.TraceRetentionHours);
     }
 }

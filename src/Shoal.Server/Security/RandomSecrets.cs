@@ -12,6 +12,9 @@ internal static class RandomSecrets
     /// <summary>32 alphanumeric characters (≈190 bits): application secrets.</summary>
     public static string ApplicationSecret() => RandomNumberGenerator.GetString(Alphanumeric, 32);
 
+    /// <summary>20 alphanumeric characters: trace IDs.</summary>
+    public static string TraceId() => RandomNumberGenerator.GetString(Alphanumeric, 20);
+
     /// <summary>A personal API token: a recognisable prefix and 40 alphanumeric characters (≈238 bits).</summary>
     public static string ApiToken() => "shoal_" + RandomNumberGenerator.GetString(Alphanumeric, 40);
 }

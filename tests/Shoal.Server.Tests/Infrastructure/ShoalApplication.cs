@@ -22,13 +22,14 @@ public class ShoalApplication<TDatabase> : WebApplicationFactory<Program>, IAsyn
     public TDatabase Database { get; } = new();
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
     public CapturedLogs Logs { get; } = new();
-    public HttpClient Operator { get; private set; } = null!;
+    public TestUser OperatorAccount { get; private set; } = null!;
+    public HttpClient Operator => OperatorAccount.Client;
 
     public virtual async ValueTask InitializeAsync()
     {
         await Database.CreateAsync();
         Start();
-        Operator = (await SignUpAsync("operator")).Client;
+        OperatorAccount = await SignUpAsync("operator");
     }
 
     /// <summary>Starts the server before the first request; by default the in-memory test server starts on demand.</summary>

@@ -89,4 +89,9 @@
     area.addEventListener("input", update);
     update();
   }
+
+  // A chooser that only narrows the form below submits itself; without script it has its own button.
+  document.addEventListener("change", (event) => {
+    if (event.target.matches("select[data-auto-submit]")) event.target.form.requestSubmit();
+  });
 })();

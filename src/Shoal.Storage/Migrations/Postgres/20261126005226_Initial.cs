@@ -1,4 +1,5 @@
 ﻿using System;
+using System.Collections.Generic;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
@@ -75,6 +76,9 @@ namespace Shoal.Storage.Migrations.Postgres
                 {
                     Id = table.Column<int>(type: "integer", nullable: false),
                     HistoryMaxDays = table.Column<int>(type: "integer", nullable: false),
+                    TraceMaxDevicesPerOperator = table.Column<int>(type: "integer", nullable: false),
+                    TraceMaxMinutes = table.Column<int>(type: "integer", nullable: false),
+                    TraceRetentionHours = table.Column<int>(type: "integer", nullable: false),
                     UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     PushRetryWindowMinutes = table.Column<int>(type: "integer", nullable: false)
                 },
@@ -391,6 +395,31 @@ namespace Shoal.Storage.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "TraceSessions",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    ApplicationId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    OperatorUserId = table.Column<Guid>(type: "uuid", nullable: false),
+                    OperatorName = table.Column<string>(type: "character varying(254)", maxLength: 254, nullable: false),
+                    DeviceIds = table.Column<List<string>>(type: "text[]", nullable: false),
+                    StartedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    EndsAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    StoppedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    StopReason = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TraceSessions", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_TraceSessions_Applications_ApplicationId",
+                        column: x => x.ApplicationId,
+                        principalTable: "Applications",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "DeviceCommands",
                 columns: table => new
                 {
@@ -548,6 +577,38 @@ namespace Shoal.Storage.Migrations.Postgres
                         name: "FK_PushDeliveries_Subscriptions_SubscriptionId",
                         column: x => x.SubscriptionId,
                         principalTable: "Subscriptions",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "TraceRecords",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    SessionId = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    DeviceId = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Serial = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Step = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Succeeded = table.Column<bool>(type: "boolean", nullable: false),
+                    Detail = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: false),
+                    Reason = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
+                    Hint = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
+                    Topic = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    Size = table.Column<int>(type: "integer", nullable: true),
+                    Url = table.Column<string>(type: "character varying(1024)", maxLength: 1024, nullable: true),
+                    StatusCode = table.Column<int>(type: "integer", nullable: true),
+                    LatencyMs = table.Column<int>(type: "integer", nullable: true),
+                    RecordedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TraceRecords", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_TraceRecords_TraceSessions_SessionId",
+                        column: x => x.SessionId,
+                        principalTable: "TraceSessions",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -761,6 +822,26 @@ namespace Shoal.Storage.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_TraceRecords_RecordedAt",
+                table: "TraceRecords",
+                column: "RecordedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TraceRecords_SessionId_Id",
+                table: "TraceRecords",
+                columns: new[] { "SessionId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TraceSessions_ApplicationId_StartedAt",
+                table: "TraceSessions",
+                columns: new[] { "ApplicationId", "StartedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TraceSessions_OperatorUserId_EndsAt",
+                table: "TraceSessions",
+                columns: new[] { "OperatorUserId", "EndsAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Users_EmailKey",
                 table: "Users",
                 column: "EmailKey",
@@ -822,6 +903,9 @@ namespace Shoal.Storage.Migrations.Postgres
                 name: "SmsServers");
 
             migrationBuilder.DropTable(
+                name: "TraceRecords");
+
+            migrationBuilder.DropTable(
                 name: "Devices");
 
             migrationBuilder.DropTable(
@@ -829,6 +913,9 @@ namespace Shoal.Storage.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "Rules");
+
+            migrationBuilder.DropTable(
+                name: "TraceSessions");
 
             migrationBuilder.DropTable(
                 name: "Subscriptions");

@@ -74,6 +74,9 @@ namespace Shoal.Storage.Migrations.Sqlite
                 {
                     Id = table.Column<int>(type: "INTEGER", nullable: false),
                     HistoryMaxDays = table.Column<int>(type: "INTEGER", nullable: false),
+                    TraceMaxDevicesPerOperator = table.Column<int>(type: "INTEGER", nullable: false),
+                    TraceMaxMinutes = table.Column<int>(type: "INTEGER", nullable: false),
+                    TraceRetentionHours = table.Column<int>(type: "INTEGER", nullable: false),
                     UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     PushRetryWindowMinutes = table.Column<int>(type: "INTEGER", nullable: false)
                 },
@@ -390,6 +393,31 @@ namespace Shoal.Storage.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "TraceSessions",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    ApplicationId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    OperatorUserId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    OperatorName = table.Column<string>(type: "TEXT", maxLength: 254, nullable: false),
+                    DeviceIds = table.Column<string>(type: "TEXT", nullable: false),
+                    StartedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    EndsAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    StoppedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    StopReason = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TraceSessions", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_TraceSessions_Applications_ApplicationId",
+                        column: x => x.ApplicationId,
+                        principalTable: "Applications",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "DeviceCommands",
                 columns: table => new
                 {
@@ -547,6 +575,38 @@ namespace Shoal.Storage.Migrations.Sqlite
                         name: "FK_PushDeliveries_Subscriptions_SubscriptionId",
                         column: x => x.SubscriptionId,
                         principalTable: "Subscriptions",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "TraceRecords",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    SessionId = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    DeviceId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Serial = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Step = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Succeeded = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Detail = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: true),
+                    Hint = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: true),
+                    Topic = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    Size = table.Column<int>(type: "INTEGER", nullable: true),
+                    Url = table.Column<string>(type: "TEXT", maxLength: 1024, nullable: true),
+                    StatusCode = table.Column<int>(type: "INTEGER", nullable: true),
+                    LatencyMs = table.Column<int>(type: "INTEGER", nullable: true),
+                    RecordedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TraceRecords", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_TraceRecords_TraceSessions_SessionId",
+                        column: x => x.SessionId,
+                        principalTable: "TraceSessions",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -760,6 +820,26 @@ namespace Shoal.Storage.Migrations.Sqlite
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_TraceRecords_RecordedAt",
+                table: "TraceRecords",
+                column: "RecordedAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TraceRecords_SessionId_Id",
+                table: "TraceRecords",
+                columns: new[] { "SessionId", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TraceSessions_ApplicationId_StartedAt",
+                table: "TraceSessions",
+                columns: new[] { "ApplicationId", "StartedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TraceSessions_OperatorUserId_EndsAt",
+                table: "TraceSessions",
+                columns: new[] { "OperatorUserId", "EndsAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Users_EmailKey",
                 table: "Users",
                 column: "EmailKey",
@@ -821,6 +901,9 @@ namespace Shoal.Storage.Migrations.Sqlite
                 name: "SmsServers");
 
             migrationBuilder.DropTable(
+                name: "TraceRecords");
+
+            migrationBuilder.DropTable(
                 name: "Devices");
 
             migrationBuilder.DropTable(
@@ -828,6 +911,9 @@ namespace Shoal.Storage.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "Rules");
+
+            migrationBuilder.DropTable(
+                name: "TraceSessions");
 
             migrationBuilder.DropTable(
                 name: "Subscriptions");

@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Shoal.Server.Audit;
+using Shoal.Server.Common;
+using Shoal.Server.Tracing;
+using Shoal.Storage.Entities;
+
+namespace Shoal.Server.Portal.Applications;
+
+internal sealed class TracesModel(Server.Applications.Applications applications, TraceSessions sessions) : PageModel
+{
+    public Application Application { get; private set; } = null!;
+
+    public Paged<TraceResponse> Traces { get; private set; } = null!;
+
+    public async Task<IActionResult> OnGetAsync(string id, [FromQuery(Name = "page")] int? page, CancellationToken cancellationToken)
+    {
+        var owner = Actor.From(HttpContext).RequiredId;
+        var application = await applications.FindAsync(owner, id, cancellationToken);
+        var traces = await sessions.OwnerListAsync(owner, id, page, null, cancellationToken);
+        if (application is null || traces is null)
+        {
+            return NotFound();
+        }
+        Application = application;
+        Traces = new Paged<TraceResponse>([.. traces.Items.Select(sessions.ToResponse)], traces.Page, traces.PageSize, traces.TotalCount);
+        return Page();
+    }
+}
