@@ -12,7 +12,7 @@ using Shoal.Storage;
 namespace Shoal.Storage.Migrations.Postgres
 {
     [DbContext(typeof(PostgresShoalDb))]
-    [Migration("20261126000801_Initial")]
+    [Migration("20261126011329_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -175,10 +175,6 @@ namespace Shoal.Storage.Migrations.Postgres
                         .HasColumnType("boolean");
 
                     b.HasKey("Id");
-
-                    b.HasIndex("EmailServerId");
-
-                    b.HasIndex("SmsServerId");
 
                     b.HasIndex("OwnerId", "NameKey")
                         .IsUnique();
