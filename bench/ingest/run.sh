@@ -6,7 +6,9 @@
 # Server CPU per message is read from /proc/<pid>/stat around each measured step.
 # Needs: curl, python3, mosquitto (installed with apt-get if missing).
 # Environment: DURATION (s per step, default 10), RATES (default "1000 2000 5000 10000"),
-# DEVICES (default 1000), IDLE_DEVICES (default 2000), PROTOCOL (3 = MQTT 3.1.1, 5; default 3).
+# DEVICES (default 1000), IDLE_DEVICES (default 2000), PROTOCOL (3 = MQTT 3.1.1, 5; default 3),
+# RULES (active rules in the application, evaluated on every report but never firing; default 0),
+# PEER (1 also measures Mosquitto, 0 skips it; default 1).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${DURATION:-10}
@@ -14,6 +16,8 @@ rates=${RATES:-"1000 2000 5000 10000"}
 devices=${DEVICES:-1000}
 idle_devices=${IDLE_DEVICES:-2000}
 protocol=${PROTOCOL:-3}
+rules=${RULES:-0}
+peer=${PEER:-1}
 # Ports of their own, so that this can run beside bench/northbound/run.sh (18080/18743).
 portal_port=${PORTAL_PORT:-18180} na_port=${NA_PORT:-18843} mqtt_port=${MQTT_PORT:-11883} mosquitto_port=${MOSQUITTO_PORT:-18883}
 for p in "$portal_port" "$na_port" "$mqtt_port" "$mosquitto_port"; do
@@ -56,6 +60,10 @@ created=$(curl -sf -X POST $api/applications -H "Authorization: Bearer $token" -
   -d '{"name":"bench","industry":"other","acceptTerms":true}')
 app_id=$(echo "$created" | json "['applicationId']")
 app_secret=$(echo "$created" | json "['secret']")
+for i in $(seq "$rules"); do
+  curl -sf -X POST "$api/applications/$app_id/rules" -H "Authorization: Bearer $token" -H 'content-type: application/json' \
+    -d "{\"name\":\"rule $i\",\"conditions\":[{\"type\":\"DEVICE_DATA\",\"deviceInfo\":{\"path\":\"Temperature/value\"},\"operator\":\">\",\"value\":$((1000 + i))}],\"actions\":[{\"type\":\"EMAIL\",\"recipients\":[\"ops@example.com\"],\"subject\":\"{deviceId}\",\"content\":\"{value}\"}]}" >/dev/null
+done
 access=$(curl -sf -X POST http://127.0.0.1:$na_port/iocm/app/sec/v1.1.0/login -d "appId=$app_id&secret=$app_secret" | json "['accessToken']")
 
 register=$(( devices > idle_devices ? devices : idle_devices ))
@@ -109,11 +117,12 @@ load_steps() { # name pid port [generator args...]
   done
 }
 
-echo "Shoal: $devices devices, ${duration} s per step, MQTT $protocol; server on core 0, generator on core 1"
+echo "Shoal: $devices devices, $rules active rules, ${duration} s per step, MQTT $protocol; server on core 0, generator on core 1"
 idle_step shoal "$shoal" "$mqtt_port" --credentials "$out/devices.csv"
 load_steps shoal "$shoal" "$mqtt_port" --credentials "$out/devices.csv"
 kill "$shoal"; wait "$shoal" 2>/dev/null || true
 
+if [ "$peer" = 1 ]; then
 printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nmax_connections -1\n'  "$mosquitto_port" >"$out/mosquitto.conf"
 (exec taskset -c 0 "$mosquitto_bin" -c "$out/mosquitto.conf") &
 mosq=$!
@@ -122,6 +131,7 @@ sleep 1
 echo "Mosquitto $("$mosquitto_bin" -h 2>/dev/null | awk 'NR==1 {print $3}'): broker only, no persistence"
 idle_step mosquitto "$mosq" "$mosquitto_port"
 load_steps mosquitto "$mosq" "$mosquitto_port"
+fi
 
 python3 - "$out" <<'PY'
 import sys, pathlib

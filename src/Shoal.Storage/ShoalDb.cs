@@ -72,10 +72,8 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
             app.Property(a => a.IconContentType).HasMaxLength(32);
             app.Property(a => a.TermsVersion).HasMaxLength(32);
             app.HasOne<User>().WithMany().HasForeignKey(a => a.OwnerId).OnDelete(DeleteBehavior.Cascade);
-            // No foreign keys to the selected servers: a selection outlives its server's deletion, so the application and
-            // its rules can say that their messages now go through a random server instead of changing silently.
-            app.HasIndex(a => a.EmailServerId);
-            app.HasIndex(a => a.SmsServerId);
+            // No foreign keys to the selected e-mail and SMS servers: a selection outlives its server's deletion, so the
+            // application and its rules can say that their messages now go through a random server instead of changing silently.
         });
 
         modelBuilder.Entity<AuditEntry>(entry =>

@@ -168,7 +168,7 @@ internal sealed partial class MessageServerRegistry(ShoalDb db, SecretProtector 
             return false;
         }
         db.EmailServers.Remove(server);
-        audit.Record(db, actor, actor.RequiredId, "email-server.deleted", detail: $"E-mail server '{server.Name}'; applications that chose it now use a random one and say so.");
+        audit.Record(db, actor, actor.RequiredId, "email-server.deleted", detail: $"E-mail server '{server.Name}'; applications that chose it now use a random one.");
         await db.SaveChangesAsync(cancellationToken);
         return true;
     }
@@ -182,7 +182,7 @@ internal sealed partial class MessageServerRegistry(ShoalDb db, SecretProtector 
             return false;
         }
         db.SmsServers.Remove(server);
-        audit.Record(db, actor, actor.RequiredId, "sms-server.deleted", detail: $"SMS server '{server.Name}'; applications that chose it now use a random one and say so.");
+        audit.Record(db, actor, actor.RequiredId, "sms-server.deleted", detail: $"SMS server '{server.Name}'; applications that chose it now use a random one.");
         await db.SaveChangesAsync(cancellationToken);
         return true;
     }

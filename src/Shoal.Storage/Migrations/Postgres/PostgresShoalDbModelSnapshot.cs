@@ -174,10 +174,6 @@ namespace Shoal.Storage.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("EmailServerId");
-
-                    b.HasIndex("SmsServerId");
-
                     b.HasIndex("OwnerId", "NameKey")
                         .IsUnique();
 

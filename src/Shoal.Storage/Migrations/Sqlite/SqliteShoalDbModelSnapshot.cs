@@ -168,10 +168,6 @@ namespace Shoal.Storage.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("EmailServerId");
-
-                    b.HasIndex("SmsServerId");
-
                     b.HasIndex("OwnerId", "NameKey")
                         .IsUnique();
 

@@ -660,20 +660,10 @@ namespace Shoal.Storage.Migrations.Postgres
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "IX_Applications_EmailServerId",
-                table: "Applications",
-                column: "EmailServerId");
-
-            migrationBuilder.CreateIndex(
                 name: "IX_Applications_OwnerId_NameKey",
                 table: "Applications",
                 columns: new[] { "OwnerId", "NameKey" },
                 unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Applications_SmsServerId",
-                table: "Applications",
-                column: "SmsServerId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_AuditEntries_ApplicationId_Id",

@@ -13,7 +13,7 @@ using Shoal.Storage;
 namespace Shoal.Storage.Migrations.Postgres
 {
     [DbContext(typeof(PostgresShoalDb))]
-    [Migration("20261126005226_Initial")]
+    [Migration("20261126012417_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -176,10 +176,6 @@ namespace Shoal.Storage.Migrations.Postgres
                         .HasColumnType("boolean");
 
                     b.HasKey("Id");
-
-                    b.HasIndex("EmailServerId");
-
-                    b.HasIndex("SmsServerId");
 
                     b.HasIndex("OwnerId", "NameKey")
                         .IsUnique();

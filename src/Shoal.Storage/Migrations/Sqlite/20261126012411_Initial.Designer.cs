@@ -11,7 +11,7 @@ using Shoal.Storage;
 namespace Shoal.Storage.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteShoalDb))]
-    [Migration("20261126005210_Initial")]
+    [Migration("20261126012411_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -170,10 +170,6 @@ namespace Shoal.Storage.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
-
-                    b.HasIndex("EmailServerId");
-
-                    b.HasIndex("SmsServerId");
 
                     b.HasIndex("OwnerId", "NameKey")
                         .IsUnique();
