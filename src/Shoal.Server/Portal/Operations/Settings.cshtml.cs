@@ -11,6 +11,15 @@ internal sealed class SettingsModel(OperatorConsole console) : PageModel
     [BindProperty]
     public int HistoryMaxDays { get; set; }
 
+    [BindProperty]
+    public int TraceMaxDevicesPerOperator { get; set; }
+
+    [BindProperty]
+    public int TraceMaxMinutes { get; set; }
+
+    [BindProperty]
+    public int TraceRetentionHours { get; set; }
+
     public PlatformSettings Current { get; private set; } = null!;
 
     [BindProperty(SupportsGet = true)]
@@ -19,13 +28,14 @@ internal sealed class SettingsModel(OperatorConsole console) : PageModel
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
         Current = await console.SettingsAsync(cancellationToken);
-        HistoryMaxDays = Current.HistoryMaxDays;
+        (HistoryMaxDays, TraceMaxDevicesPerOperator, TraceMaxMinutes, TraceRetentionHours) =
+            (Current.HistoryMaxDays, Current.TraceMaxDevicesPerOperator, Current.TraceMaxMinutes, Current.TraceRetentionHours);
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         ModelState.ClearBindingErrors();
-        var outcome = await console.UpdateSettingsAsync(Actor.From(HttpContext), new PlatformSettingsRequest(HistoryMaxDays), cancellationToken);
+        var outcome = await console.UpdateSettingsAsync(Actor.From(HttpContext), new PlatformSettingsRequest(HistoryMaxDays, TraceMaxDevicesPerOperator, TraceMaxMinutes, TraceRetentionHours), cancellationToken);
         if (outcome.Succeeded)
         {
             return Redirect("/operations/settings?saved=true");
