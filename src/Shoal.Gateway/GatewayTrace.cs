@@ -58,7 +58,7 @@ internal static class GatewayTrace
             new TraceFailure(
                 disconnected.DisconnectType == MqttClientDisconnectType.Takeover
                     ? "Another connection of the device took over."
-                    : $"The connection ended without a DISCONNECT ({disconnected.ReasonCode}).",
+                    : "The connection ended without a DISCONNECT.",
                 "Check the device's network and keep-alive, and that no second device uses the same ID."));
     }
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -107,9 +107,9 @@ internal static class TraceEndpoints
         }
     }
 
-    private static async Task<Results<ServerSentEventsResult<TraceStepResponse>, ProblemHttpResult>> Live(
-        HttpContext http, TraceSessions sessions, TraceFlows flows, TraceRecorder recorder, TimeProvider time, string traceId, long? after,
-        CancellationToken cancellationToken)
+    private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> Live(
+        HttpContext http, TraceSessions sessions, TraceFlows flows, TraceRecorder recorder, IOptions<JsonOptions> json, TimeProvider time, string traceId,
+        long? after, CancellationToken cancellationToken)
     {
         var access = await sessions.AccessAsync(traceId, cancellationToken);
         if (!access.Succeeded)
@@ -117,11 +117,22 @@ internal static class TraceEndpoints
             return access.Failure!.ToProblem();
         }
         var lastSeen = after ?? (long.TryParse(http.Request.Headers["Last-Event-ID"], CultureInfo.InvariantCulture, out var id) ? id : 0);
-        return TypedResults.ServerSentEvents(Follow(sessions, flows, recorder, time, traceId, lastSeen, cancellationToken));
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        // A comment line first: it carries the headers to the client at once, before any step is recorded.
+        await http.Response.WriteAsync($": trace {traceId}\n\n", cancellationToken);
+        await http.Response.Body.FlushAsync(cancellationToken);
+        await foreach (var step in Follow(sessions, flows, recorder, time, traceId, lastSeen, cancellationToken))
+        {
+            var data = JsonSerializer.Serialize(step.ToResponse(), json.Value.SerializerOptions);
+            await http.Response.WriteAsync($"id: {step.Id.ToString(CultureInfo.InvariantCulture)}\ndata: {data}\n\n", cancellationToken);
+            await http.Response.Body.FlushAsync(cancellationToken);
+        }
+        return TypedResults.Empty;
     }
 
     /// <summary>Every step after <paramref name="lastSeen"/>, then each new one, until the trace ends or its consent is gone.</summary>
-    private static async IAsyncEnumerable<SseItem<TraceStepResponse>> Follow(
+    private static async IAsyncEnumerable<TraceRecord> Follow(
         TraceSessions sessions, TraceFlows flows, TraceRecorder recorder, TimeProvider time, string traceId, long lastSeen,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -138,7 +149,7 @@ internal static class TraceEndpoints
             foreach (var step in steps)
             {
                 lastSeen = step.Id;
-                yield return new SseItem<TraceStepResponse>(step.ToResponse()) { EventId = step.Id.ToString(CultureInfo.InvariantCulture) };
+                yield return step;
             }
             if (steps.Count > 0)
             {

@@ -26,21 +26,8 @@ internal static class TraceExport
         }
     }
 
-    public static async Task WriteJsonAsync(Stream stream, IAsyncEnumerable<TraceRecord> steps, JsonSerializerOptions options, CancellationToken cancellationToken)
-    {
-        await using var json = new Utf8JsonWriter(stream);
-        json.WriteStartArray();
-        await foreach (var r in steps.WithCancellation(cancellationToken))
-        {
-            JsonSerializer.Serialize(json, r.ToResponse(), options);
-            if (json.BytesPending > 16 * 1024)
-            {
-                await json.FlushAsync(cancellationToken);
-            }
-        }
-        json.WriteEndArray();
-        await json.FlushAsync(cancellationToken);
-    }
+    public static Task WriteJsonAsync(Stream stream, IAsyncEnumerable<TraceRecord> steps, JsonSerializerOptions options, CancellationToken cancellationToken) =>
+        JsonSerializer.SerializeAsync(stream, steps.Select(r => r.ToResponse()), options, cancellationToken);
 
     private static string? Number(int? value) => value?.ToString(CultureInfo.InvariantCulture);
 

@@ -43,7 +43,12 @@ internal sealed class TraceFlows(ShoalDb db)
     public Task<List<TraceRecord>> AfterAsync(string traceId, long afterId, CancellationToken cancellationToken) =>
         db.TraceRecords.AsNoTracking().Where(r => r.SessionId == traceId && r.Id > afterId).OrderBy(r => r.Id).Take(500).ToListAsync(cancellationToken);
 
-    private sealed record Flow(string Serial, long FirstId);
+    /// <summary>A flow as the database sees it; set by initialisers, which EF can translate inside further queries.</summary>
+    private sealed class Flow
+    {
+        public required string Serial { get; init; }
+        public long FirstId { get; init; }
+    }
 
     private IQueryable<Flow> Flows(string traceId, TraceFilter filter)
     {
@@ -60,20 +65,18 @@ internal sealed class TraceFlows(ShoalDb db)
         {
             records = records.Where(r => r.RecordedAt < to);
         }
-        var step = filter.Step;
-        var grouped = records.GroupBy(r => r.Serial).Select(g => new
+        var grouped = records.GroupBy(r => r.Serial).Select(g => new { Serial = g.Key, FirstId = g.Min(r => r.Id), Failures = g.Count(r => !r.Succeeded) });
+        if (filter.Step is { } step)
         {
-            Serial = g.Key,
-            FirstId = g.Min(r => r.Id),
-            Failures = g.Count(r => !r.Succeeded),
-            OfStep = step == null ? 1 : g.Count(r => r.Step == step),
-        }).Where(g => g.OfStep > 0);
+            var withStep = records.Where(r => r.Step == step).Select(r => r.Serial);
+            grouped = grouped.Where(g => withStep.Contains(g.Serial));
+        }
         grouped = filter.Succeeded switch
         {
             true => grouped.Where(g => g.Failures == 0),
             false => grouped.Where(g => g.Failures > 0),
             null => grouped,
         };
-        return grouped.Select(g => new Flow(g.Serial, g.FirstId));
+        return grouped.Select(g => new Flow { Serial = g.Serial, FirstId = g.FirstId });
     }
 }

@@ -3,7 +3,7 @@ using Microsoft.Playwright;
 namespace Shoal.Server.Tests.Infrastructure;
 
 /// <summary>Shoal on real loopback sockets, and a headless Debian Chromium driven by Playwright.</summary>
-public sealed class PortalApplication : SocketApplication<SqliteDatabase>
+public class PortalApplication : SocketApplication<SqliteDatabase>
 {
     private IPlaywright? _playwright;
 

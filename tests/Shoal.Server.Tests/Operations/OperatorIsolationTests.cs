@@ -86,6 +86,18 @@ public abstract class OperatorIsolationTests<TDatabase>(PushApplication<TDatabas
     }
 
     [Fact]
+    public async Task StartTraceForm_ApplicationWithoutConsent_OffersNoDevices()
+    {
+        var victim = await VictimAsync();
+        var cookie = await shoal.SignInWithCookieAsync(shoal.OperatorAccount);
+
+        var page = await cookie.GetStringAsync($"/operations/traces?applicationId={victim.ApplicationId}");
+
+        Assert.DoesNotContain(victim.DeviceId, page, StringComparison.Ordinal);
+        Assert.Contains("id=\"no-devices\"", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task EveryOperatorRoute_AsPlainUser_Answers403()
     {
         var user = await shoal.SignUpAsync();

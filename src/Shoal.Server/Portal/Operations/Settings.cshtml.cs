@@ -14,6 +14,15 @@ internal sealed class SettingsModel(OperatorConsole console) : PageModel
     [BindProperty]
     public int PushRetryWindowMinutes { get; set; }
 
+    [BindProperty]
+    public int TraceMaxDevicesPerOperator { get; set; }
+
+    [BindProperty]
+    public int TraceMaxMinutes { get; set; }
+
+    [BindProperty]
+    public int TraceRetentionHours { get; set; }
+
     public PlatformSettings Current { get; private set; } = null!;
 
     [BindProperty(SupportsGet = true)]
@@ -22,14 +31,15 @@ internal sealed class SettingsModel(OperatorConsole console) : PageModel
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
         Current = await console.SettingsAsync(cancellationToken);
-        HistoryMaxDays = Current.HistoryMaxDays;
-        PushRetryWindowMinutes = Current.PushRetryWindowMinutes;
+        (HistoryMaxDays, PushRetryWindowMinutes, TraceMaxDevicesPerOperator, TraceMaxMinutes, TraceRetentionHours) =
+            (Current.HistoryMaxDays, Current.PushRetryWindowMinutes, Current.TraceMaxDevicesPerOperator, Current.TraceMaxMinutes, Current.TraceRetentionHours);
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         ModelState.ClearBindingErrors();
-        var outcome = await console.UpdateSettingsAsync(Actor.From(HttpContext), new PlatformSettingsRequest(HistoryMaxDays, PushRetryWindowMinutes), cancellationToken);
+        var request = new PlatformSettingsRequest(HistoryMaxDays, PushRetryWindowMinutes, TraceMaxDevicesPerOperator, TraceMaxMinutes, TraceRetentionHours);
+        var outcome = await console.UpdateSettingsAsync(Actor.From(HttpContext), request, cancellationToken);
         if (outcome.Succeeded)
         {
             return Redirect("/operations/settings?saved=true");

@@ -36,15 +36,24 @@ internal sealed class TraceModel(TraceSessions sessions, TraceFlows flows) : Pag
 
     public Paged<TraceFlowResponse> Flows { get; private set; } = null!;
 
-    /// <summary>The filters as query values: for the pager, the export links and the live view.</summary>
+    /// <summary>The filters as this page's query values, for the pager.</summary>
     public Dictionary<string, string?> Filters => new()
     {
         ["deviceId"] = DeviceId, ["step"] = Step, ["status"] = Status,
-        ["from"] = From is { } from ? Display.Iso(Utc(from)) : null, ["to"] = To is { } to ? Display.Iso(Utc(to)) : null,
+        ["from"] = From is null ? null : Display.LocalInput(From), ["to"] = To is null ? null : Display.LocalInput(To),
     };
 
-    public string ExportLink(string format) =>
-        $"/api/v1/operator/traces/{Trace!.Id}/export" + Pager.Query(Filters, 1).Replace("page=1", $"format={format}", StringComparison.Ordinal);
+    /// <summary>The API's export of the flows this page shows, with the same filters.</summary>
+    public string ExportLink(string format)
+    {
+        var filters = new Dictionary<string, string?>
+        {
+            ["deviceId"] = DeviceId, ["step"] = Step, ["status"] = Status,
+            ["from"] = From is { } from ? Display.Iso(Utc(from)) : null, ["to"] = To is { } to ? Display.Iso(Utc(to)) : null,
+        };
+        return $"/api/v1/operator/traces/{Trace!.Id}/export?format={format}"
+            + string.Concat(filters.Where(f => !string.IsNullOrEmpty(f.Value)).Select(f => $"&{f.Key}={Uri.EscapeDataString(f.Value!)}"));
+    }
 
     public async Task<IActionResult> OnGetAsync(string id, CancellationToken cancellationToken)
     {

@@ -23,6 +23,18 @@ internal sealed class UsersModel(OperatorConsole console) : PageModel
     /// <summary>The row whose action failed, so its message shows beside it.</summary>
     public Guid? FailedUserId { get; private set; }
 
+    /// <summary>The action that just succeeded, named in the query after the redirect.</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Done { get; set; }
+
+    public string? DoneMessage => Done switch
+    {
+        "quota" => "Quota saved. The change is in the user's audit log.",
+        "frozen" => "User frozen: they are signed out and their API tokens stop working until you unfreeze them.",
+        "unfrozen" => "User unfrozen: they can sign in again.",
+        _ => null,
+    };
+
     public Guid CurrentUserId => Actor.From(HttpContext).RequiredId;
 
     public Pager Pager => Pager.Of(Users, new Dictionary<string, string?> { ["search"] = Search });
@@ -31,21 +43,21 @@ internal sealed class UsersModel(OperatorConsole console) : PageModel
         Users = await console.UsersAsync(Search, PageNumber, null, cancellationToken);
 
     public Task<IActionResult> OnPostQuotaAsync(Guid userId, int quota, CancellationToken cancellationToken) =>
-        ActAsync(userId, console.SetQuotaAsync(Actor.From(HttpContext), userId, quota, cancellationToken), cancellationToken);
+        ActAsync(userId, "quota", console.SetQuotaAsync(Actor.From(HttpContext), userId, quota, cancellationToken), cancellationToken);
 
     public Task<IActionResult> OnPostFreezeAsync(Guid userId, CancellationToken cancellationToken) =>
-        ActAsync(userId, console.FreezeUserAsync(Actor.From(HttpContext), userId, true, cancellationToken), cancellationToken);
+        ActAsync(userId, "frozen", console.FreezeUserAsync(Actor.From(HttpContext), userId, true, cancellationToken), cancellationToken);
 
     public Task<IActionResult> OnPostUnfreezeAsync(Guid userId, CancellationToken cancellationToken) =>
-        ActAsync(userId, console.FreezeUserAsync(Actor.From(HttpContext), userId, false, cancellationToken), cancellationToken);
+        ActAsync(userId, "unfrozen", console.FreezeUserAsync(Actor.From(HttpContext), userId, false, cancellationToken), cancellationToken);
 
-    private async Task<IActionResult> ActAsync(Guid userId, Task<Outcome<User>> action, CancellationToken cancellationToken)
+    private async Task<IActionResult> ActAsync(Guid userId, string done, Task<Outcome<User>> action, CancellationToken cancellationToken)
     {
         ModelState.ClearBindingErrors();
         var outcome = await action;
         if (outcome.Succeeded)
         {
-            return Redirect("/operations/users" + ListQuery);
+            return Redirect($"/operations/users{ListQuery}&done={done}");
         }
         outcome.Failure!.AddTo(ModelState);
         Response.StatusCode = outcome.Failure!.Status;
