@@ -29,9 +29,7 @@ public sealed partial class TraceWriter(TraceRecorder recorder, IServiceScopeFac
                     while (await RunOnceAsync(stoppingToken) > 0)
                     {
                     }
-                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                    wait.CancelAfter(RefreshInterval);
-                    await recorder.Records.WaitToReadAsync(wait.Token).AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
+                    await WaitForRecordsAsync(stoppingToken);
                 }
                 catch (Exception error) when (error is not OperationCanceledException)
                 {
@@ -41,6 +39,20 @@ public sealed partial class TraceWriter(TraceRecorder recorder, IServiceScopeFac
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Until records wait or the refresh is due, whichever comes first.</summary>
+    private async Task WaitForRecordsAsync(CancellationToken stoppingToken)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        wait.CancelAfter(RefreshInterval);
+        try
+        {
+            await recorder.Records.WaitToReadAsync(wait.Token);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {
         }
     }
