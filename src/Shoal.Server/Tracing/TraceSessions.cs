@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Shoal.Delivery.Mail;
 using Shoal.Server.Audit;
 using Shoal.Server.Common;
 using Shoal.Server.Security;
@@ -12,7 +13,7 @@ namespace Shoal.Server.Tracing;
 /// Starts, stops and lists operators' traces. Every read of a trace goes through <see cref="AccessAsync"/>, which refuses
 /// it once the application's consent is no longer valid: that, and <see cref="TraceConsent"/>, is where consent is enforced.
 /// </summary>
-internal sealed class TraceSessions(ShoalDb db, AuditLog audit, TraceRecorder recorder, TimeProvider time)
+internal sealed class TraceSessions(ShoalDb db, AuditLog audit, TraceRecorder recorder, PlatformMail platformMail, TimeProvider time)
 {
     public const int DefaultMinutes = 30;
 
@@ -91,6 +92,10 @@ internal sealed class TraceSessions(ShoalDb db, AuditLog audit, TraceRecorder re
         db.TraceSessions.Add(session);
         audit.Record(db, actor, application.OwnerId, "trace.started", application.Id,
             $"Trace {session.Id} of devices {string.Join(", ", deviceIds)} for {minutes} minutes.");
+        await platformMail.QueueAsync(db, application.Id, $"An operator started a trace on application {application.Name}",
+            $"{actor.Name} started tracing devices {string.Join(", ", deviceIds)} of your application {application.Name} ({application.Id}) "
+            + $"at {now:u}, until {session.EndsAt:u} at the latest, because the application authorizes message tracing.\n\n"
+            + "The application's Traces tab lists every trace. Turn message tracing authorization off to stop it at once.", cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await recorder.RefreshAsync(cancellationToken);
         return new View(session, application, 0);

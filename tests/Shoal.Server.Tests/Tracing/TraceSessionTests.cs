@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Shoal.Server.Tests.Infrastructure;
+using Shoal.Server.Tests.Rules;
 using Shoal.Storage.Entities;
 using static Shoal.Server.Tests.Tracing.Traces;
 
@@ -24,6 +25,22 @@ public abstract class TraceSessionTests<TDatabase>(TracingApplication<TDatabase>
         Assert.Equal(app.Name, trace.GetProperty("applicationName").GetString());
         Assert.Equal([device.Id], trace.GetProperty("deviceIds").EnumerateArray().Select(d => d.GetString()));
         Assert.Equal(TimeSpan.FromMinutes(30), trace.GetProperty("endsAt").GetDateTimeOffset() - trace.GetProperty("startedAt").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task Start_WithAnEmailServer_TellsTheOwnerByEmail()
+    {
+        await using var smtp = SmtpReceiver.Start();
+        await shoal.ReplaceEmailServersAsync(smtp);
+        var op = await shoal.NewOperatorAsync();
+        var (app, device) = await shoal.TracedDeviceAsync();
+
+        await StartedAsync(op, app.Id, device.Id);
+
+        var mail = await smtp.NextAsync();
+        Assert.Equal(app.Owner.Email, mail.To.Mailboxes.Single().Address);
+        Assert.Equal($"An operator started a trace on application {app.Name}", mail.Subject);
+        Assert.Contains(device.Id, mail.TextBody, StringComparison.Ordinal);
     }
 
     [Fact]
