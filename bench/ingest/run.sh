@@ -8,7 +8,8 @@
 # Environment: DURATION (s per step, default 10), RATES (default "1000 2000 5000 10000"),
 # DEVICES (default 1000), IDLE_DEVICES (default 2000), PROTOCOL (3 = MQTT 3.1.1, 5; default 3),
 # RULES (active rules in the application, evaluated on every report but never firing; default 0),
-# PEER (1 also measures Mosquitto, 0 skips it; default 1).
+# PEER (1 also measures Mosquitto, 0 skips it; default 1),
+# TRACED (the first N load devices are traced by the operator for the whole run, at most 10; default 0).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${DURATION:-10}
@@ -18,6 +19,7 @@ idle_devices=${IDLE_DEVICES:-2000}
 protocol=${PROTOCOL:-3}
 rules=${RULES:-0}
 peer=${PEER:-1}
+traced=${TRACED:-0}
 # Ports of their own, so that this can run beside bench/northbound/run.sh (18080/18743).
 portal_port=${PORTAL_PORT:-18180} na_port=${NA_PORT:-18843} mqtt_port=${MQTT_PORT:-11883} mosquitto_port=${MOSQUITTO_PORT:-18883}
 for p in "$portal_port" "$na_port" "$mqtt_port" "$mosquitto_port"; do
@@ -57,7 +59,7 @@ curl -sf -X POST $api/account -H 'content-type: application/json' \
 token=$(curl -sf -X POST $api/tokens -H 'content-type: application/json' \
   -d '{"email":"bench@example.com","password":"benchmark passphrase","name":"bench"}' | json "['token']")
 created=$(curl -sf -X POST $api/applications -H "Authorization: Bearer $token" -H 'content-type: application/json' \
-  -d '{"name":"bench","industry":"other","acceptTerms":true}')
+  -d '{"name":"bench","industry":"other","tracing":"Always","acceptTerms":true}')
 app_id=$(echo "$created" | json "['applicationId']")
 app_secret=$(echo "$created" | json "['secret']")
 for i in $(seq "$rules"); do
@@ -88,6 +90,12 @@ with ThreadPoolExecutor(8) as pool:
         print("\n".join(lines))
 PY
 
+if [ "$traced" -gt 0 ]; then
+  trace_devices=$(head -n "$traced" "$out/devices.csv" | cut -d, -f1 | python3 -c "import json,sys; print(json.dumps(sys.stdin.read().split()))")
+  curl -sf -X POST $api/operator/traces -H "Authorization: Bearer $token" -H 'content-type: application/json' \
+    -d "{\"applicationId\":\"$app_id\",\"deviceIds\":$trace_devices,\"durationMinutes\":1440}" >/dev/null
+fi
+
 idle_step() { # name pid port [generator args...]
   local name=$1 pid=$2 port=$3; shift 3
   sleep 2
@@ -117,7 +125,7 @@ load_steps() { # name pid port [generator args...]
   done
 }
 
-echo "Shoal: $devices devices, $rules active rules, ${duration} s per step, MQTT $protocol; server on core 0, generator on core 1"
+echo "Shoal: $devices devices, $rules active rules, $traced traced, ${duration} s per step, MQTT $protocol; server on core 0, generator on core 1"
 idle_step shoal "$shoal" "$mqtt_port" --credentials "$out/devices.csv"
 load_steps shoal "$shoal" "$mqtt_port" --credentials "$out/devices.csv"
 kill "$shoal"; wait "$shoal" 2>/dev/null || true
