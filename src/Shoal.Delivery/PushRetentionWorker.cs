@@ -46,28 +46,8 @@ internal sealed partial class PushRetentionWorker(
         return deleted;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.RetentionInterval, time);
-        try
-        {
-            do
-            {
-                try
-                {
-                    await RunOnceAsync(stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    LogFailed(e);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicRounds.RunAsync(options.Value.RetentionInterval, time, RunOnceAsync, LogFailed, stoppingToken);
 
     [LoggerMessage(LogLevel.Information, "Deleted {Count} delivered pushes past their retention, with their attempts.")]
     private partial void LogDeleted(int count);

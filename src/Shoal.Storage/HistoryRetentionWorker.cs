@@ -54,22 +54,8 @@ internal sealed partial class HistoryRetentionWorker(
         return deleted;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.HistoryRetentionInterval, time);
-        do
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogFailed(e);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicRounds.RunAsync(options.Value.HistoryRetentionInterval, time, RunOnceAsync, LogFailed, stoppingToken);
 
     [LoggerMessage(LogLevel.Information, "Deleted {Count} device history rows past their application's storage duration.")]
     private partial void LogDeleted(int count);

@@ -1,3 +1,5 @@
+using Shoal.Storage;
+
 namespace Shoal.Server.Devices;
 
 /// <summary>Removes device registrations that were never activated within their timeout.</summary>
@@ -25,22 +27,8 @@ internal sealed partial class RegistrationExpiryWorker(IServiceScopeFactory scop
         return removed;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, time);
-        do
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogFailed(e);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicRounds.RunAsync(Interval, time, RunOnceAsync, LogFailed, stoppingToken);
 
     [LoggerMessage(LogLevel.Information, "Removed {Count} device registrations that were not activated within their timeout.")]
     private partial void LogRemoved(int count);

@@ -61,22 +61,8 @@ internal sealed partial class TraceRetentionWorker(
         await recorder.RefreshAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.RetentionInterval, time);
-        do
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogFailed(e);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicRounds.RunAsync(options.Value.RetentionInterval, time, RunOnceAsync, LogFailed, stoppingToken);
 
     [LoggerMessage(LogLevel.Information, "Deleted {Count} trace records older than {Hours} hours.")]
     private partial void LogDeleted(int count, int hours);
