@@ -83,9 +83,8 @@ internal static class RuleEvaluation
 
     private static bool Compare(JsonValue reported, RuleCondition condition)
     {
-        if (condition.Numeric && Number(reported) is { } actual)
+        if (condition.Threshold is { } expected && Number(reported) is { } actual)
         {
-            var expected = decimal.Parse(condition.Value!, NumberStyles.Float, CultureInfo.InvariantCulture);
             return condition.Operator switch
             {
                 ">" => actual > expected,
@@ -107,7 +106,7 @@ internal static class RuleEvaluation
 
     private static decimal? Number(JsonValue value) => value.GetValueKind() switch
     {
-        JsonValueKind.Number when decimal.TryParse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number) => number,
+        JsonValueKind.Number when value.TryGetValue<decimal>(out var number) => number,
         JsonValueKind.String when decimal.TryParse(value.GetValue<string>(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number) => number,
         _ => null,
     };

@@ -69,7 +69,15 @@ public enum RuleActionType
 /// a device going to <see cref="DeviceStatus"/> (ONLINE or OFFLINE).
 /// </summary>
 public sealed record RuleCondition(
-    RuleConditionType Type, string? DeviceId, string? ServiceId, string? Property, string? Operator, string? Value, bool Numeric, string? DeviceStatus);
+    RuleConditionType Type, string? DeviceId, string? ServiceId, string? Property, string? Operator, string? Value, bool Numeric, string? DeviceStatus)
+{
+    /// <summary><see cref="Value"/> as a number, parsed once rather than at every evaluation; null when not <see cref="Numeric"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public decimal? Threshold { get; } =
+        Numeric && decimal.TryParse(Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var threshold)
+            ? threshold
+            : null;
+}
 
 /// <summary>One action: an e-mail to <see cref="Recipients"/> (addresses), an SMS to them (numbers), or a ruleEvent push.</summary>
 public sealed record RuleAction(RuleActionType Type, IReadOnlyList<string> Recipients, string? Subject, string? Content);
