@@ -66,12 +66,7 @@ internal static class TraceEndpoints
         TraceSessions sessions, TraceFlows flows, string traceId, string? deviceId, string? step, string? status, DateTimeOffset? from, DateTimeOffset? to,
         int? page, int? pageSize, CancellationToken cancellationToken)
     {
-        var access = await sessions.AccessAsync(traceId, cancellationToken);
-        if (!access.Succeeded)
-        {
-            return access.Failure!.ToProblem();
-        }
-        var filter = Filter(deviceId, step, status, from, to);
+        var filter = await AccessibleFilterAsync(sessions, traceId, deviceId, step, status, from, to, cancellationToken);
         if (!filter.Succeeded)
         {
             return filter.Failure!.ToProblem();
@@ -83,12 +78,7 @@ internal static class TraceEndpoints
         HttpContext http, TraceSessions sessions, TraceFlows flows, IOptions<JsonOptions> json, string traceId, string? format,
         string? deviceId, string? step, string? status, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellationToken)
     {
-        var access = await sessions.AccessAsync(traceId, cancellationToken);
-        if (!access.Succeeded)
-        {
-            return access.Failure!.ToProblem();
-        }
-        var filter = Filter(deviceId, step, status, from, to);
+        var filter = await AccessibleFilterAsync(sessions, traceId, deviceId, step, status, from, to, cancellationToken);
         if (!filter.Succeeded)
         {
             return filter.Failure!.ToProblem();
@@ -170,6 +160,15 @@ internal static class TraceEndpoints
     {
         var traces = await sessions.OwnerListAsync(Actor.From(http).RequiredId, id, page, pageSize, cancellationToken);
         return traces is null ? new Missing("Application").ToProblem() : TypedResults.Ok(traces.ToResponse(sessions.ToResponse));
+    }
+
+    /// <summary>The filter of a flows or export request, once the trace is still readable.</summary>
+    private static async Task<Outcome<TraceFilter>> AccessibleFilterAsync(
+        TraceSessions sessions, string traceId, string? deviceId, string? step, string? status, DateTimeOffset? from, DateTimeOffset? to,
+        CancellationToken cancellationToken)
+    {
+        var access = await sessions.AccessAsync(traceId, cancellationToken);
+        return access.Succeeded ? Filter(deviceId, step, status, from, to) : access.Failure!;
     }
 
     private static Outcome<TraceFilter> Filter(string? deviceId, string? step, string? status, DateTimeOffset? from, DateTimeOffset? to)
