@@ -8,7 +8,7 @@
 # Environment: DURATION (s per step, default 10), RATES (default "1000 2000 5000 10000"),
 # DEVICES (default 1000), IDLE_DEVICES (default 2000), PROTOCOL (3 = MQTT 3.1.1, 5; default 3),
 # RULES (active rules in the application, evaluated on every report but never firing; default 0),
-# PEER (1 also measures Mosquitto, 0 skips it; default 1),
+# PEER (1 also measures Mosquitto and the bolt-on peer, 0 skips them; default 1),
 # TRACED (the first N load devices are traced by the operator for the whole run, at most 10; default 0).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -35,6 +35,7 @@ mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 
 dotnet publish src/Shoal.Server -c Release -o "$out/server" -v quiet >/dev/null
 dotnet publish bench/ingest/Shoal.Bench.Ingest -c Release -o "$out/gen" -v quiet >/dev/null
+[ "$peer" = 1 ] && dotnet publish bench/ingest/Shoal.Bench.BoltOn -c Release -o "$out/bolt-on" -v quiet >/dev/null
 
 wait_for() { for _ in $(seq 150); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done; echo "no answer from $1" >&2; exit 1; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
@@ -131,7 +132,7 @@ load_steps shoal "$shoal" "$mqtt_port" --credentials "$out/devices.csv"
 kill "$shoal"; wait "$shoal" 2>/dev/null || true
 
 if [ "$peer" = 1 ]; then
-printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nmax_connections -1\n'  "$mosquitto_port" >"$out/mosquitto.conf"
+printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nmax_connections -1\nmax_queued_messages 1000000\n'  "$mosquitto_port" >"$out/mosquitto.conf"
 (exec taskset -c 0 "$mosquitto_bin" -c "$out/mosquitto.conf") &
 mosq=$!
 pids+=("$mosq")
@@ -139,6 +140,22 @@ sleep 1
 echo "Mosquitto $("$mosquitto_bin" -h 2>/dev/null | awk 'NR==1 {print $3}'): broker only, no persistence"
 idle_step mosquitto "$mosq" "$mosquitto_port"
 load_steps mosquitto "$mosq" "$mosquitto_port"
+kill "$mosq"; wait "$mosq" 2>/dev/null || true
+
+# The bolt-on peer: Mosquitto again, with a subscriber that batches every report into SQLite (WAL, synchronous=FULL).
+# Both run on core 0 and both are charged; Mosquitto acknowledges before the subscriber has stored anything.
+(exec taskset -c 0 "$mosquitto_bin" -c "$out/mosquitto.conf") &
+mosq=$!
+pids+=("$mosq")
+sleep 1
+(exec taskset -c 0 "$out/bolt-on/Shoal.Bench.BoltOn" --port "$mosquitto_port" --database "$out/bolt-on.db" >"$out/bolt-on.log" 2>&1) &
+subscriber=$!
+pids+=("$subscriber")
+for _ in $(seq 100); do grep -q SUBSCRIBED "$out/bolt-on.log" && break; sleep 0.1; done
+grep -q SUBSCRIBED "$out/bolt-on.log" || { echo "the bolt-on subscriber did not start:" >&2; cat "$out/bolt-on.log" >&2; exit 1; }
+echo "bolt-on: Mosquitto + an MQTTnet subscriber batching reports into SQLite"
+load_steps bolt-on "$mosq,$subscriber" "$mosquitto_port"
+echo "bolt-on: $(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from History').fetchone()[0])" "$out/bolt-on.db") history rows stored"
 fi
 
 python3 - "$out" <<'PY'
@@ -151,15 +168,16 @@ for line in (d / "results.txt").read_text().splitlines():
     rows[(name, r["target"])] = r
 targets = sorted({t for _, t in rows}, key=int)
 print()
-print(f"{'target':>7} | {'Shoal msg/s':>11} {'p50 ms':>7} {'p99 ms':>8} {'µs/msg':>7} {'err':>5} | {'Mosq msg/s':>10} {'p50 ms':>7} {'p99 ms':>8} {'µs/msg':>7} | {'CPU ratio':>9}")
+print(f"{'target':>7} | {'Shoal msg/s':>11} {'p50 ms':>7} {'p99 ms':>8} {'µs/msg':>7} {'err':>5} | {'Mosq msg/s':>10} {'p50 ms':>7} {'p99 ms':>8} {'µs/msg':>7} | {'CPU ratio':>9} | {'bolt-on µs/msg':>14} {'ratio':>6}")
 for t in targets:
-    s, m = rows.get(("shoal", t)), rows.get(("mosquitto", t))
+    s, m, b = rows.get(("shoal", t)), rows.get(("mosquitto", t)), rows.get(("bolt-on", t))
     def cols(r, err=False):
         if r is None: return "-"
         c = f"{r['rate']:>11} {r['p50']:>7} {r['p99']:>8} {r['cpu_us']:>7}"
         return c + (f" {int(r['errors']) + int(r['unacked']):>5}" if err else "")
     ratio = f"{float(s['cpu_us']) / float(m['cpu_us']):.1f}x" if s and m and float(m['cpu_us']) > 0 else "-"
-    print(f"{t:>7} | {cols(s, True)} | {cols(m)} | {ratio:>9}")
+    bolt = f"{b['cpu_us']:>14} {float(s['cpu_us']) / float(b['cpu_us']):>5.1f}x" if s and b and float(b['cpu_us']) > 0 else "-"
+    print(f"{t:>7} | {cols(s, True)} | {cols(m)} | {ratio:>9} | {bolt}")
 for f in sorted(d.glob("*.idle")):
     name, n, before, after = f.read_text().split()
     print(f"idle {name}: {(int(after) - int(before)) / int(n):.1f} KB per connection ({n} connections)")

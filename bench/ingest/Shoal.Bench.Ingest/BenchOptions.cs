@@ -6,7 +6,7 @@ namespace Shoal.Bench.Ingest;
 /// <summary>One simulated device: an ID and, for Shoal, its secret (the psk).</summary>
 internal sealed record BenchDevice(string Id, string? Secret);
 
-/// <summary>Command line: <c>--host --port --credentials FILE --devices N --rate R --duration S --protocol 3|5 --payload B --warmup S --idle S --cpu-pid PID</c>.</summary>
+/// <summary>Command line: <c>--host --port --credentials FILE --devices N --rate R --duration S --protocol 3|5 --payload B --warmup S --idle S --cpu-pid PID[,PID]</c>.</summary>
 internal sealed class BenchOptions
 {
     public string Host { get; private set; } = "127.0.0.1";
@@ -31,8 +31,8 @@ internal sealed class BenchOptions
 
     public double IdleSeconds { get; private set; }
 
-    /// <summary>The server process whose CPU time (utime + stime) is charged to the measured messages.</summary>
-    public int? CpuPid { get; private set; }
+    /// <summary>The server processes whose CPU time (utime + stime) is charged to the measured messages (<c>--cpu-pid 12,34</c>).</summary>
+    public IReadOnlyList<int> CpuPids { get; private set; } = [];
 
     public double WarmupSeconds { get; private set; } = 2;
 
@@ -55,7 +55,7 @@ internal sealed class BenchOptions
                 case "--payload": options.PayloadBytes = int.Parse(value, inv); break;
                 case "--connect-parallelism": options.ConnectParallelism = int.Parse(value, inv); break;
                 case "--grace": options.GraceSeconds = double.Parse(value, inv); break;
-                case "--cpu-pid": options.CpuPid = int.Parse(value, inv); break;
+                case "--cpu-pid": options.CpuPids = [.. value.Split(',').Select(pid => int.Parse(pid, inv))]; break;
                 case "--warmup": options.WarmupSeconds = double.Parse(value, inv); break;
                 case "--idle": options.IdleSeconds = double.Parse(value, inv); break;
                 default: throw new ArgumentException($"unknown option {args[i]}");

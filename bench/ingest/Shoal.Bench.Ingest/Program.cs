@@ -160,7 +160,7 @@ static async Task<int> RunLoadAsync(BenchOptions options, IReadOnlyList<BenchDev
         }
     }
 
-    var cpuBefore = ServerCpu.Read(options.CpuPid);
+    var cpuBefore = ServerCpu.Read(options.CpuPids);
     var scheduler = new Thread(() =>
     {
         start = Stopwatch.GetTimestamp();
@@ -188,7 +188,7 @@ static async Task<int> RunLoadAsync(BenchOptions options, IReadOnlyList<BenchDev
     {
         await Task.Delay(10);
     }
-    var cpuMicroseconds = ServerCpu.Read(options.CpuPid) - cpuBefore;
+    var cpuMicroseconds = ServerCpu.Read(options.CpuPids) - cpuBefore;
     var unacked = Interlocked.Read(ref outstanding);
     var elapsed = (Math.Max(Interlocked.Read(ref lastAck), sentAt) - start) / frequency;
     var rate = acked / elapsed;
@@ -197,7 +197,7 @@ static async Task<int> RunLoadAsync(BenchOptions options, IReadOnlyList<BenchDev
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up: {acked}/{total} acked, {errors} errors"));
         return 0;
     }
-    var cpuPerMessage = options.CpuPid is null || acked == 0 ? double.NaN : (double)cpuMicroseconds / acked;
+    var cpuPerMessage = options.CpuPids.Count == 0 || acked == 0 ? double.NaN : (double)cpuMicroseconds / acked;
     static string Ms(long us) => (us / 1000.0).ToString("F1", CultureInfo.InvariantCulture);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"target {options.Rate:F0} msg/s for {seconds:F0} s: acked {acked}/{total} at {rate:F0} msg/s; latency p50 {Ms(latency.ValueAt(50))} ms, p99 {Ms(latency.ValueAt(99))} ms, p99.9 {Ms(latency.ValueAt(99.9))} ms, max {Ms(latency.MaxMicroseconds)} ms; errors {errors}, unacked {unacked}; generator send lag p99 {Ms(sendLag.ValueAt(99))} ms; server CPU {cpuPerMessage:F1} core-µs/msg"));

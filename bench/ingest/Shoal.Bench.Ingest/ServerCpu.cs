@@ -2,18 +2,16 @@ using System.Globalization;
 
 namespace Shoal.Bench.Ingest;
 
-/// <summary>A process's CPU time (user + system) from <c>/proc/{pid}/stat</c>, in microseconds.</summary>
+/// <summary>The CPU time (user + system) of some processes from <c>/proc/{pid}/stat</c>, in microseconds.</summary>
 internal static class ServerCpu
 {
     // USER_HZ is 100 on every Linux architecture .NET runs on.
     private const long MicrosecondsPerTick = 10_000;
 
-    public static long Read(int? pid)
+    public static long Read(IReadOnlyList<int> pids) => pids.Sum(Read);
+
+    private static long Read(int pid)
     {
-        if (pid is null)
-        {
-            return 0;
-        }
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
