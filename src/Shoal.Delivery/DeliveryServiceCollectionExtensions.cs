@@ -13,8 +13,8 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<PushSender>();
         services.AddSingleton<PushWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<PushWorker>());
-        services.AddSingleton<PushRetentionWorker>();
-        services.AddHostedService(sp => sp.GetRequiredService<PushRetentionWorker>());
+        services.AddSingleton<OutboxRetentionWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxRetentionWorker>());
         return services;
     }
 }

@@ -20,4 +20,12 @@ public sealed class StorageOptionsTests
 
         Assert.Contains("Storage:HistoryRetentionInterval", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Validate_EventLogRetentionNegative_ThrowsNamingTheSetting()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => new StorageOptions { EventLogRetention = TimeSpan.FromHours(-1) }.Validate());
+
+        Assert.Contains("Storage:EventLogRetention", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -18,6 +18,8 @@ internal static class StorageHosting
         }
         builder.Services.AddSingleton<HistoryRetentionWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HistoryRetentionWorker>());
+        builder.Services.AddSingleton<EventLogRetentionWorker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EventLogRetentionWorker>());
         return builder;
     }
 

@@ -21,7 +21,7 @@ public sealed class PushRetentionApplication<TDatabase> : ShoalApplication<TData
     }
 }
 
-/// <summary>Delivered pushes and their attempts leave the outbox after <c>Delivery:DeliveredRetention</c> (7 days); dead letters stay.</summary>
+/// <summary>Delivered pushes with their attempts, and sent rule messages, leave the outboxes after <c>Delivery:DeliveredRetention</c> (7 days); dead letters stay.</summary>
 public abstract class PushRetentionTests<TDatabase>(PushRetentionApplication<TDatabase> shoal) : IClassFixture<PushRetentionApplication<TDatabase>>
     where TDatabase : ITestDatabase, new()
 {
@@ -74,6 +74,46 @@ public abstract class PushRetentionTests<TDatabase>(PushRetentionApplication<TDa
         Assert.Equal(0, await QueryAsync(db => db.PushDeliveries.CountAsync(d => ids.Contains(d.Id))));
     }
 
+    [Fact]
+    public async Task RunOnce_SentRuleMessageOlderThanTheRetention_IsDeleted()
+    {
+        var id = await StoreMessageAsync(RuleMessageState.Sent, Now - Retention - TimeSpan.FromMinutes(1));
+
+        await RunRetentionAsync();
+
+        Assert.False(await QueryAsync(db => db.RuleMessages.AnyAsync(m => m.Id == id)));
+    }
+
+    [Fact]
+    public async Task RunOnce_DeadRuleMessageOlderThanTheRetention_Stays()
+    {
+        var id = await StoreMessageAsync(RuleMessageState.DeadLettered, Now - Retention - TimeSpan.FromDays(30));
+
+        await RunRetentionAsync();
+
+        Assert.True(await QueryAsync(db => db.RuleMessages.AnyAsync(m => m.Id == id)));
+    }
+
+    /// <summary>A finished rule e-mail; returns its ID.</summary>
+    private Task<long> StoreMessageAsync(RuleMessageState state, DateTimeOffset finishedAt) => QueryAsync(async db =>
+    {
+        var message = new RuleMessage
+        {
+            ApplicationId = "app",
+            Channel = RuleActionType.Email,
+            Recipients = "ops@example.com",
+            Body = "hot",
+            CreatedAt = finishedAt - TimeSpan.FromSeconds(1),
+            NextAttemptAt = finishedAt - TimeSpan.FromSeconds(1),
+            State = state,
+            Attempts = 1,
+            FinishedAt = finishedAt,
+        };
+        db.RuleMessages.Add(message);
+        await db.SaveChangesAsync();
+        return message.Id;
+    });
+
     /// <summary>A finished push to a command's callback URL, with one attempt; returns its ID.</summary>
     private async Task<long> StoreAsync(PushDeliveryState state, DateTimeOffset finishedAt)
     {
@@ -100,7 +140,7 @@ public abstract class PushRetentionTests<TDatabase>(PushRetentionApplication<TDa
     }
 
     private Task<int> RunRetentionAsync() =>
-        shoal.Services.GetRequiredService<PushRetentionWorker>().RunOnceAsync(TestContext.Current.CancellationToken);
+        shoal.Services.GetRequiredService<OutboxRetentionWorker>().RunOnceAsync(TestContext.Current.CancellationToken);
 
     private Task<(int Deliveries, int Attempts)> CountAsync(long id) =>
         QueryAsync(async db => (await db.PushDeliveries.CountAsync(d => d.Id == id), await db.PushAttempts.CountAsync(a => a.DeliveryId == id)));

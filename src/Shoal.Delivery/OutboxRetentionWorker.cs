@@ -9,15 +9,16 @@ using Shoal.Storage.Entities;
 namespace Shoal.Delivery;
 
 /// <summary>
-/// Deletes delivered pushes, and their attempts, once they are older than <see cref="DeliveryOptions.DeliveredRetention"/>,
-/// so the outbox and the delivery log stay bounded. Dead letters stay until their owner replays them. Deletes in
-/// batches, each its own statement, so a large table is never locked by one long transaction.
+/// Deletes delivered pushes with their attempts, and sent rule e-mails and SMS, once they are older than
+/// <see cref="DeliveryOptions.DeliveredRetention"/>, so the outboxes and the delivery log stay bounded. Dead letters stay
+/// until their owner replays them. Deletes in batches, each its own statement, so a large table is never locked by one
+/// long transaction.
 /// </summary>
-internal sealed partial class PushRetentionWorker(
-    IServiceScopeFactory scopes, IOptions<DeliveryOptions> options, TimeProvider time, ILogger<PushRetentionWorker> logger)
+internal sealed partial class OutboxRetentionWorker(
+    IServiceScopeFactory scopes, IOptions<DeliveryOptions> options, TimeProvider time, ILogger<OutboxRetentionWorker> logger)
     : BackgroundService
 {
-    /// <summary>Deletes every delivered push past the retention; returns how many.</summary>
+    /// <summary>Deletes every delivered push and sent rule message past the retention; returns how many.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
         var cutoff = time.GetUtcNow() - options.Value.DeliveredRetention;
@@ -39,6 +40,14 @@ internal sealed partial class PushRetentionWorker(
             deleted += await db.PushDeliveries.Where(d => batch.Contains(d.Id)).ExecuteDeleteAsync(cancellationToken);
         }
         while (batch.Count == batchSize);
+        int messages;
+        do
+        {
+            var sent = db.RuleMessages.Where(m => m.State == RuleMessageState.Sent && m.FinishedAt < cutoff).OrderBy(m => m.Id).Select(m => m.Id).Take(batchSize);
+            messages = await db.RuleMessages.Where(m => sent.Contains(m.Id)).ExecuteDeleteAsync(cancellationToken);
+            deleted += messages;
+        }
+        while (messages == batchSize);
         if (deleted > 0)
         {
             LogDeleted(deleted);
@@ -49,9 +58,9 @@ internal sealed partial class PushRetentionWorker(
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         PeriodicRounds.RunAsync(options.Value.RetentionInterval, time, RunOnceAsync, LogFailed, stoppingToken);
 
-    [LoggerMessage(LogLevel.Information, "Deleted {Count} delivered pushes past their retention, with their attempts.")]
+    [LoggerMessage(LogLevel.Information, "Deleted {Count} delivered pushes (with their attempts) and sent rule messages past their retention.")]
     private partial void LogDeleted(int count);
 
-    [LoggerMessage(LogLevel.Warning, "Deleting delivered pushes failed; retrying at the next interval.")]
+    [LoggerMessage(LogLevel.Warning, "Deleting delivered pushes and sent rule messages failed; retrying at the next interval.")]
     private partial void LogFailed(Exception exception);
 }
