@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Shoal.Storage;
 using Shoal.Storage.Entities;
@@ -9,9 +10,10 @@ namespace Shoal.Delivery;
 /// <summary>
 /// Turns the device event log into deliveries: reads the events after the cursor, writes one delivery per matching
 /// subscription and moves the cursor, all in one transaction, so every event is pushed once per subscription
-/// whatever crashes.
+/// whatever crashes. An event that cannot be turned into pushes goes to its application's dead letters and the batch
+/// goes on: one bad event must never hold back the pushes of every application behind it.
 /// </summary>
-internal sealed class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> options, TraceRecorder recorder, TimeProvider time)
+internal sealed partial class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> options, TraceRecorder recorder, TimeProvider time, ILogger logger)
 {
     private const int CursorId = 1;
 
@@ -94,16 +96,25 @@ internal sealed class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> options, 
         var subscribed = subscriptions.Keys.Select(k => k.ApplicationId).ToHashSet();
         foreach (var deviceEvent in events.Where(e => pushing.Contains(e.ApplicationId)))
         {
+            (string CallbackUrl, string Body)? callback;
+            IReadOnlyList<Notification> notifications;
+            try
+            {
+                callback = Notifications.CommandCallback(deviceEvent);
+                notifications = subscribed.Contains(deviceEvent.ApplicationId) ? [.. Notifications.From(deviceEvent)] : [];
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                LogUnreadable(logger, deviceEvent.Id, deviceEvent.DeviceId, error);
+                DeadLetterUnreadable(deviceEvent, subscriptions.Values.Where(s => s.ApplicationId == deviceEvent.ApplicationId), error, now);
+                continue;
+            }
             // A command's own callback URL is pushed whether or not anyone subscribed.
-            if (Notifications.CommandCallback(deviceEvent) is var (callbackUrl, callbackBody))
+            if (callback is var (callbackUrl, callbackBody))
             {
                 await AddAsync(deviceEvent, deviceEvent.ApplicationId, null, callbackUrl, NotifyTypes.CommandRsp, callbackBody);
             }
-            if (!subscribed.Contains(deviceEvent.ApplicationId))
-            {
-                continue;
-            }
-            foreach (var notification in Notifications.From(deviceEvent))
+            foreach (var notification in notifications)
             {
                 if (subscriptions.TryGetValue((deviceEvent.ApplicationId, notification.NotifyType), out var subscription))
                 {
@@ -116,6 +127,33 @@ internal sealed class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> options, 
         await transaction.CommitAsync(cancellationToken);
         return events.Count;
     }
+
+    /// <summary>
+    /// What the application would have been pushed, as dead letters that name the event, so its owner sees that
+    /// something was not delivered and why. The body is the event as stored.
+    /// </summary>
+    private void DeadLetterUnreadable(DeviceEvent deviceEvent, IEnumerable<Subscription> subscriptions, Exception error, DateTimeOffset now)
+    {
+        foreach (var subscription in subscriptions)
+        {
+            db.PushDeliveries.Add(new PushDelivery
+            {
+                WebhookId = $"msg_{Guid.NewGuid():N}",
+                SubscriptionId = subscription.Id,
+                ApplicationId = subscription.ApplicationId,
+                NotifyType = subscription.NotifyType,
+                Body = deviceEvent.Payload,
+                CreatedAt = now,
+                NextAttemptAt = now,
+                State = PushDeliveryState.DeadLettered,
+                FinishedAt = now,
+                LastError = $"Device event {deviceEvent.Id} of device {deviceEvent.DeviceId} could not be turned into a push: {error.Message}",
+            });
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Device event {EventId} of device {DeviceId} could not be turned into pushes; it is dead-lettered and the others go on.")]
+    private static partial void LogUnreadable(ILogger logger, long eventId, string deviceId, Exception error);
 
     private async Task MakeRoomAsync(PushDelivery delivery, Dictionary<string, int> evicted, DateTimeOffset now, CancellationToken cancellationToken)
     {

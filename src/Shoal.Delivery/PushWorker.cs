@@ -48,7 +48,7 @@ internal sealed partial class PushWorker(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
-        var events = await new PushFanOut(db, options, recorder, time).RunOnceAsync(cancellationToken);
+        var events = await new PushFanOut(db, options, recorder, time, logger).RunOnceAsync(cancellationToken);
         db.ChangeTracker.Clear();
         var claim = Guid.NewGuid();
         var claimed = await ClaimAsync(db, claim, cancellationToken);

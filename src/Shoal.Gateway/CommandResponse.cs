@@ -11,22 +11,19 @@ internal sealed record CommandResponse(int ResultCode, string Json)
     /// <summary>The response, or null when the payload is not one.</summary>
     public static CommandResponse? Parse(ReadOnlySequence<byte> payload)
     {
-        try
-        {
-            using var document = JsonDocument.Parse(payload);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("result_code", out var code) || code.ValueKind != JsonValueKind.Number || !code.TryGetInt32(out var resultCode)
-                || root.TryGetProperty("response_name", out var name) && name.ValueKind is not (JsonValueKind.String or JsonValueKind.Null)
-                || root.TryGetProperty("paras", out var paras) && paras.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
-            {
-                return null;
-            }
-            return new CommandResponse(resultCode, root.GetRawText());
-        }
-        catch (JsonException)
+        using var document = DeviceJson.Parse(payload);
+        if (document is null)
         {
             return null;
         }
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object
+            || !root.TryGetProperty("result_code", out var code) || code.ValueKind != JsonValueKind.Number || !code.TryGetInt32(out var resultCode)
+            || root.TryGetProperty("response_name", out var name) && name.ValueKind is not (JsonValueKind.String or JsonValueKind.Null)
+            || root.TryGetProperty("paras", out var paras) && paras.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
+        {
+            return null;
+        }
+        return new CommandResponse(resultCode, root.GetRawText());
     }
 }

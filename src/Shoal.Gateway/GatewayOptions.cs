@@ -34,12 +34,19 @@ public sealed class GatewayOptions
     [Range(1, 65535)]
     public int MaxTopicLength { get; set; } = 512;
 
-    /// <summary>How far a sign type 1 timestamp in a client ID may be from now. Default: 1 hour.</summary>
+    /// <summary>
+    /// How far a sign type 1 timestamp in a client ID may be from now, and how far ahead of now a reported event time
+    /// may be before the receive time replaces it. Default: 1 hour.
+    /// </summary>
     public TimeSpan ClockTolerance { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Largest payload a device may publish. Default: 256 KB.</summary>
     [Range(1, 256 * 1024 * 1024)]
     public int MaxPayloadBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Most services in one properties report; a longer report is refused. Default: 100.</summary>
+    [Range(1, 10_000)]
+    public int MaxServicesPerReport { get; set; } = 100;
 
     /// <summary>Publishes a device may make in one second before it is refused. Default: 100.</summary>
     [Range(1, int.MaxValue)]

@@ -198,19 +198,19 @@ internal sealed partial class GatewayServer(
         IngestItem item;
         switch (topic)
         {
-            case DeviceTopic.PropertiesReport when PropertiesReport.Parse(message.Payload, now) is { } services:
+            case DeviceTopic.PropertiesReport when PropertiesReport.Parse(message.Payload, now, settings.MaxServicesPerReport, settings.ClockTolerance) is { } services:
                 item = new PropertiesReported(device, now, services);
                 break;
             case DeviceTopic.MessagesUp:
                 item = new MessageUp(device, now, PropertiesReport.MessagePayload(message.Payload));
                 break;
-            case DeviceTopic.EventsUp when PropertiesReport.IsJson(message.Payload):
+            case DeviceTopic.EventsUp when DeviceJson.IsStorable(message.Payload):
                 item = new EventReported(device, now, Encoding.UTF8.GetString(message.Payload));
                 break;
             case DeviceTopic.CommandResponse when CommandResponse.Parse(message.Payload) is { } response:
                 item = new CommandResponded(device, now, TopicPolicy.RespondedCommandId(device.DeviceId, message.Topic)!, response);
                 break;
-            case DeviceTopic.PropertiesResponse when PropertiesReport.IsJson(message.Payload):
+            case DeviceTopic.PropertiesResponse when DeviceJson.IsStorable(message.Payload):
                 replies.Answer(device.DeviceId, TopicPolicy.PropertiesRequestId(device.DeviceId, message.Topic)!, Encoding.UTF8.GetString(message.Payload));
                 publish.ProcessPublish = false;
                 return;
@@ -218,10 +218,10 @@ internal sealed partial class GatewayServer(
                 Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, """The command response is not {"result_code":0,"response_name","paras":{...}}.""");
                 return;
             case DeviceTopic.PropertiesReport:
-                Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, """The report is not {"services":[{"service_id","properties":{...}}]}.""");
+                Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, """The report is not {"services":[{"service_id","properties":{...}}]}""" + $" with 1 to {settings.MaxServicesPerReport} services, or it repeats a name or has text with NUL or a lone surrogate.");
                 return;
-            case DeviceTopic.OtherSystem or DeviceTopic.PropertiesResponse or DeviceTopic.EventsUp when !PropertiesReport.IsJson(message.Payload):
-                Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, "The payload is not JSON.");
+            case DeviceTopic.OtherSystem or DeviceTopic.PropertiesResponse or DeviceTopic.EventsUp when !DeviceJson.IsStorable(message.Payload):
+                Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, "The payload is not JSON, repeats a name, or has text with NUL or a lone surrogate.");
                 return;
             default:
                 return;

@@ -11,62 +11,51 @@ internal static class PropertiesReport
     public const string EventTimeFormat = "yyyyMMdd'T'HHmmss'Z'";
     public const int MaxServiceIdLength = 64;
 
-    /// <summary>The reported services, or null when the payload is not such a report.</summary>
-    public static IReadOnlyList<ReportedService>? Parse(ReadOnlySequence<byte> payload, DateTimeOffset receivedAt)
+    /// <summary>
+    /// The reported services, or null when the payload is not such a report or has more than <paramref name="maxServices"/>.
+    /// An event time further ahead than <paramref name="clockTolerance"/> is taken as the receive time: a device with a
+    /// wrong clock must not write a value that stays "latest" for years and never leaves the history.
+    /// </summary>
+    public static IReadOnlyList<ReportedService>? Parse(ReadOnlySequence<byte> payload, DateTimeOffset receivedAt, int maxServices, TimeSpan clockTolerance)
     {
-        try
-        {
-            using var document = JsonDocument.Parse(payload);
-            if (document.RootElement.ValueKind != JsonValueKind.Object
-                || !document.RootElement.TryGetProperty("services", out var services)
-                || services.ValueKind != JsonValueKind.Array || services.GetArrayLength() == 0)
-            {
-                return null;
-            }
-            var reported = new List<ReportedService>(services.GetArrayLength());
-            foreach (var service in services.EnumerateArray())
-            {
-                if (service.ValueKind != JsonValueKind.Object
-                    || !service.TryGetProperty("service_id", out var id) || id.ValueKind != JsonValueKind.String
-                    || id.GetString() is not { Length: > 0 and <= MaxServiceIdLength } serviceId
-                    || !service.TryGetProperty("properties", out var properties) || properties.ValueKind != JsonValueKind.Object)
-                {
-                    return null;
-                }
-                var eventTime = receivedAt;
-                if (service.TryGetProperty("event_time", out var time) && time.ValueKind != JsonValueKind.Null
-                    && (time.ValueKind != JsonValueKind.String || !DateTimeOffset.TryParseExact(time.GetString(), EventTimeFormat,
-                        CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out eventTime)))
-                {
-                    return null;
-                }
-                reported.Add(new ReportedService(
-                    serviceId, properties.GetRawText(), [.. properties.EnumerateObject().Select(p => p.Name)], eventTime));
-            }
-            return reported;
-        }
-        catch (JsonException)
+        using var document = DeviceJson.Parse(payload);
+        if (document is null
+            || document.RootElement.ValueKind != JsonValueKind.Object
+            || !document.RootElement.TryGetProperty("services", out var services)
+            || services.ValueKind != JsonValueKind.Array || services.GetArrayLength() is 0 || services.GetArrayLength() > maxServices)
         {
             return null;
         }
-    }
-
-    public static bool IsJson(ReadOnlySequence<byte> payload)
-    {
-        try
+        var reported = new List<ReportedService>(services.GetArrayLength());
+        foreach (var service in services.EnumerateArray())
         {
-            using var document = JsonDocument.Parse(payload);
-            return true;
+            if (service.ValueKind != JsonValueKind.Object
+                || !service.TryGetProperty("service_id", out var id) || id.ValueKind != JsonValueKind.String
+                || id.GetString() is not { Length: > 0 and <= MaxServiceIdLength } serviceId
+                || !service.TryGetProperty("properties", out var properties) || properties.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+            var eventTime = receivedAt;
+            if (service.TryGetProperty("event_time", out var time) && time.ValueKind != JsonValueKind.Null
+                && (time.ValueKind != JsonValueKind.String || !DateTimeOffset.TryParseExact(time.GetString(), EventTimeFormat,
+                    CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out eventTime)))
+            {
+                return null;
+            }
+            if (eventTime > receivedAt + clockTolerance)
+            {
+                eventTime = receivedAt;
+            }
+            reported.Add(new ReportedService(
+                serviceId, properties.GetRawText(), [.. properties.EnumerateObject().Select(p => p.Name)], eventTime));
         }
-        catch (JsonException)
-        {
-            return false;
-        }
+        return reported;
     }
 
     /// <summary>A free-form message as an event payload: the message itself when it is JSON, else its bytes in base64.</summary>
     public static string MessagePayload(ReadOnlySequence<byte> payload) =>
-        IsJson(payload)
+        DeviceJson.IsStorable(payload)
             ? $$"""{"message":{{Encoding.UTF8.GetString(payload)}}}"""
             : $$"""{"base64":"{{Convert.ToBase64String(payload.ToArray())}}"}""";
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Shoal.Storage;
 using Shoal.Storage.Entities;
@@ -12,9 +13,10 @@ namespace Shoal.Delivery.Rules;
 /// <summary>
 /// Evaluates the active rules on the device event log after the rules' own cursor. A rule that fires writes its
 /// e-mails, SMS and ruleEvent push into the outboxes in the transaction that moves the cursor, so a firing is sent
-/// once whatever crashes, and evaluation never slows the ingest that wrote the events.
+/// once whatever crashes, and evaluation never slows the ingest that wrote the events. An event that cannot be read is
+/// logged and passed over: it must not hold back the rules of every application behind it.
 /// </summary>
-internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> options, TraceRecorder recorder, TimeProvider time)
+internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> options, TraceRecorder recorder, TimeProvider time, ILogger logger)
 {
     private const int CursorId = 1;
 
@@ -81,13 +83,23 @@ internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> op
 
         foreach (var report in reports)
         {
-            var observation = Observation.Of(report);
-            foreach (var (rule, conditions) in rules[report.ApplicationId])
+            Observation observation;
+            List<(Rule Rule, RuleMatch Match)> matches;
+            try
             {
-                if (RuleEvaluation.Evaluate(rule, conditions, report.DeviceId, observation, now) is not { } match)
-                {
-                    continue;
-                }
+                observation = Observation.Of(report);
+                matches = [.. rules[report.ApplicationId]
+                    .Select(r => (r.Rule, Match: RuleEvaluation.Evaluate(r.Rule, r.Conditions, report.DeviceId, observation, now)))
+                    .Where(r => r.Match is not null)
+                    .Select(r => (r.Rule, r.Match!))];
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                LogUnreadable(logger, report.Id, report.DeviceId, error);
+                continue;
+            }
+            foreach (var (rule, match) in matches)
+            {
                 if (firings.TryGetValue((rule.Id, report.DeviceId), out var firing))
                 {
                     if (now - firing.FiredAt < rule.QuietPeriod)
@@ -182,6 +194,9 @@ internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> op
         }),
         ["triggerTime"] = time,
     }.ToJsonString();
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Device event {EventId} of device {DeviceId} could not be read; no rule is evaluated on it and the others go on.")]
+    private static partial void LogUnreadable(ILogger logger, long eventId, string deviceId, Exception error);
 
     [GeneratedRegex(@"\{([A-Za-z]+)\}")]
     private static partial Regex Placeholder();

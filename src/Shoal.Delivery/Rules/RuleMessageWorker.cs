@@ -50,7 +50,7 @@ internal sealed partial class RuleMessageWorker(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
-        var events = await new RuleFanOut(db, options, recorder, time).RunOnceAsync(cancellationToken);
+        var events = await new RuleFanOut(db, options, recorder, time, logger).RunOnceAsync(cancellationToken);
         db.ChangeTracker.Clear();
         var claimed = await ClaimAsync(db, cancellationToken);
         foreach (var message in claimed)

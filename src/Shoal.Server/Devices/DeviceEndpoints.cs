@@ -98,7 +98,7 @@ internal static class DeviceEndpoints
             return new Missing("Device").ToProblem();
         }
         var states = await data.LatestAsync(deviceId, cancellationToken);
-        return TypedResults.Ok(states.Select(s => new ServiceDataResponse(s.ServiceId, ParseJson(s.Data), s.EventTime)).ToList());
+        return TypedResults.Ok(states.Select(s => new ServiceDataResponse(s.ServiceId, StoredData.Read(s.Data), s.EventTime)).ToList());
     }
 
     private static async Task<Results<Ok<PageResponse<ServiceDataResponse>>, ProblemHttpResult>> History(
@@ -124,7 +124,7 @@ internal static class DeviceEndpoints
         var query = new HistoryQuery(deviceId, NullIfEmpty(serviceId), NullIfEmpty(property), start, end, number - 1, size);
         var (points, total) = await data.HistoryAsync(id, query, cancellationToken);
         return TypedResults.Ok(new Paged<DeviceDataPoint>(points, number, size, total)
-            .ToResponse(p => new ServiceDataResponse(p.ServiceId, ParseJson(p.Data), p.EventTime)));
+            .ToResponse(p => new ServiceDataResponse(p.ServiceId, StoredData.Read(p.Data), p.EventTime)));
     }
 
     /// <summary>The device, when it belongs to an application the caller owns.</summary>
@@ -149,12 +149,6 @@ internal static class DeviceEndpoints
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
-
-    private static JsonElement ParseJson(string json)
-    {
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.Clone();
-    }
 
     private static async Task<Results<Ok<DeviceResponse>, ProblemHttpResult>> Update(
         HttpContext http, Applications.Applications applications, DeviceRegistry registry, string id, string deviceId, UpdateDeviceRequest request,

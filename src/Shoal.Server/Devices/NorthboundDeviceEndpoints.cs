@@ -190,7 +190,7 @@ internal static class NorthboundDeviceEndpoints
             d.Id, d.Id, "GATEWAY", NorthboundJson.Time(d.CreatedAt), NorthboundJson.Time(d.CreatedAt), NorthboundJson.Time(d.LastModifiedAt),
             new DeviceInfoResponse(d.NodeId, d.Name, d.Description, d.Manufacturer, d.DeviceType, d.Model, d.ProtocolType, d.Location,
                 d.Status.ToString().ToUpperInvariant(), "NONE"),
-            [.. services.Select(s => new ServiceResponse(s.ServiceId, s.ServiceId, JsonSerializer.Deserialize<JsonElement>(s.Data), NorthboundJson.Time(s.EventTime)))]);
+            [.. services.Select(s => new ServiceResponse(s.ServiceId, s.ServiceId, StoredData.Read(s.Data), NorthboundJson.Time(s.EventTime)))]);
     }
 
     /// <summary>The latest value of one service; the reference platform names the service type after the service.</summary>

@@ -24,7 +24,7 @@ internal static class NorthboundHistoryEndpoints
         var (points, total) = await data.HistoryAsync(applicationId, query!, cancellationToken);
         return TypedResults.Json(
             new HistoryResponse(total, query!.PageNo, query.PageSize, [.. points.Select(p => new HistoryPoint(
-                p.DeviceId, p.DeviceId, p.ApplicationId, p.ServiceId, JsonSerializer.Deserialize<JsonElement>(p.Data), NorthboundJson.Time(p.EventTime)))]),
+                p.DeviceId, p.DeviceId, p.ApplicationId, p.ServiceId, StoredData.Read(p.Data), NorthboundJson.Time(p.EventTime)))]),
             NorthboundJson.Options);
     }
 

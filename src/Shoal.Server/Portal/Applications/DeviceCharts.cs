@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Shoal.Server.Devices;
 using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Portal.Applications;
@@ -45,13 +46,8 @@ internal static class DeviceCharts
     }
 
     /// <summary>The properties of one service's data, in the order the device reported them.</summary>
-    public static List<(string Name, JsonElement Value)> Properties(string data)
-    {
-        using var document = JsonDocument.Parse(data);
-        return document.RootElement.ValueKind == JsonValueKind.Object
-            ? [.. document.RootElement.EnumerateObject().Select(p => (p.Name, p.Value.Clone()))]
-            : [];
-    }
+    public static List<(string Name, JsonElement Value)> Properties(string data) =>
+        StoredData.Read(data) is { ValueKind: JsonValueKind.Object } properties ? [.. properties.EnumerateObject().Select(p => (p.Name, p.Value))] : [];
 
     /// <summary>A property value as a person reads it: strings without quotes, everything else as JSON.</summary>
     public static string Text(JsonElement value) => value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
