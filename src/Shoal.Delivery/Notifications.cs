@@ -7,6 +7,9 @@ namespace Shoal.Delivery;
 /// <summary>One push body for subscribers of <paramref name="NotifyType"/>.</summary>
 internal sealed record Notification(string NotifyType, string Body);
 
+/// <summary>A push to a command's own callback URL; <see cref="IssuerId"/> is the application that sent it through a grant, if one did.</summary>
+internal sealed record CommandCallback(string Url, string Body, string? IssuerId);
+
 /// <summary>
 /// Turns a device event into the reference platform's push bodies. Each event type has one entry; an event type
 /// without one is pushed to nobody.
@@ -29,9 +32,10 @@ internal static class Notifications
 
     /// <summary>
     /// The push to a command's own callback URL, when it has one: <c>{deviceId, commandId, result{resultCode, resultDetail}}</c>,
-    /// the reference platform's v1.4.0 command callback, where the result code is the command's state.
+    /// the reference platform's v1.4.0 command callback, where the result code is the command's state. It goes to the
+    /// NA that sent the command: the device's own application's, or one acting through a grant.
     /// </summary>
-    public static (string CallbackUrl, string Body)? CommandCallback(DeviceEvent deviceEvent)
+    public static CommandCallback? CommandCallback(DeviceEvent deviceEvent)
     {
         ArgumentNullException.ThrowIfNull(deviceEvent);
         if (deviceEvent.Type != DeviceEventType.CommandStateChanged || JsonNode.Parse(deviceEvent.Payload) is not { } command
@@ -49,7 +53,7 @@ internal static class Notifications
                 ["resultDetail"] = command["result"]?["resultDetail"]?.DeepClone(),
             },
         };
-        return (callbackUrl, body.ToJsonString(JsonOptions));
+        return new CommandCallback(callbackUrl, body.ToJsonString(JsonOptions), command["issuerAppId"]?.GetValue<string>());
     }
 
     /// <summary>A report makes one <c>deviceDatasChanged</c> with every service, and one <c>deviceDataChanged</c> per service.</summary>

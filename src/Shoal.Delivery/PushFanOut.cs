@@ -55,10 +55,14 @@ internal sealed partial class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> o
             .Where(a => applicationIds.Contains(a.Id) && a.PushService && a.FrozenAt == null)
             .Select(a => a.Id)
             .ToListAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var granted = await db.HoldingAsync(pushing, now, cancellationToken);
+        // The owner's subscription and each grantee's, while its grant holds.
         var subscriptions = (await db.Subscriptions.AsNoTracking()
             .Where(s => pushing.Contains(s.ApplicationId) && s.State != SubscriptionState.Disabled)
             .ToListAsync(cancellationToken))
-            .ToDictionary(s => (s.ApplicationId, s.NotifyType));
+            .Where(s => granted.Allows(s.ApplicationId, s.SubscriberId))
+            .ToLookup(s => (s.ApplicationId, s.NotifyType));
         var backlog = await db.PushDeliveries
             .Where(d => pushing.Contains(d.ApplicationId) && d.State == PushDeliveryState.Pending)
             .GroupBy(d => d.ApplicationId)
@@ -66,8 +70,8 @@ internal sealed partial class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> o
             .ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
 
         var evicted = new Dictionary<string, int>();
-        var now = time.GetUtcNow();
-        async Task AddAsync(DeviceEvent source, string applicationId, string? subscriptionId, string? callbackUrl, string notifyType, string body)
+        async Task AddAsync(
+            DeviceEvent source, string applicationId, string? recipientId, string? subscriptionId, string? callbackUrl, string notifyType, string body)
         {
             var delivery = new PushDelivery
             {
@@ -75,6 +79,7 @@ internal sealed partial class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> o
                 SubscriptionId = subscriptionId,
                 CallbackUrl = callbackUrl,
                 ApplicationId = applicationId,
+                RecipientId = recipientId == applicationId ? null : recipientId,
                 NotifyType = notifyType,
                 Body = body,
                 CreatedAt = now,
@@ -93,10 +98,10 @@ internal sealed partial class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> o
             recorder.PushQueued(source.DeviceId, source.Id, delivery.WebhookId);
         }
 
-        var subscribed = subscriptions.Keys.Select(k => k.ApplicationId).ToHashSet();
+        var subscribed = subscriptions.Select(g => g.Key.ApplicationId).ToHashSet();
         foreach (var deviceEvent in events.Where(e => pushing.Contains(e.ApplicationId)))
         {
-            (string CallbackUrl, string Body)? callback;
+            CommandCallback? callback;
             IReadOnlyList<Notification> notifications;
             try
             {
@@ -106,19 +111,19 @@ internal sealed partial class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> o
             catch (Exception error) when (error is not OperationCanceledException)
             {
                 LogUnreadable(logger, deviceEvent.Id, deviceEvent.DeviceId, error);
-                DeadLetterUnreadable(deviceEvent, subscriptions.Values.Where(s => s.ApplicationId == deviceEvent.ApplicationId), error, now);
+                DeadLetterUnreadable(deviceEvent, subscriptions.SelectMany(g => g).Where(s => s.ApplicationId == deviceEvent.ApplicationId), error, now);
                 continue;
             }
             // A command's own callback URL is pushed whether or not anyone subscribed.
-            if (callback is var (callbackUrl, callbackBody))
+            if (callback is { } command && granted.Allows(deviceEvent.ApplicationId, command.IssuerId))
             {
-                await AddAsync(deviceEvent, deviceEvent.ApplicationId, null, callbackUrl, NotifyTypes.CommandRsp, callbackBody);
+                await AddAsync(deviceEvent, deviceEvent.ApplicationId, command.IssuerId, null, command.Url, NotifyTypes.CommandRsp, command.Body);
             }
             foreach (var notification in notifications)
             {
-                if (subscriptions.TryGetValue((deviceEvent.ApplicationId, notification.NotifyType), out var subscription))
+                foreach (var subscription in subscriptions[(deviceEvent.ApplicationId, notification.NotifyType)])
                 {
-                    await AddAsync(deviceEvent, subscription.ApplicationId, subscription.Id, null, notification.NotifyType, notification.Body);
+                    await AddAsync(deviceEvent, subscription.ApplicationId, subscription.SubscriberId, subscription.Id, null, notification.NotifyType, notification.Body);
                 }
             }
         }
@@ -141,6 +146,7 @@ internal sealed partial class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> o
                 WebhookId = $"msg_{Guid.NewGuid():N}",
                 SubscriptionId = subscription.Id,
                 ApplicationId = subscription.ApplicationId,
+                RecipientId = subscription.SubscriberId == subscription.ApplicationId ? null : subscription.SubscriberId,
                 NotifyType = subscription.NotifyType,
                 Body = deviceEvent.Payload,
                 CreatedAt = now,

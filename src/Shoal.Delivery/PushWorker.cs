@@ -97,8 +97,19 @@ internal sealed partial class PushWorker(
         claimed.RemoveAll(d => d.SubscriptionId is { } id && !subscriptions.ContainsKey(id));
         Subscription? SubscriptionOf(PushDelivery delivery) => delivery.SubscriptionId is { } id ? subscriptions[id] : null;
         var applicationIds = claimed.Select(d => d.ApplicationId).Distinct().ToList();
+        // A push for an NA that reached the devices through a grant goes only while the grant holds, checked at send time.
+        var granted = await db.HoldingAsync(applicationIds, time.GetUtcNow(), cancellationToken);
+        foreach (var lapsed in claimed.Where(d => !granted.Allows(d.ApplicationId, d.RecipientId)))
+        {
+            lapsed.ClaimToken = null;
+            lapsed.ClaimedUntil = null;
+            DeadLetter(lapsed, time.GetUtcNow(), $"The grant that let application {lapsed.RecipientId} receive this push was revoked or has expired.");
+        }
+        claimed.RemoveAll(d => d.State != PushDeliveryState.Pending);
+        // The receiver is the recipient's: its push protocol, CA and signing secret apply.
+        var recipientIds = claimed.Select(Recipient).Distinct().ToList();
         var applications = await db.Applications.AsNoTracking()
-            .Where(a => applicationIds.Contains(a.Id))
+            .Where(a => applicationIds.Contains(a.Id) || recipientIds.Contains(a.Id))
             .Select(a => new { a.Id, a.PushProtocol, a.CaCertificatesPem, a.UseCommissioningCa, Pushing = a.PushService && a.FrozenAt == null })
             .ToDictionaryAsync(a => a.Id, cancellationToken);
         // An application that chose the commissioning CA trusts it beside any CA it uploaded.
@@ -108,7 +119,7 @@ internal sealed partial class PushWorker(
             return application.UseCommissioningCa ? commissioningCa.Pem + application.CaCertificatesPem : application.CaCertificatesPem;
         }
         var keys = new Dictionary<string, IReadOnlyList<byte[]>>();
-        foreach (var id in applicationIds)
+        foreach (var id in recipientIds)
         {
             keys[id] = await signing.KeysAsync(db, id, cancellationToken);
         }
@@ -120,11 +131,11 @@ internal sealed partial class PushWorker(
             async (i, token) =>
             {
                 var delivery = claimed[i];
-                var application = applications[delivery.ApplicationId];
+                var recipient = applications[Recipient(delivery)];
                 // Push service turned off or the application frozen since the push was made: it waits, unsent.
-                results[i] = application.Pushing
-                    ? await sender.SendAsync(new PushRequest(application.Id, application.PushProtocol, TrustedCas(application.Id),
-                        delivery.CallbackUrl ?? SubscriptionOf(delivery)!.CallbackUrl, delivery.WebhookId, delivery.Body, keys[application.Id]), token)
+                results[i] = applications[delivery.ApplicationId].Pushing
+                    ? await sender.SendAsync(new PushRequest(recipient.Id, recipient.PushProtocol, TrustedCas(recipient.Id),
+                        delivery.CallbackUrl ?? SubscriptionOf(delivery)!.CallbackUrl, delivery.WebhookId, delivery.Body, keys[recipient.Id]), token)
                     : null;
             });
 
@@ -173,6 +184,8 @@ internal sealed partial class PushWorker(
         await db.SaveChangesAsync(cancellationToken);
         LogRound(logger, claimed.Count, claim);
     }
+
+    private static string Recipient(PushDelivery delivery) => delivery.RecipientId ?? delivery.ApplicationId;
 
     private const int StatusGone = 410;
 

@@ -45,6 +45,10 @@ public static class DeviceCommandView
         json.WriteStartObject();
         json.WriteString("commandId", command.Id);
         json.WriteString("appId", command.ApplicationId);
+        if (command.IssuerId is not null)
+        {
+            json.WriteString("issuerAppId", command.IssuerId);
+        }
         json.WriteString("deviceId", command.DeviceId);
         json.WriteStartObject("command");
         json.WriteString("serviceId", command.ServiceId);

@@ -16,8 +16,10 @@ internal static class PushModel
             subscription.Property(s => s.NotifyType).HasMaxLength(32);
             subscription.Property(s => s.CallbackUrl).HasMaxLength(1024);
             subscription.Property(s => s.LastError).HasMaxLength(1024);
-            subscription.HasIndex(s => new { s.ApplicationId, s.NotifyType }).IsUnique();
+            // An application's own subscription and each grantee's are separate: a grantee never takes the owner's place.
+            subscription.HasIndex(s => new { s.ApplicationId, s.SubscriberId, s.NotifyType }).IsUnique();
             subscription.HasOne<Application>().WithMany().HasForeignKey(s => s.ApplicationId).OnDelete(DeleteBehavior.Cascade);
+            subscription.HasOne<Application>().WithMany().HasForeignKey(s => s.SubscriberId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<PushDelivery>(delivery =>
@@ -26,6 +28,7 @@ internal static class PushModel
             delivery.Property(d => d.SubscriptionId).HasMaxLength(36);
             delivery.Property(d => d.CallbackUrl).HasMaxLength(1024);
             delivery.Property(d => d.ApplicationId).HasMaxLength(32);
+            delivery.Property(d => d.RecipientId).HasMaxLength(32);
             delivery.Property(d => d.NotifyType).HasMaxLength(32);
             delivery.Property(d => d.LastError).HasMaxLength(1024);
             delivery.HasIndex(d => new { d.State, d.NextAttemptAt });

@@ -12,6 +12,7 @@ internal static class RulesModel
         {
             rule.Property(r => r.Id).HasMaxLength(36);
             rule.Property(r => r.ApplicationId).HasMaxLength(32);
+            rule.Property(r => r.CreatorId).HasMaxLength(32);
             rule.Property(r => r.Name).HasMaxLength(128);
             rule.Property(r => r.Description).HasMaxLength(1024);
             rule.Property(r => r.Author).HasMaxLength(128);

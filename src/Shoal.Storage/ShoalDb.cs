@@ -179,6 +179,7 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
         {
             command.Property(c => c.Id).HasMaxLength(32);
             command.Property(c => c.ApplicationId).HasMaxLength(32);
+            command.Property(c => c.IssuerId).HasMaxLength(32);
             command.Property(c => c.DeviceId).HasMaxLength(64);
             command.Property(c => c.ServiceId).HasMaxLength(64);
             command.Property(c => c.Method).HasMaxLength(128);

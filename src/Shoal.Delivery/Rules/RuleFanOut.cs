@@ -50,15 +50,18 @@ internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> op
         }
         var reports = events.Where(e => Observation.Observes(e.Type)).ToList();
         var applicationIds = reports.Select(e => e.ApplicationId).Distinct().ToList();
+        var granted = await db.HoldingAsync(applicationIds, time.GetUtcNow(), cancellationToken);
+        // A rule an NA made through a grant runs only while the grant holds.
         var rules = (await db.Rules
             .Where(r => applicationIds.Contains(r.ApplicationId) && r.Status == RuleStatus.Active)
             .Where(r => db.Applications.Any(a => a.Id == r.ApplicationId && a.FrozenAt == null))
             .ToListAsync(cancellationToken))
+            .Where(r => granted.Allows(r.ApplicationId, r.CreatorId))
             .GroupBy(r => r.ApplicationId)
             .ToDictionary(g => g.Key, g => g.Select(r => (Rule: r, Conditions: r.ReadConditions())).ToList());
         if (rules.Count > 0)
         {
-            await FireAsync(reports.Where(e => rules.ContainsKey(e.ApplicationId)).ToList(), rules, cancellationToken);
+            await FireAsync(reports.Where(e => rules.ContainsKey(e.ApplicationId)).ToList(), rules, granted, cancellationToken);
         }
         cursor.LastEventId = events[^1].Id;
         await db.SaveChangesAsync(cancellationToken);
@@ -67,7 +70,8 @@ internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> op
     }
 
     private async Task FireAsync(
-        List<DeviceEvent> reports, Dictionary<string, List<(Rule Rule, IReadOnlyList<RuleCondition> Conditions)>> rules, CancellationToken cancellationToken)
+        List<DeviceEvent> reports, Dictionary<string, List<(Rule Rule, IReadOnlyList<RuleCondition> Conditions)>> rules,
+        HashSet<(string GrantorId, string GranteeId)> granted, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var deviceIds = reports.Select(e => e.DeviceId).Distinct().ToList();
@@ -76,10 +80,12 @@ internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> op
         var ruleIds = rules.Values.SelectMany(r => r).Select(r => r.Rule.Id).ToList();
         var firings = await db.RuleFirings.Where(f => ruleIds.Contains(f.RuleId) && deviceIds.Contains(f.DeviceId))
             .ToDictionaryAsync(f => (f.RuleId, f.DeviceId), cancellationToken);
-        var ruleEventSubscriptions = await db.Subscriptions.AsNoTracking()
+        var ruleEventSubscriptions = (await db.Subscriptions.AsNoTracking()
             .Where(s => rules.Keys.Contains(s.ApplicationId) && s.NotifyType == NotifyTypes.RuleEvent && s.State != SubscriptionState.Disabled)
             .Where(s => db.Applications.Any(a => a.Id == s.ApplicationId && a.PushService))
-            .ToDictionaryAsync(s => s.ApplicationId, cancellationToken);
+            .ToListAsync(cancellationToken))
+            .Where(s => granted.Allows(s.ApplicationId, s.SubscriberId))
+            .ToLookup(s => s.ApplicationId);
 
         foreach (var report in reports)
         {
@@ -140,17 +146,18 @@ internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> op
 
     private void Add(
         Rule rule, RuleAction action, Dictionary<string, string> values, DeviceEvent report, RuleMatch match,
-        Dictionary<string, Subscription> ruleEventSubscriptions, DateTimeOffset now)
+        ILookup<string, Subscription> ruleEventSubscriptions, DateTimeOffset now)
     {
         if (action.Type == RuleActionType.RuleEvent)
         {
-            if (ruleEventSubscriptions.TryGetValue(rule.ApplicationId, out var subscription))
+            foreach (var subscription in ruleEventSubscriptions[rule.ApplicationId])
             {
                 db.PushDeliveries.Add(new PushDelivery
                 {
                     WebhookId = $"msg_{Guid.NewGuid():N}",
                     SubscriptionId = subscription.Id,
                     ApplicationId = rule.ApplicationId,
+                    RecipientId = subscription.SubscriberId == rule.ApplicationId ? null : subscription.SubscriberId,
                     NotifyType = NotifyTypes.RuleEvent,
                     Body = RuleEventBody(rule, report, match, values["time"]),
                     CreatedAt = now,

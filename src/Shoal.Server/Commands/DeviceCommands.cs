@@ -11,7 +11,8 @@ using Shoal.Storage.Entities;
 namespace Shoal.Server.Commands;
 
 /// <summary>What an NA asks a device to do.</summary>
-internal sealed record NewCommand(string? ServiceId, string? Method, JsonElement? Paras, string? CallbackUrl, int? ExpireTime, int? MaxRetransmit);
+/// <summary>A command to send; <see cref="IssuerId"/> is the application whose NA sends it through a grant, if it does.</summary>
+internal sealed record NewCommand(string? ServiceId, string? Method, JsonElement? Paras, string? CallbackUrl, int? ExpireTime, int? MaxRetransmit, string? IssuerId = null);
 
 /// <summary>Which commands to list: optionally one device's, created within a time range; <see cref="PageNo"/> counts from 0.</summary>
 internal sealed record CommandQuery(string? DeviceId, DateTimeOffset? From, DateTimeOffset? To, int PageNo, int PageSize);
@@ -63,6 +64,7 @@ internal sealed class DeviceCommands(
         {
             Id = Guid.NewGuid().ToString("N"),
             ApplicationId = applicationId,
+            IssuerId = input.IssuerId,
             DeviceId = deviceId,
             ServiceId = input.ServiceId!,
             Method = input.Method!,

@@ -56,9 +56,11 @@ internal static class NorthboundCommandEndpoints
         {
             return NorthboundError.Missing("command").ToResult();
         }
+        var caller = NorthboundCaller.Of(http);
         var outcome = await commands.CreateAsync(
-            NorthboundCaller.Of(http).TargetApplicationId, deviceId,
-            new NewCommand(command.ServiceId, command.Method, command.Paras, callbackUrl, expireTime, maxRetransmit), cancellationToken);
+            caller.TargetApplicationId, deviceId,
+            new NewCommand(command.ServiceId, command.Method, command.Paras, callbackUrl, expireTime, maxRetransmit, caller.ActsForAnother ? caller.Caller.Id : null),
+            cancellationToken);
         return outcome.Succeeded ? Json(DeviceCommandView.Json(outcome.Value!), status) : ToError(outcome.Failure!).ToResult();
     }
 

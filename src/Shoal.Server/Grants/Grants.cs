@@ -79,12 +79,40 @@ internal sealed class Grants(ShoalDb db, AuditLog audit, TimeProvider time)
         {
             return new Missing("Grant");
         }
-        var granteeOwner = await db.Applications.Where(a => a.Id == found.Grant.GranteeId).Select(a => a.OwnerId).SingleAsync(cancellationToken);
+        var granteeId = found.Grant.GranteeId;
+        var granteeOwner = await db.Applications.Where(a => a.Id == granteeId).Select(a => a.OwnerId).SingleAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var withdrawn = await WithdrawAsync(grantorId, granteeId, cancellationToken);
         db.ApplicationGrants.Remove(found.Grant);
-        audit.Record(db, actor, found.OwnerId, "grant.revoked", grantorId, $"Access of application {found.Grant.GranteeId} revoked.");
-        audit.Record(db, actor, granteeOwner, "grant.lost", found.Grant.GranteeId, $"Access to application {grantorId} was revoked by its owner.");
+        audit.Record(db, actor, found.OwnerId, "grant.revoked", grantorId, $"Access of application {granteeId} revoked; {withdrawn}.");
+        audit.Record(db, actor, granteeOwner, "grant.lost", granteeId, $"Access to application {grantorId} was revoked by its owner; {withdrawn}.");
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return found.Grant;
+    }
+
+    /// <summary>
+    /// Takes back what the grantee made through the grant: its subscriptions go (with what waits in them), its commands
+    /// no longer call back, its rules stop, and the pushes still waiting for it are dead-lettered. An expired grant
+    /// keeps its rows, but the push and rule workers check the grant before they act on them.
+    /// </summary>
+    private async Task<string> WithdrawAsync(string grantorId, string granteeId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var subscriptions = await db.Subscriptions.Where(s => s.ApplicationId == grantorId && s.SubscriberId == granteeId).ExecuteDeleteAsync(cancellationToken);
+        var commands = await db.DeviceCommands
+            .Where(c => c.ApplicationId == grantorId && c.IssuerId == granteeId && c.CallbackUrl != null)
+            .ExecuteUpdateAsync(u => u.SetProperty(c => c.CallbackUrl, (string?)null), cancellationToken);
+        var rules = await db.Rules
+            .Where(r => r.ApplicationId == grantorId && r.CreatorId == granteeId && r.Status == RuleStatus.Active)
+            .ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RuleStatus.Inactive), cancellationToken);
+        await db.PushDeliveries
+            .Where(d => d.ApplicationId == grantorId && d.RecipientId == granteeId && d.State == PushDeliveryState.Pending)
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(d => d.State, PushDeliveryState.DeadLettered)
+                .SetProperty(d => d.FinishedAt, now)
+                .SetProperty(d => d.LastError, "The grant that let this application receive the push was revoked."), cancellationToken);
+        return $"{subscriptions} subscriptions removed, {commands} command callbacks and {rules} rules stopped";
     }
 
     /// <summary>The grant list: whom <paramref name="applicationId"/> lets in.</summary>

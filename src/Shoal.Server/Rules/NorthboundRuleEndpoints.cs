@@ -28,7 +28,7 @@ internal static class NorthboundRuleEndpoints
     private static async Task<IResult> Create(HttpContext http, RuleBook rules, CancellationToken cancellationToken)
     {
         var (body, error) = await NorthboundJson.ReadAsync<RuleRequest>(http.Request, cancellationToken);
-        return error is not null ? error.ToResult() : Saved(await rules.SaveAsync(NorthboundCaller.Of(http).TargetApplicationId, null, body!, cancellationToken));
+        return error is not null ? error.ToResult() : Saved(await rules.SaveAsync(NorthboundCaller.Of(http).TargetApplicationId, null, body!, cancellationToken, Through(http)));
     }
 
     private static async Task<IResult> Update(HttpContext http, RuleBook rules, CancellationToken cancellationToken)
@@ -40,7 +40,7 @@ internal static class NorthboundRuleEndpoints
         }
         return string.IsNullOrEmpty(body!.RuleId)
             ? NorthboundError.Missing("ruleId").ToResult()
-            : Saved(await rules.SaveAsync(NorthboundCaller.Of(http).TargetApplicationId, body.RuleId, body, cancellationToken));
+            : Saved(await rules.SaveAsync(NorthboundCaller.Of(http).TargetApplicationId, body.RuleId, body, cancellationToken, Through(http)));
     }
 
     private static async Task<IResult> Query(HttpContext http, RuleBook rules, CancellationToken cancellationToken)
@@ -69,6 +69,9 @@ internal static class NorthboundRuleEndpoints
         await rules.DeleteAsync(NorthboundCaller.Of(http).TargetApplicationId, ruleId, cancellationToken)
             ? TypedResults.NoContent()
             : NorthboundError.ResourceMissing().ToResult();
+
+    /// <summary>The application whose NA acts through a grant, which the rule is then bound to; null for the owner's own NA.</summary>
+    private static string? Through(HttpContext http) => NorthboundCaller.Of(http) is { ActsForAnother: true } caller ? caller.Caller.Id : null;
 
     private static IResult Saved(Outcome<Rule> outcome) =>
         outcome.Succeeded ? TypedResults.Json(new SavedResponse(outcome.Value!.Id), Json) : ToError(outcome.Failure!).ToResult();

@@ -12,7 +12,9 @@ namespace Shoal.Server.Rules;
 /// <summary>The rules of applications. Callers have checked that the caller may act on the application.</summary>
 internal sealed class RuleBook(ShoalDb db, AuditLog audit, TimeProvider time)
 {
-    public async Task<Outcome<Rule>> SaveAsync(string applicationId, string? ruleId, RuleRequest request, CancellationToken cancellationToken)
+    /// <summary>Creates or changes a rule; <paramref name="creatorId"/> is the application whose NA saves it through a grant, if it does.</summary>
+    public async Task<Outcome<Rule>> SaveAsync(
+        string applicationId, string? ruleId, RuleRequest request, CancellationToken cancellationToken, string? creatorId = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         Rule? rule = null;
@@ -40,6 +42,7 @@ internal sealed class RuleBook(ShoalDb db, AuditLog audit, TimeProvider time)
             rule = new Rule { Id = Guid.NewGuid().ToString(), ApplicationId = applicationId, Name = "", Conditions = "", Actions = "", CreatedAt = now };
             db.Rules.Add(rule);
         }
+        rule.CreatorId = creatorId;
         rule.Name = parsed!.Name;
         rule.Description = parsed.Description;
         rule.Author = parsed.Author;

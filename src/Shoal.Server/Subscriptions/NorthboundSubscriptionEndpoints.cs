@@ -68,20 +68,20 @@ internal static class NorthboundSubscriptionEndpoints
             return error.ToResult();
         }
         var (items, total) = await registry.ListAsync(
-            NorthboundCaller.Of(http).TargetApplicationId, query["notifyType"].FirstOrDefault(), page.PageNo, page.PageSize, cancellationToken);
+            NorthboundCaller.Of(http), query["notifyType"].FirstOrDefault(), page.PageNo, page.PageSize, cancellationToken);
         return TypedResults.Json(new SubscriptionListResponse(total, page.PageNo, page.PageSize, [.. items.Select(SubscriptionResponse.From)]), NorthboundJson.Options);
     }
 
     private static async Task<IResult> Get(HttpContext http, SubscriptionRegistry registry, string subscriptionId, CancellationToken cancellationToken)
     {
-        var subscription = await registry.FindAsync(NorthboundCaller.Of(http).TargetApplicationId, subscriptionId, cancellationToken);
+        var subscription = await registry.FindAsync(NorthboundCaller.Of(http), subscriptionId, cancellationToken);
         return subscription is null
             ? NorthboundError.ResourceMissing().ToResult()
             : TypedResults.Json(SubscriptionResponse.From(subscription), NorthboundJson.Options);
     }
 
     private static async Task<IResult> Delete(HttpContext http, SubscriptionRegistry registry, string subscriptionId, CancellationToken cancellationToken) =>
-        await registry.DeleteAsync(NorthboundCaller.Of(http).TargetApplicationId, subscriptionId, cancellationToken)
+        await registry.DeleteAsync(NorthboundCaller.Of(http), subscriptionId, cancellationToken)
             ? TypedResults.NoContent()
             : NorthboundError.ResourceMissing().ToResult();
 
@@ -89,7 +89,7 @@ internal static class NorthboundSubscriptionEndpoints
     {
         var query = http.Request.Query;
         await registry.DeleteWhereAsync(
-            NorthboundCaller.Of(http).TargetApplicationId, query["notifyType"].FirstOrDefault(), query["callbackUrl"].FirstOrDefault(), cancellationToken);
+            NorthboundCaller.Of(http), query["notifyType"].FirstOrDefault(), query["callbackUrl"].FirstOrDefault(), cancellationToken);
         return TypedResults.NoContent();
     }
 

@@ -6,7 +6,11 @@ using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Subscriptions;
 
-/// <summary>What an NA asks to be pushed: one subscription per notification type and application.</summary>
+/// <summary>
+/// What an NA asks to be pushed: one subscription per notification type, application and subscriber. An NA that reached
+/// the application through a grant holds subscriptions of its own beside the owner's, sees and deletes only those, and
+/// loses them when the grant is revoked.
+/// </summary>
 internal sealed class SubscriptionRegistry(ShoalDb db, CallbackAddressGuard guard, TimeProvider time)
 {
     public async Task<(Subscription? Subscription, NorthboundError? Error)> SubscribeAsync(
@@ -25,12 +29,14 @@ internal sealed class SubscriptionRegistry(ShoalDb db, CallbackAddressGuard guar
         {
             return (null, NorthboundError.Missing("callbackUrl"));
         }
-        var protocol = await db.Applications.Where(a => a.Id == caller.TargetApplicationId).Select(a => a.PushProtocol).SingleAsync(cancellationToken);
+        // The pushes go to the subscriber's receiver, so its own push protocol (and CA) apply.
+        var protocol = await db.Applications.Where(a => a.Id == caller.Caller.Id).Select(a => a.PushProtocol).SingleAsync(cancellationToken);
         if (await guard.CheckCallbackUrlAsync(callbackUrl, protocol, cancellationToken) is { } illegal)
         {
             return (null, NorthboundError.IllegalCallback(illegal));
         }
-        if (await db.Subscriptions.AnyAsync(s => s.ApplicationId == caller.TargetApplicationId && s.NotifyType == notifyType, cancellationToken))
+        if (await db.Subscriptions.AnyAsync(
+            s => s.ApplicationId == caller.TargetApplicationId && s.SubscriberId == caller.Caller.Id && s.NotifyType == notifyType, cancellationToken))
         {
             return (null, NorthboundError.AlreadySubscribed());
         }
@@ -57,9 +63,9 @@ internal sealed class SubscriptionRegistry(ShoalDb db, CallbackAddressGuard guar
     }
 
     public async Task<(IReadOnlyList<Subscription> Items, int Total)> ListAsync(
-        string applicationId, string? notifyType, int pageNo, int pageSize, CancellationToken cancellationToken)
+        NorthboundCaller caller, string? notifyType, int pageNo, int pageSize, CancellationToken cancellationToken)
     {
-        var query = db.Subscriptions.AsNoTracking().Where(s => s.ApplicationId == applicationId);
+        var query = Visible(caller).AsNoTracking();
         if (!string.IsNullOrEmpty(notifyType))
         {
             query = query.Where(s => s.NotifyType == notifyType);
@@ -69,15 +75,15 @@ internal sealed class SubscriptionRegistry(ShoalDb db, CallbackAddressGuard guar
         return (items, total);
     }
 
-    public Task<Subscription?> FindAsync(string applicationId, string id, CancellationToken cancellationToken) =>
-        db.Subscriptions.AsNoTracking().SingleOrDefaultAsync(s => s.ApplicationId == applicationId && s.Id == id, cancellationToken);
+    public Task<Subscription?> FindAsync(NorthboundCaller caller, string id, CancellationToken cancellationToken) =>
+        Visible(caller).AsNoTracking().SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
 
-    public async Task<bool> DeleteAsync(string applicationId, string id, CancellationToken cancellationToken) =>
-        await db.Subscriptions.Where(s => s.ApplicationId == applicationId && s.Id == id).ExecuteDeleteAsync(cancellationToken) > 0;
+    public async Task<bool> DeleteAsync(NorthboundCaller caller, string id, CancellationToken cancellationToken) =>
+        await Visible(caller).Where(s => s.Id == id).ExecuteDeleteAsync(cancellationToken) > 0;
 
-    public Task<int> DeleteWhereAsync(string applicationId, string? notifyType, string? callbackUrl, CancellationToken cancellationToken)
+    public Task<int> DeleteWhereAsync(NorthboundCaller caller, string? notifyType, string? callbackUrl, CancellationToken cancellationToken)
     {
-        var query = db.Subscriptions.Where(s => s.ApplicationId == applicationId);
+        var query = Visible(caller);
         if (!string.IsNullOrEmpty(notifyType))
         {
             query = query.Where(s => s.NotifyType == notifyType);
@@ -87,5 +93,13 @@ internal sealed class SubscriptionRegistry(ShoalDb db, CallbackAddressGuard guar
             query = query.Where(s => s.CallbackUrl == callbackUrl);
         }
         return query.ExecuteDeleteAsync(cancellationToken);
+    }
+
+    /// <summary>The owner's NA sees every subscription of its application; a grantee's NA only those it made.</summary>
+    private IQueryable<Subscription> Visible(NorthboundCaller caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var query = db.Subscriptions.Where(s => s.ApplicationId == caller.TargetApplicationId);
+        return caller.TargetApplicationId == caller.Caller.Id ? query : query.Where(s => s.SubscriberId == caller.Caller.Id);
     }
 }

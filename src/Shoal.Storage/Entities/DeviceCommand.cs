@@ -5,6 +5,8 @@ public sealed class DeviceCommand
 {
     public required string Id { get; set; }
     public required string ApplicationId { get; set; }
+    /// <summary>The application whose NA sent the command through a grant; null when the device's own application sent it.</summary>
+    public string? IssuerId { get; set; }
     public required string DeviceId { get; set; }
     public required string ServiceId { get; set; }
     public required string Method { get; set; }

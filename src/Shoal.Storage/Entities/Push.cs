@@ -44,6 +44,11 @@ public sealed class PushDelivery
     /// <summary>Where a push without a subscription goes.</summary>
     public string? CallbackUrl { get; set; }
     public required string ApplicationId { get; set; }
+    /// <summary>
+    /// The application whose NA receives the push when it is not <see cref="ApplicationId"/>: one that reached these
+    /// devices through a grant, which is checked again before every attempt.
+    /// </summary>
+    public string? RecipientId { get; set; }
     public required string NotifyType { get; set; }
     public required string Body { get; set; }
     public DateTimeOffset CreatedAt { get; set; }

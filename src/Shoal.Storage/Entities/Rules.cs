@@ -10,6 +10,8 @@ public sealed class Rule
 {
     public required string Id { get; set; }
     public required string ApplicationId { get; set; }
+    /// <summary>The application whose NA made the rule through a grant; null when the rule's own application made it.</summary>
+    public string? CreatorId { get; set; }
     public required string Name { get; set; }
     public string? Description { get; set; }
     public string? Author { get; set; }

@@ -405,6 +405,10 @@ namespace Shoal.Storage.Migrations.Postgres
                     b.Property<int>("IssuedTimes")
                         .HasColumnType("integer");
 
+                    b.Property<string>("IssuerId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<int>("MaxRetransmit")
                         .HasColumnType("integer");
 
@@ -776,6 +780,10 @@ namespace Shoal.Storage.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<string>("RecipientId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<string>("State")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -865,6 +873,10 @@ namespace Shoal.Storage.Migrations.Postgres
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatorId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
 
                     b.Property<string>("Description")
                         .HasMaxLength(1024)
@@ -1113,7 +1125,9 @@ namespace Shoal.Storage.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ApplicationId", "NotifyType")
+                    b.HasIndex("SubscriberId");
+
+                    b.HasIndex("ApplicationId", "SubscriberId", "NotifyType")
                         .IsUnique();
 
                     b.ToTable("Subscriptions");
@@ -1422,6 +1436,12 @@ namespace Shoal.Storage.Migrations.Postgres
                     b.HasOne("Shoal.Storage.Entities.Application", null)
                         .WithMany()
                         .HasForeignKey("ApplicationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shoal.Storage.Entities.Application", null)
+                        .WithMany()
+                        .HasForeignKey("SubscriberId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

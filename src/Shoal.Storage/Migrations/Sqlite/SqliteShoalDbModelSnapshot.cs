@@ -397,6 +397,10 @@ namespace Shoal.Storage.Migrations.Sqlite
                     b.Property<int>("IssuedTimes")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("IssuerId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("MaxRetransmit")
                         .HasColumnType("INTEGER");
 
@@ -758,6 +762,10 @@ namespace Shoal.Storage.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("RecipientId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("State")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -847,6 +855,10 @@ namespace Shoal.Storage.Migrations.Sqlite
 
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatorId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Description")
                         .HasMaxLength(1024)
@@ -1093,7 +1105,9 @@ namespace Shoal.Storage.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ApplicationId", "NotifyType")
+                    b.HasIndex("SubscriberId");
+
+                    b.HasIndex("ApplicationId", "SubscriberId", "NotifyType")
                         .IsUnique();
 
                     b.ToTable("Subscriptions");
@@ -1400,6 +1414,12 @@ namespace Shoal.Storage.Migrations.Sqlite
                     b.HasOne("Shoal.Storage.Entities.Application", null)
                         .WithMany()
                         .HasForeignKey("ApplicationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Shoal.Storage.Entities.Application", null)
+                        .WithMany()
+                        .HasForeignKey("SubscriberId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
