@@ -44,6 +44,21 @@ public sealed class GatewayOptions
     [Range(1, 256 * 1024 * 1024)]
     public int MaxPayloadBytes { get; set; } = 256 * 1024;
 
+    /// <summary>How long a new connection has to send its CONNECT before it is closed. Default: 10 seconds.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Largest first packet (the CONNECT) a connection may announce, in bytes. Default: 8 KB.</summary>
+    [Range(128, 1024 * 1024)]
+    public int MaxConnectPacketBytes { get; set; } = 8 * 1024;
+
+    /// <summary>Connections one source address may hold at once. Default: 5,000.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxConnectionsPerAddress { get; set; } = 5000;
+
+    /// <summary>Connections that may wait for their CONNECT at once, from all addresses. Default: 1,000.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxPendingConnections { get; set; } = 1000;
+
     /// <summary>Most services in one properties report; a longer report is refused. Default: 100.</summary>
     [Range(1, 10_000)]
     public int MaxServicesPerReport { get; set; } = 100;

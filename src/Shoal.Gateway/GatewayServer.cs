@@ -1,13 +1,13 @@
 using System.Net;
-using System.Security.Authentication;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet;
+using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
+using Shoal.Gateway.Edge;
 using Shoal.Storage.Tracing;
 
 namespace Shoal.Gateway;
@@ -17,7 +17,7 @@ namespace Shoal.Gateway;
 /// acknowledges a report only once it is committed: MQTTnet sends a QoS 1 PUBACK after the publish handler returns.
 /// </summary>
 internal sealed partial class GatewayServer(
-    IOptions<GatewayOptions> options, Func<X509Certificate2> tlsCertificate, DeviceAuthenticator authenticator, DeviceSessions sessions,
+    IOptions<GatewayOptions> options, DeviceListener listener, DeviceAuthenticator authenticator, DeviceSessions sessions,
     StaleConnections staleConnections, IngestQueue queue, CommandSignal commands, DeviceReplies replies, TraceRecorder recorder, TimeProvider time,
     ILogger<GatewayServer> logger) : IHostedService, IDisposable
 {
@@ -36,14 +36,8 @@ internal sealed partial class GatewayServer(
         {
             return;
         }
-        var builder = new MqttServerFactory().CreateServerOptionsBuilder().WithKeepAlive();
-        builder = settings.Port == 0 ? builder.WithoutDefaultEndpoint() : builder.WithDefaultEndpoint().WithDefaultEndpointPort(settings.Port);
-        if (settings.TlsPort != 0)
-        {
-            builder = builder.WithEncryptedEndpoint().WithEncryptedEndpointPort(settings.TlsPort)
-                .WithEncryptionCertificate(tlsCertificate()).WithEncryptionSslProtocol(SslProtocols.Tls12 | SslProtocols.Tls13);
-        }
-        _server = new MqttServerFactory().CreateMqttServer(builder.Build());
+        var serverOptions = new MqttServerFactory().CreateServerOptionsBuilder().WithKeepAlive().Build();
+        _server = new MqttServerFactory().CreateMqttServer(serverOptions, [listener]);
         _server.ValidatingConnectionAsync += OnConnectingAsync;
         _server.ClientConnectedAsync += OnConnectedAsync;
         _server.ClientDisconnectedAsync += OnDisconnectedAsync;
@@ -92,6 +86,13 @@ internal sealed partial class GatewayServer(
 
     private async Task OnConnectingAsync(ValidatingConnectionEventArgs connect)
     {
+        if (connect.ProtocolVersion < MqttProtocolVersion.V500 && string.IsNullOrEmpty(connect.UserName) && connect.RawPassword is { Length: > 0 })
+        {
+            // MQTT 3.1.1 allows a password only with a user name: such a CONNECT is malformed, whatever it would authenticate as.
+            LogRefused(logger, null, connect.RemoteEndPoint, "A password without a user name.");
+            connect.ReasonCode = MqttConnectReasonCode.MalformedPacket;
+            return;
+        }
         var authentication = await authenticator.AuthenticateAsync(
             connect.ClientId, connect.UserName, connect.RawPassword, connect.ProtocolVersion, connect.CancellationToken);
         var traceSerial = recorder.Connecting(connect.UserName, connect.RemoteEndPoint, authentication);
@@ -168,6 +169,15 @@ internal sealed partial class GatewayServer(
         var message = publish.ApplicationMessage;
         var settings = options.Value;
         var now = time.GetUtcNow();
+        if (!TopicPolicy.IsTopicName(message.Topic))
+        {
+            // MQTT: a PUBLISH to a wildcard, NUL or text that is not UTF-8 is a protocol error, and the server closes.
+            Refuse(publish, device, MqttPubAckReasonCode.TopicNameInvalid, "A topic name has no wildcards (+, #), NUL or invalid UTF-8.");
+            publish.CloseConnection = true;
+            return;
+        }
+        // Nothing a device publishes is kept for later subscribers: retained messages would hold memory no one bounds.
+        message.Retain = false;
         if (message.Topic.Length > settings.MaxTopicLength)
         {
             Refuse(publish, device, MqttPubAckReasonCode.TopicNameInvalid, $"The topic is longer than {settings.MaxTopicLength} characters.");

@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
+using Shoal.Gateway.Edge;
 
 namespace Shoal.Gateway;
 
@@ -18,7 +19,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<IngestQueue>();
         services.AddSingleton<IngestWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());
-        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<GatewayServer>(sp, tlsCertificate));
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<DeviceListener>(sp, tlsCertificate));
+        services.AddSingleton<GatewayServer>();
         services.AddHostedService(sp => sp.GetRequiredService<GatewayServer>());
         services.AddSingleton<CommandSignal>();
         services.AddSingleton<DeviceReplies>();
