@@ -57,17 +57,20 @@ internal sealed partial class DeviceListener(
 
     public Task StopAsync()
     {
-        _stopping.Cancel();
-        _listeners.ForEach(l => l.Dispose());
-        _listeners.Clear();
+        lock (_listeners)
+        {
+            if (!_stopping.IsCancellationRequested)
+            {
+                _stopping.Cancel();
+            }
+            _listeners.ForEach(l => l.Dispose());
+            _listeners.Clear();
+        }
         return Task.CompletedTask;
     }
 
-    public void Dispose()
-    {
-        StopAsync();
-        _stopping.Dispose();
-    }
+    /// <summary>Both the broker and the container dispose the listener: the second time finds nothing to do.</summary>
+    public void Dispose() => StopAsync();
 
     private void Listen(int port, bool tls)
     {

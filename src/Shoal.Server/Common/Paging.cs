@@ -11,6 +11,9 @@ internal static class Paging
     public const int DefaultPageSize = 20;
     public const int MaxPageSize = 100;
 
+    /// <summary>Pages past the last one that an offset of int can reach are all empty: they read as that one, never overflow.</summary>
+    private const int MaxPage = int.MaxValue / MaxPageSize;
+
     public static (int Page, int PageSize) Normalize(int? page, int? pageSize) =>
-        (Math.Max(1, page ?? 1), Math.Clamp(pageSize ?? DefaultPageSize, 1, MaxPageSize));
+        (Math.Clamp(page ?? 1, 1, MaxPage), Math.Clamp(pageSize ?? DefaultPageSize, 1, MaxPageSize));
 }

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Diagnostics;
@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Scalar.AspNetCore;
 using Shoal.Server.Accounts;
 using Shoal.Server.Applications;
+using Shoal.Server.Common;
 using Shoal.Server.Devices;
 using Shoal.Server.Grants;
 using Shoal.Server.MessageServers;
@@ -49,6 +50,7 @@ internal static class ManagementApi
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
+        StorableText.Apply(options);
         // A misspelt field is a mistake worth telling, not a setting silently left at its default.
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
     }

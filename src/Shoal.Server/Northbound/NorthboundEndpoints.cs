@@ -31,7 +31,16 @@ internal static class NorthboundEndpoints
         {
             return NorthboundError.Invalid("login takes a form-encoded body (application/x-www-form-urlencoded).").ToResult();
         }
-        var form = await http.Request.ReadFormAsync(cancellationToken);
+        IFormCollection form;
+        try
+        {
+            form = await http.Request.ReadFormAsync(cancellationToken);
+        }
+        // A multipart body without a boundary, a broken one, or one past the form limits (fields, key and value lengths).
+        catch (Exception error) when (error is InvalidDataException or InvalidOperationException or IOException)
+        {
+            return NorthboundError.Invalid($"The login form could not be read: {error.Message}").ToResult();
+        }
         string? appId = form["appId"];
         string? secret = form["secret"];
         if (string.IsNullOrEmpty(appId) || string.IsNullOrEmpty(secret))

@@ -1,6 +1,7 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
+using Shoal.Server.Common;
 
 namespace Shoal.Server.Northbound;
 
@@ -9,10 +10,14 @@ internal static class NorthboundJson
 {
     public const string TimeFormat = "yyyyMMdd'T'HHmmss'Z'";
 
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    public static readonly JsonSerializerOptions Options = Create();
+
+    private static JsonSerializerOptions Create()
     {
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+        StorableText.Apply(options);
+        return options;
+    }
 
     public static string Time(DateTimeOffset value) => value.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
 
@@ -39,7 +44,7 @@ internal static class NorthboundJson
         }
         catch (JsonException e)
         {
-            return (null, NorthboundError.Invalid(e.Path is null or "$" ? "the body is not valid JSON." : $"'{e.Path[2..]}' has a value of the wrong type."));
+            return (null, NorthboundError.Invalid(e.Path is null or "$" ? "the body is not valid JSON." : $"'{e.Path[2..]}' has a value of the wrong type. {e.Message.Split(" Path:")[0]}"));
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {

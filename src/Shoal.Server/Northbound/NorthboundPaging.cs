@@ -18,6 +18,11 @@ internal readonly record struct NorthboundPage(int PageNo, int PageSize)
         {
             return (default, NorthboundError.Invalid($"pageSize must be from 1 to {MaxSize}."));
         }
+        // The offset pageNo × pageSize must fit the databases' row counts (and an int): beyond it no page can hold rows.
+        if ((long)pageNo * pageSize > int.MaxValue)
+        {
+            return (default, NorthboundError.Invalid($"pageNo × pageSize must be at most {int.MaxValue}."));
+        }
         return (new NorthboundPage(pageNo, pageSize), null);
     }
 }
