@@ -14,7 +14,7 @@ public sealed class AccountOptions
     [Range(1, 10_000)]
     public int DefaultApplicationQuota { get; set; } = 10;
 
-    /// <summary>Failed sign-ins allowed per account within <see cref="SignInWindow"/>. Default: 5.</summary>
+    /// <summary>Failed sign-ins allowed for one account from one address within <see cref="SignInWindow"/> (ten times that from all addresses slows every failing address to one try). Default: 5.</summary>
     [Range(1, 1000)]
     public int SignInFailuresPerAccount { get; set; } = 5;
 

@@ -89,13 +89,13 @@ internal sealed class Accounts(
         return user;
     }
 
-    /// <summary>Checks e-mail and password, refusing once an account or an address has failed too often.</summary>
+    /// <summary>Checks e-mail and password, refusing once an address has failed too often, for this account or for any.</summary>
     public async Task<Outcome<User>> AuthenticateAsync(string? email, string? password, string? address, CancellationToken cancellationToken)
     {
         var accountKey = "account:" + (email?.Trim().ToUpperInvariant() ?? "");
         var addressKey = "address:" + (address ?? "unknown");
         var wait = Max(
-            throttle.RetryAfter(accountKey, options.Value.SignInFailuresPerAccount),
+            throttle.RetryAfter(accountKey, address, options.Value.SignInFailuresPerAccount),
             throttle.RetryAfter(addressKey, options.Value.SignInFailuresPerAddress));
         if (wait is { } retryAfter)
         {
@@ -111,11 +111,11 @@ internal sealed class Accounts(
             && user is not null && password is not null;
         if (!verified)
         {
-            throttle.Fail(accountKey);
+            throttle.Fail(accountKey, address);
             throttle.Fail(addressKey);
             return new Refused(StatusCodes.Status401Unauthorized, "The e-mail address or the password is wrong.");
         }
-        throttle.Succeed(accountKey);
+        throttle.Succeed(accountKey, address);
         if (user!.FrozenAt is not null)
         {
             return new Refused(StatusCodes.Status403Forbidden, "This account is frozen.", "Ask the operator to unfreeze it.");

@@ -33,6 +33,9 @@ internal sealed partial class DeviceRegistry(ShoalDb db, IDataProtectionProvider
     private readonly IDataProtector _secrets = protection.CreateProtector(Device.SecretProtectionPurpose);
 
     public const int DefaultTimeoutSeconds = 180;
+
+    /// <summary>A registration window longer than this (ten years) is kept as "never expires" rather than as a date decades away.</summary>
+    public const int LongestTimeoutSeconds = 10 * 365 * 24 * 3600;
     private const int MaxTextLength = 256;
 
     [GeneratedRegex("^[0-9a-fA-F]{8,32}$")]
@@ -93,7 +96,7 @@ internal sealed partial class DeviceRegistry(ShoalDb db, IDataProtectionProvider
             ProductId = input.ProductId,
             Status = DeviceStatus.Inactive,
             Timeout = timeout,
-            RegistrationExpiresAt = timeout == 0 ? null : now.AddSeconds(timeout),
+            RegistrationExpiresAt = timeout is 0 or > LongestTimeoutSeconds ? null : now.AddSeconds(timeout),
             CreatedAt = now,
             LastModifiedAt = now,
         };

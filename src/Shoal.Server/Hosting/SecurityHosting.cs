@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,13 @@ internal static class SecurityHosting
         var services = builder.Services;
         var keys = Path.Combine(builder.DataDirectory(), "keys");
         services.AddDataProtection().SetApplicationName("Shoal").PersistKeysToFileSystem(new DirectoryInfo(keys));
+        const string KeyEncryptionKeySetting = $"{ShoalOptions.Section}:{nameof(ShoalOptions.KeyEncryptionKey)}";
+        if (KeyEncryptionKey.From(builder.Configuration[KeyEncryptionKeySetting], KeyEncryptionKeySetting) is { } keyEncryptionKey)
+        {
+            // Keys written before the setting stay readable as they are; every new key is sealed.
+            services.AddSingleton(keyEncryptionKey);
+            services.Configure<KeyManagementOptions>(options => options.XmlEncryptor = new KeyEncryptionKeyEncryptor(keyEncryptionKey));
+        }
         services.AddSingleton(SecretHasher.Load(builder.Configuration[$"{ShoalOptions.Section}:{nameof(ShoalOptions.SecretHashKey)}"], keys));
         services.AddSingleton<SecretProtector>();
         services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -24,4 +24,10 @@ public sealed class ShoalOptions
 
     /// <summary>Base64 key for hashing secrets and tokens. Default: generated into the data folder on first start.</summary>
     public string? SecretHashKey { get; set; }
+
+    /// <summary>
+    /// Base64 of 32 random bytes that seals the Data Protection keys in the data folder, so that a copy of the folder
+    /// alone decrypts no secret. Default: none (keys are written as they are). Keep it outside the data folder.
+    /// </summary>
+    public string? KeyEncryptionKey { get; set; }
 }

@@ -28,7 +28,7 @@ public sealed class NorthboundOptions
     /// <summary>Window of <see cref="CallsPerWindow"/>. Default: 60 seconds.</summary>
     public TimeSpan ThrottleWindow { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Failed logins allowed per application ID within the sign-in window. Default: 10.</summary>
+    /// <summary>Failed logins allowed for one application ID from one address within the sign-in window (ten times that from all addresses slows every failing address to one try). Default: 10.</summary>
     [Range(1, 10_000)]
     public int LoginFailuresPerApplication { get; set; } = 10;
 

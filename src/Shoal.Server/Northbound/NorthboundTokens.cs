@@ -24,7 +24,7 @@ internal sealed class NorthboundTokens(
     {
         var applicationKey = "na-application:" + applicationId;
         var addressKey = "na-address:" + address;
-        var wait = throttle.RetryAfter(applicationKey, options.Value.LoginFailuresPerApplication)
+        var wait = throttle.RetryAfter(applicationKey, address, options.Value.LoginFailuresPerApplication)
             ?? throttle.RetryAfter(addressKey, options.Value.LoginFailuresPerAddress);
         if (wait is not null)
         {
@@ -45,11 +45,11 @@ internal sealed class NorthboundTokens(
             && (refreshToken is null || refreshed is not null && refreshed.RefreshExpiresAt > now && refreshed.IssuedAt >= application!.CredentialsIssuedAfter);
         if (!valid)
         {
-            throttle.Fail(applicationKey);
+            throttle.Fail(applicationKey, address);
             throttle.Fail(addressKey);
             return (null, NorthboundError.WrongSecret(), null);
         }
-        throttle.Succeed(applicationKey);
+        throttle.Succeed(applicationKey, address);
         if (application!.FrozenAt is not null)
         {
             return (null, NorthboundError.Frozen(), null);

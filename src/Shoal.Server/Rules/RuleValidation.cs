@@ -133,6 +133,9 @@ internal static partial class RuleValidation
         var numeric = false;
         switch (body.Value)
         {
+            case { ValueKind: JsonValueKind.Number } number when !number.TryGetDecimal(out _):
+                errors.Add($"{field}.value", "must be a finite number between -7.9e28 and 7.9e28.");
+                return null;
             case { ValueKind: JsonValueKind.Number } number:
                 value = number.GetRawText();
                 numeric = true;

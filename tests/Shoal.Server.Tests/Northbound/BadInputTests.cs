@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Microsoft.EntityFrameworkCore;
 using Shoal.Server.Tests.Infrastructure;
 
 namespace Shoal.Server.Tests.Northbound;
@@ -80,6 +81,31 @@ public abstract class BadInputTests<TDatabase>(ShoalApplication<TDatabase> shoal
         var response = await user.Client.PostAsync(ApplicationApi.Route, new StringContent(body, Encoding.UTF8, "application/json"));
 
         Assert.Contains("description", await response.FieldErrorAsync("description"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CreateRule_ThresholdBeyondAnyNumber_Answers400()
+    {
+        var user = await shoal.SignUpAsync();
+        var applicationId = (await user.Client.CreateApplicationAsync("rules")).GetProperty("applicationId").GetString();
+
+        var response = await user.Client.PostAsync($"{ApplicationApi.Route}/{applicationId}/rules", new StringContent("""
+            {"name":"hot","conditions":[{"type":"DEVICE_DATA","deviceInfo":{"path":"Temperature/value"},"operator":">","value":1e400}],
+             "actions":[{"type":"EMAIL","recipients":["ops@example.com"],"subject":"hot","content":"{value}"}]}
+            """, Encoding.UTF8, "application/json"));
+
+        Assert.Contains("finite", (await response.ProblemAsync(HttpStatusCode.BadRequest)).ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Register_TimeoutOfDecades_NeverExpiresRatherThanExpiringInDecades()
+    {
+        var app = await shoal.NewApplicationAsync();
+
+        var registered = await (await app.Na.SendAsync(HttpMethod.Post, NaClient.RegisterPath, new { nodeId = "long-wait", timeout = int.MaxValue })).JsonAsync();
+
+        var deviceId = registered.GetProperty("deviceId").GetString();
+        Assert.Null(await shoal.Database.QueryAsync(db => db.Devices.Where(d => d.Id == deviceId).Select(d => d.RegistrationExpiresAt).SingleAsync()));
     }
 
     [Fact]
