@@ -61,7 +61,7 @@ public abstract class DeviceEdgeTests<TDatabase>(EdgeApplication<TDatabase> shoa
             using var socket = await ConnectFromAsync(IPAddress.Parse("127.0.0.30"));
             await socket.SendAsync(bytes);
             socket.Shutdown(SocketShutdown.Send);
-            await ReadUntilClosedAsync(socket);
+            await RawMqtt.ReadUntilClosedAsync(socket);
             if ((await client.ReportAsync(device, Report)).ReasonCode == MqttClientPublishReasonCode.Success)
             {
                 acknowledged++;
@@ -82,7 +82,7 @@ public abstract class DeviceEdgeTests<TDatabase>(EdgeApplication<TDatabase> shoa
 
         shoal.Time.Advance(EdgeApplication<TDatabase>.ConnectTimeout + TimeSpan.FromSeconds(1));
 
-        await ReadUntilClosedAsync(socket);
+        await RawMqtt.ReadUntilClosedAsync(socket);
         await WaitUntilNoneWaitAsync();
     }
 
@@ -99,7 +99,7 @@ public abstract class DeviceEdgeTests<TDatabase>(EdgeApplication<TDatabase> shoa
 
         using var refused = await ConnectFromAsync(address);
 
-        Assert.Equal(0, await ReadUntilClosedAsync(refused));
+        Assert.Equal(0, await RawMqtt.ReadUntilClosedAsync(refused));
         held.ForEach(s => s.Dispose());
         await WaitUntilNoneWaitAsync();
     }
@@ -117,7 +117,7 @@ public abstract class DeviceEdgeTests<TDatabase>(EdgeApplication<TDatabase> shoa
 
         using var refused = await ConnectFromAsync(IPAddress.Parse("127.0.1.100"));
 
-        Assert.Equal(0, await ReadUntilClosedAsync(refused));
+        Assert.Equal(0, await RawMqtt.ReadUntilClosedAsync(refused));
         held.ForEach(s => s.Dispose());
         await WaitUntilNoneWaitAsync();
     }
@@ -131,9 +131,9 @@ public abstract class DeviceEdgeTests<TDatabase>(EdgeApplication<TDatabase> shoa
         var (_, device) = await shoal.NewDeviceAsync();
         using var socket = await ConnectDeviceAsync(device);
 
-        await socket.SendAsync(Packet(0x30, [.. Text(device.Topic(rest)), .. "{}"u8.ToArray()]));
+        await socket.SendAsync(RawMqtt.Packet(0x30, [.. RawMqtt.Text(device.Topic(rest)), .. "{}"u8.ToArray()]));
 
-        await ReadUntilClosedAsync(socket);
+        await RawMqtt.ReadUntilClosedAsync(socket);
     }
 
     [Fact]
@@ -143,9 +143,9 @@ public abstract class DeviceEdgeTests<TDatabase>(EdgeApplication<TDatabase> shoa
         using var socket = await ConnectDeviceAsync(device);
         byte[] topic = [.. Encoding.UTF8.GetBytes(device.Topic("user/")), 0xC3, 0x28];
 
-        await socket.SendAsync(Packet(0x30, [(byte)(topic.Length >> 8), (byte)topic.Length, .. topic, .. "{}"u8.ToArray()]));
+        await socket.SendAsync(RawMqtt.Packet(0x30, [(byte)(topic.Length >> 8), (byte)topic.Length, .. topic, .. "{}"u8.ToArray()]));
 
-        await ReadUntilClosedAsync(socket);
+        await RawMqtt.ReadUntilClosedAsync(socket);
     }
 
     [Fact]
@@ -155,13 +155,13 @@ public abstract class DeviceEdgeTests<TDatabase>(EdgeApplication<TDatabase> shoa
         var timestamp = TestDevice.Timestamp(shoal.Time.GetUtcNow());
         using var socket = await ConnectFromAsync(IPAddress.Loopback);
 
-        await socket.SendAsync(Packet(0x10, [.. Text("MQTT"), 4, 0b0100_0010, 0, 60, .. Text(device.ClientId(1, timestamp)), .. Text(TestDevice.Password(timestamp, device.Secret))]));
+        await socket.SendAsync(RawMqtt.Packet(0x10, [.. RawMqtt.Text("MQTT"), 4, 0b0100_0010, 0, 60, .. RawMqtt.Text(device.ClientId(1, timestamp)), .. RawMqtt.Text(TestDevice.Password(timestamp, device.Secret))]));
 
         var connack = new byte[4];
         await socket.ReceiveAsync(connack);
         Assert.Equal(0x20, connack[0]);
         Assert.NotEqual(0, connack[3]);
-        await ReadUntilClosedAsync(socket);
+        await RawMqtt.ReadUntilClosedAsync(socket);
     }
 
     [Fact]
@@ -203,8 +203,7 @@ public abstract class DeviceEdgeTests<TDatabase>(EdgeApplication<TDatabase> shoa
     {
         var socket = await ConnectFromAsync(IPAddress.Loopback);
         var timestamp = TestDevice.Timestamp(shoal.Time.GetUtcNow());
-        await socket.SendAsync(Packet(0x10,
-            [.. Text("MQTT"), 4, 0b1100_0010, 0, 60, .. Text(device.ClientId(1, timestamp)), .. Text(device.Id), .. Text(TestDevice.Password(timestamp, device.Secret))]));
+        await socket.SendAsync(RawMqtt.Connect(device.ClientId(1, timestamp), device.Id, TestDevice.Password(timestamp, device.Secret), keepAliveSeconds: 60));
         var connack = new byte[4];
         await socket.ReceiveAsync(connack);
         Assert.Equal([0x20, 0x02, 0x00, 0x00], connack);
@@ -220,47 +219,6 @@ public abstract class DeviceEdgeTests<TDatabase>(EdgeApplication<TDatabase> shoa
         {
             await Task.Delay(10, deadline.Token);
         }
-    }
-
-    /// <summary>Reads until the broker closes the socket; returns the bytes it got meanwhile; fails rather than hangs.</summary>
-    private static async Task<int> ReadUntilClosedAsync(Socket socket)
-    {
-        using var deadline = new CancellationTokenSource(CloseWait);
-        var buffer = new byte[1024];
-        var total = 0;
-        try
-        {
-            int read;
-            while ((read = await socket.ReceiveAsync(buffer, deadline.Token)) > 0)
-            {
-                total += read;
-            }
-        }
-        catch (SocketException error) when (error.SocketErrorCode == SocketError.ConnectionReset)
-        {
-        }
-        return total;
-    }
-
-    private static byte[] Text(string value)
-    {
-        var bytes = Encoding.UTF8.GetBytes(value);
-        return [(byte)(bytes.Length >> 8), (byte)bytes.Length, .. bytes];
-    }
-
-    private static byte[] Packet(byte header, byte[] body)
-    {
-        var packet = new List<byte> { header };
-        var length = body.Length;
-        do
-        {
-            var digit = (byte)(length % 128);
-            length /= 128;
-            packet.Add(length > 0 ? (byte)(digit | 0x80) : digit);
-        }
-        while (length > 0);
-        packet.AddRange(body);
-        return [.. packet];
     }
 }
 

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -78,7 +77,7 @@ public abstract class GatewayLimitsTests<TDatabase>(GatewayApplication<TDatabase
         // 0xFF: a packet type no client may send first, then a remaining length longer than MQTT allows.
         await socket.SendAsync(Enumerable.Repeat((byte)0xFF, 64).ToArray());
 
-        Assert.Equal(0, await ReadUntilClosedAsync(socket));
+        Assert.Equal(0, await RawMqtt.ReadUntilClosedAsync(socket));
     }
 
     [Fact]
@@ -101,13 +100,13 @@ public abstract class GatewayLimitsTests<TDatabase>(GatewayApplication<TDatabase
         var (_, device) = await shoal.NewDeviceAsync();
         using var socket = await RawConnectAsync();
         var timestamp = TestDevice.Timestamp(shoal.Time.GetUtcNow());
-        await socket.SendAsync(ConnectPacket(device.ClientId(1, timestamp), device.Id, TestDevice.Password(timestamp, device.Secret), keepAliveSeconds: 1));
+        await socket.SendAsync(RawMqtt.Connect(device.ClientId(1, timestamp), device.Id, TestDevice.Password(timestamp, device.Secret), keepAliveSeconds: 1));
         var connack = new byte[4];
         await socket.ReceiveAsync(connack);
         Assert.Equal([0x20, 0x02, 0x00, 0x00], connack);
 
         // The device now says nothing: no PINGREQ, no packet at all.
-        await ReadUntilClosedAsync(socket);
+        await RawMqtt.ReadUntilClosedAsync(socket);
 
         await shoal.EventuallyAsync(db => db.Devices.AnyAsync(d => d.Id == device.Id && d.Status == DeviceStatus.Offline));
     }
@@ -119,56 +118,6 @@ public abstract class GatewayLimitsTests<TDatabase>(GatewayApplication<TDatabase
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync("127.0.0.1", shoal.MqttPort);
         return socket;
-    }
-
-    /// <summary>Reads until the broker closes the socket and returns the bytes it got meanwhile; fails rather than hangs.</summary>
-    private static async Task<int> ReadUntilClosedAsync(Socket socket)
-    {
-        using var deadline = new CancellationTokenSource(CloseWait);
-        var buffer = new byte[1024];
-        var total = 0;
-        try
-        {
-            int read;
-            while ((read = await socket.ReceiveAsync(buffer, deadline.Token)) > 0)
-            {
-                total += read;
-            }
-        }
-        catch (SocketException error) when (error.SocketErrorCode == SocketError.ConnectionReset)
-        {
-        }
-        return total;
-    }
-
-    /// <summary>An MQTT 3.1.1 CONNECT with user name and password, written byte by byte so the test controls the keep-alive it promises.</summary>
-    private static byte[] ConnectPacket(string clientId, string userName, string password, ushort keepAliveSeconds)
-    {
-        var body = new List<byte>();
-        void Text(string value)
-        {
-            var bytes = Encoding.UTF8.GetBytes(value);
-            body.Add((byte)(bytes.Length >> 8));
-            body.Add((byte)bytes.Length);
-            body.AddRange(bytes);
-        }
-        Text("MQTT");
-        body.AddRange([4, 0b1100_0010, (byte)(keepAliveSeconds >> 8), (byte)keepAliveSeconds]);
-        Text(clientId);
-        Text(userName);
-        Text(password);
-
-        var packet = new List<byte> { 0x10 };
-        var length = body.Count;
-        do
-        {
-            var digit = (byte)(length % 128);
-            length /= 128;
-            packet.Add(length > 0 ? (byte)(digit | 0x80) : digit);
-        }
-        while (length > 0);
-        packet.AddRange(body);
-        return [.. packet];
     }
 }
 
