@@ -47,6 +47,13 @@ public sealed class DeliveryOptions
     [Range(1, 10_000)]
     public int MaxConcurrentPushes { get; set; } = 64;
 
+    /// <summary>
+    /// Most pushes under way at once to one destination (a subscription, or a command's callback URL) on one node, so a
+    /// slow receiver holds only its own share. Default: 8.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxConcurrentPushesPerDestination { get; set; } = 8;
+
     /// <summary>How long a replaced signing secret keeps signing beside the new one. Default: 24 hours.</summary>
     public TimeSpan SigningSecretOverlap { get; set; } = TimeSpan.FromHours(24);
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -11,12 +12,26 @@ namespace Shoal.Delivery;
 
 /// <summary>
 /// Pushes to NAs: makes deliveries from new device events, claims the due ones (so that no other node sends the same
-/// attempt), sends them side by side and records each outcome: delivered, retried later, or dead-lettered.
+/// attempt), sends them side by side and records each outcome: delivered, retried later, or dead-lettered. A round does
+/// not wait for a slow receiver: each send goes on alone and its outcome is recorded by the round after it finished,
+/// and each destination (a subscription, or a command's callback URL) has at most
+/// <see cref="DeliveryOptions.MaxConcurrentPushesPerDestination"/> pushes under way, so a slow or dead receiver holds
+/// only its own share of the sending.
 /// </summary>
 internal sealed partial class PushWorker(
     IServiceScopeFactory scopes, PushSender sender, PushSigning signing, CommissioningCa commissioningCa, IOptions<DeliveryOptions> options,
     TraceRecorder recorder, TimeProvider time, ILogger<PushWorker> logger) : BackgroundService
 {
+    /// <summary>How long a background round waits for what it sent before it goes on, so quick answers are recorded at once.</summary>
+    private static readonly TimeSpan RoundWait = TimeSpan.FromMilliseconds(50);
+
+    private readonly ConcurrentQueue<Sent> _finished = new();
+    private readonly ConcurrentDictionary<string, int> _underWay = new();
+    private int _underWayTotal;
+
+    /// <summary>A send that ended: its result, or null when the push service was off and nothing was sent.</summary>
+    private sealed record Sent(long DeliveryId, PushResult? Result);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Polling paces the loop in real time; every decision about when a push is due uses the injected TimeProvider.
@@ -27,7 +42,7 @@ internal sealed partial class PushWorker(
             {
                 try
                 {
-                    while (await RunOnceAsync(stoppingToken) > 0)
+                    while (await RunRoundAsync(RoundWait, stoppingToken) > 0)
                     {
                     }
                 }
@@ -43,20 +58,35 @@ internal sealed partial class PushWorker(
         }
     }
 
-    /// <summary>One round: new events into deliveries, then one batch of due deliveries sent. Returns how much it did.</summary>
-    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// One round that waits for every push it sends, as a second node's round would be observed from outside: new
+    /// events into deliveries, one batch of due deliveries sent, every outcome recorded. Returns how much it did.
+    /// </summary>
+    public Task<int> RunOnceAsync(CancellationToken cancellationToken) => RunRoundAsync(Timeout.InfiniteTimeSpan, cancellationToken);
+
+    private async Task<int> RunRoundAsync(TimeSpan waitForSends, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
         var events = await new PushFanOut(db, options, recorder, time, logger).RunOnceAsync(cancellationToken);
         db.ChangeTracker.Clear();
+        var recorded = await RecordAsync(db, cancellationToken);
         var claim = Guid.NewGuid();
         var claimed = await ClaimAsync(db, claim, cancellationToken);
         if (claimed.Count > 0)
         {
-            await SendAsync(db, claim, claimed, cancellationToken);
+            var sending = await StartAsync(db, claimed, cancellationToken);
+            if (waitForSends == Timeout.InfiniteTimeSpan)
+            {
+                await sending;
+            }
+            else
+            {
+                await Task.WhenAny(sending, Task.Delay(waitForSends, cancellationToken));
+            }
+            recorded += await RecordAsync(db, cancellationToken);
         }
-        return events + claimed.Count;
+        return events + claimed.Count + recorded;
     }
 
     private async Task<List<PushDelivery>> ClaimAsync(ShoalDb db, Guid claim, CancellationToken cancellationToken)
@@ -64,19 +94,36 @@ internal sealed partial class PushWorker(
         var now = time.GetUtcNow();
         var unclaimed = db.PushDeliveries.Where(d =>
             d.State == PushDeliveryState.Pending && (d.ClaimedUntil == null || d.ClaimedUntil < now));
-        var due = unclaimed
+        // Destinations with their share under way are not claimed from until one of their pushes ends.
+        var perDestination = options.Value.MaxConcurrentPushesPerDestination;
+        var busy = _underWay.Where(d => d.Value >= perDestination).Select(d => d.Key).ToList();
+        var candidates = await unclaimed
             .Where(d => d.NextAttemptAt <= now
-                && (d.SubscriptionId == null || db.Subscriptions.Any(s => s.Id == d.SubscriptionId && s.State == SubscriptionState.Active)))
+                && (d.SubscriptionId == null || db.Subscriptions.Any(s => s.Id == d.SubscriptionId && s.State == SubscriptionState.Active))
+                && !busy.Contains(d.SubscriptionId ?? d.CallbackUrl!))
             .OrderBy(d => d.Id)
             .Take(options.Value.BatchSize)
-            .Select(d => d.Id);
+            .Select(d => new { d.Id, Destination = d.SubscriptionId ?? d.CallbackUrl! })
+            .ToListAsync(cancellationToken);
+        var room = options.Value.MaxConcurrentPushes - Volatile.Read(ref _underWayTotal);
+        var taken = new Dictionary<string, int>();
+        var due = new List<long>();
+        foreach (var candidate in candidates.TakeWhile(_ => due.Count < room))
+        {
+            var claimedHere = taken.GetValueOrDefault(candidate.Destination);
+            if (_underWay.GetValueOrDefault(candidate.Destination) + claimedHere < perDestination)
+            {
+                due.Add(candidate.Id);
+                taken[candidate.Destination] = claimedHere + 1;
+            }
+        }
         // An invalid callback URL gets one probe at a time, on the probe schedule: its oldest waiting push.
         var probes = db.Subscriptions
             .Where(s => s.State == SubscriptionState.Invalid && s.NextProbeAt <= now)
             .Select(s => db.PushDeliveries.Where(d => d.SubscriptionId == s.Id && d.State == PushDeliveryState.Pending).Min(d => (long?)d.Id))
             .Where(id => id != null)
             .Select(id => id!.Value);
-        if (!await due.AnyAsync(cancellationToken) && !await probes.AnyAsync(cancellationToken))
+        if (due.Count == 0 && !await probes.AnyAsync(cancellationToken))
         {
             // Most rounds find nothing due: they look without writing.
             return [];
@@ -89,13 +136,13 @@ internal sealed partial class PushWorker(
         return await db.PushDeliveries.Where(d => d.ClaimToken == claim).ToListAsync(cancellationToken);
     }
 
-    private async Task SendAsync(ShoalDb db, Guid claim, List<PushDelivery> claimed, CancellationToken cancellationToken)
+    /// <summary>Starts sending <paramref name="claimed"/>, each push on its own; the task ends when all have.</summary>
+    private async Task<Task> StartAsync(ShoalDb db, List<PushDelivery> claimed, CancellationToken cancellationToken)
     {
         var subscriptionIds = claimed.Where(d => d.SubscriptionId != null).Select(d => d.SubscriptionId).Distinct().ToList();
-        var subscriptions = await db.Subscriptions.Where(s => subscriptionIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, cancellationToken);
+        var subscriptions = await db.Subscriptions.AsNoTracking().Where(s => subscriptionIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, cancellationToken);
         // A subscription deleted since the claim took its deliveries with it.
         claimed.RemoveAll(d => d.SubscriptionId is { } id && !subscriptions.ContainsKey(id));
-        Subscription? SubscriptionOf(PushDelivery delivery) => delivery.SubscriptionId is { } id ? subscriptions[id] : null;
         var applicationIds = claimed.Select(d => d.ApplicationId).Distinct().ToList();
         // A push for an NA that reached the devices through a grant goes only while the grant holds, checked at send time.
         var granted = await db.HoldingAsync(applicationIds, time.GetUtcNow(), cancellationToken);
@@ -105,6 +152,7 @@ internal sealed partial class PushWorker(
             lapsed.ClaimedUntil = null;
             DeadLetter(lapsed, time.GetUtcNow(), $"The grant that let application {lapsed.RecipientId} receive this push was revoked or has expired.");
         }
+        await db.SaveChangesAsync(cancellationToken);
         claimed.RemoveAll(d => d.State != PushDeliveryState.Pending);
         // The receiver is the recipient's: its push protocol, CA and signing secret apply.
         var recipientIds = claimed.Select(Recipient).Distinct().ToList();
@@ -124,34 +172,71 @@ internal sealed partial class PushWorker(
             keys[id] = await signing.KeysAsync(db, id, cancellationToken);
         }
 
-        var results = new PushResult?[claimed.Count];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, claimed.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = options.Value.MaxConcurrentPushes, CancellationToken = cancellationToken },
-            async (i, token) =>
-            {
-                var delivery = claimed[i];
-                var recipient = applications[Recipient(delivery)];
-                // Push service turned off or the application frozen since the push was made: it waits, unsent.
-                results[i] = applications[delivery.ApplicationId].Pushing
-                    ? await sender.SendAsync(new PushRequest(recipient.Id, recipient.PushProtocol, TrustedCas(recipient.Id),
-                        delivery.CallbackUrl ?? SubscriptionOf(delivery)!.CallbackUrl, delivery.WebhookId, delivery.Body, keys[recipient.Id]), token)
-                    : null;
-            });
+        var sends = new List<Task>(claimed.Count);
+        foreach (var delivery in claimed)
+        {
+            var recipient = applications[Recipient(delivery)];
+            // Push service turned off or the application frozen since the push was made: it waits, unsent.
+            var request = applications[delivery.ApplicationId].Pushing
+                ? new PushRequest(recipient.Id, recipient.PushProtocol, TrustedCas(recipient.Id),
+                    delivery.CallbackUrl ?? subscriptions[delivery.SubscriptionId!].CallbackUrl, delivery.WebhookId, delivery.Body, keys[recipient.Id])
+                : null;
+            sends.Add(SendAloneAsync(delivery.Id, Destination(delivery), request, cancellationToken));
+        }
+        return Task.WhenAll(sends);
+    }
 
+    private async Task SendAloneAsync(long deliveryId, string destination, PushRequest? request, CancellationToken cancellationToken)
+    {
+        _underWay.AddOrUpdate(destination, 1, (_, count) => count + 1);
+        Interlocked.Increment(ref _underWayTotal);
+        try
+        {
+            _finished.Enqueue(new Sent(deliveryId, request is null ? null : await sender.SendAsync(request, cancellationToken)));
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // Nothing is recorded: the claim lapses and the push is sent again.
+            LogSendFailed(logger, deliveryId, error);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _underWayTotal);
+            if (_underWay.AddOrUpdate(destination, 0, (_, count) => count - 1) == 0)
+            {
+                _underWay.TryRemove(KeyValuePair.Create(destination, 0));
+            }
+        }
+    }
+
+    /// <summary>Records the outcome of every send that ended since the last time; returns how many.</summary>
+    private async Task<int> RecordAsync(ShoalDb db, CancellationToken cancellationToken)
+    {
+        var finished = new Dictionary<long, PushResult?>();
+        while (_finished.TryDequeue(out var sent))
+        {
+            finished[sent.DeliveryId] = sent.Result;
+        }
+        if (finished.Count == 0)
+        {
+            return 0;
+        }
+        var ids = finished.Keys.ToList();
+        var deliveries = await db.PushDeliveries.Where(d => ids.Contains(d.Id) && d.State == PushDeliveryState.Pending).ToListAsync(cancellationToken);
+        var subscriptionIds = deliveries.Where(d => d.SubscriptionId != null).Select(d => d.SubscriptionId).Distinct().ToList();
+        var subscriptions = await db.Subscriptions.Where(s => subscriptionIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, cancellationToken);
         var now = time.GetUtcNow();
         var retryWindow = await RetryWindowAsync(db, now, cancellationToken);
-        for (var i = 0; i < claimed.Count; i++)
+        foreach (var delivery in deliveries)
         {
-            var delivery = claimed[i];
             delivery.ClaimToken = null;
             delivery.ClaimedUntil = null;
-            if (results[i] is not { } result)
+            if (finished[delivery.Id] is not { } result)
             {
                 delivery.NextAttemptAt = now + options.Value.ProbeInterval;
                 continue;
             }
-            var subscription = SubscriptionOf(delivery);
+            var subscription = delivery.SubscriptionId is { } subscriptionId ? subscriptions.GetValueOrDefault(subscriptionId) : null;
             delivery.Attempts++;
             db.PushAttempts.Add(new PushAttempt
             {
@@ -162,7 +247,7 @@ internal sealed partial class PushWorker(
                 LatencyMilliseconds = (int)result.Latency.TotalMilliseconds,
                 Error = Truncate(result.Error),
             });
-            recorder.PushAttempted(delivery, delivery.CallbackUrl ?? subscription!.CallbackUrl, result);
+            recorder.PushAttempted(delivery, delivery.CallbackUrl ?? subscription?.CallbackUrl ?? "", result);
             if (result.Succeeded)
             {
                 Delivered(delivery, subscription, now);
@@ -182,8 +267,12 @@ internal sealed partial class PushWorker(
             }
         }
         await db.SaveChangesAsync(cancellationToken);
-        LogRound(logger, claimed.Count, claim);
+        db.ChangeTracker.Clear();
+        LogRecorded(logger, finished.Count);
+        return finished.Count;
     }
+
+    private static string Destination(PushDelivery delivery) => delivery.SubscriptionId ?? delivery.CallbackUrl!;
 
     private static string Recipient(PushDelivery delivery) => delivery.RecipientId ?? delivery.ApplicationId;
 
@@ -282,8 +371,11 @@ internal sealed partial class PushWorker(
 
     private static string? Truncate(string? text) => text is { Length: > 1024 } ? text[..1024] : text;
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Push round {Claim}: {Count} pushes attempted.")]
-    private static partial void LogRound(ILogger logger, int count, Guid claim);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Count} push attempts recorded.")]
+    private static partial void LogRecorded(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending push {DeliveryId} failed unexpectedly; it is sent again when its claim lapses.")]
+    private static partial void LogSendFailed(ILogger logger, long deliveryId, Exception error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A push round failed; its claimed pushes are retried when their claim lapses.")]
     private static partial void LogRoundFailed(ILogger logger, Exception error);

@@ -28,6 +28,9 @@ public sealed class PushReceiver : IAsyncDisposable
     /// <summary>Sets the status and headers of the answer to one request; 200 by default.</summary>
     public Func<HttpResponse, int> Answer { get; set; } = _ => StatusCodes.Status200OK;
 
+    /// <summary>While set and not complete, every request waits for it before it is answered: a receiver that hangs.</summary>
+    public Task? Hold { get; set; }
+
     public Uri Address { get; }
 
     private PushReceiver(WebApplication app, Uri address)
@@ -61,6 +64,10 @@ public sealed class PushReceiver : IAsyncDisposable
                 http.Request.Headers["webhook-signature"].ToString(), http.Request.ContentType ?? "", body, status);
             receiver.Received.Enqueue(push);
             await receiver._arrivals.Writer.WriteAsync(push, http.RequestAborted);
+            if (receiver.Hold is { } hold)
+            {
+                await hold.WaitAsync(http.RequestAborted);
+            }
             http.Response.StatusCode = status;
         });
         await app.StartAsync();
