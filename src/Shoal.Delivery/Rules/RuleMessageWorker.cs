@@ -74,9 +74,21 @@ internal sealed partial class RuleMessageWorker(
 
     private async Task SendAsync(ShoalDb db, RuleMessage message, CancellationToken cancellationToken)
     {
+        var rule = await db.Rules.SingleOrDefaultAsync(r => r.Id == message.RuleId, cancellationToken);
+        // A rule made through a grant sends only while the grant holds: an expiry marks nothing, so it is checked here.
+        if (rule?.CreatorId is { } creatorId
+            && !(await db.HoldingAsync([rule.ApplicationId], time.GetUtcNow(), cancellationToken)).Allows(rule.ApplicationId, creatorId))
+        {
+            message.ClaimToken = null;
+            message.ClaimedUntil = null;
+            message.State = RuleMessageState.DeadLettered;
+            message.FinishedAt = time.GetUtcNow();
+            message.LastError = $"The grant that let application {creatorId} make this rule was revoked or has expired.";
+            await db.SaveChangesAsync(cancellationToken);
+            return;
+        }
         var error = await TrySendAsync(db, message, cancellationToken);
         var now = time.GetUtcNow();
-        var rule = await db.Rules.SingleOrDefaultAsync(r => r.Id == message.RuleId, cancellationToken);
         message.Attempts++;
         message.ClaimToken = null;
         message.ClaimedUntil = null;

@@ -93,7 +93,7 @@ internal sealed class Grants(ShoalDb db, AuditLog audit, TimeProvider time)
 
     /// <summary>
     /// Takes back what the grantee made through the grant: its subscriptions go (with what waits in them), its commands
-    /// no longer call back, its rules stop, and the pushes still waiting for it are dead-lettered. An expired grant
+    /// no longer call back, its rules stop, and the pushes, e-mails and SMS still waiting for it are dead-lettered. An expired grant
     /// keeps its rows, but the push and rule workers check the grant before they act on them.
     /// </summary>
     private async Task<string> WithdrawAsync(string grantorId, string granteeId, CancellationToken cancellationToken)
@@ -106,6 +106,14 @@ internal sealed class Grants(ShoalDb db, AuditLog audit, TimeProvider time)
         var rules = await db.Rules
             .Where(r => r.ApplicationId == grantorId && r.CreatorId == granteeId && r.Status == RuleStatus.Active)
             .ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RuleStatus.Inactive), cancellationToken);
+        // E-mails and SMS those rules already made go to the grantee's recipients: they are not sent either.
+        await db.RuleMessages
+            .Where(m => m.State == RuleMessageState.Pending
+                && db.Rules.Any(r => r.Id == m.RuleId && r.ApplicationId == grantorId && r.CreatorId == granteeId))
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(m => m.State, RuleMessageState.DeadLettered)
+                .SetProperty(m => m.FinishedAt, now)
+                .SetProperty(m => m.LastError, "The grant that let this application make the rule was revoked."), cancellationToken);
         await db.PushDeliveries
             .Where(d => d.ApplicationId == grantorId && d.RecipientId == granteeId && d.State == PushDeliveryState.Pending)
             .ExecuteUpdateAsync(u => u

@@ -98,9 +98,10 @@ internal static class NorthboundSubscriptionEndpoints
     /// <summary>The older body, with the lower-case <c>callbackurl</c> that NAs in the field send.</summary>
     private sealed record LegacySubscribeRequest(string? NotifyType, [property: JsonPropertyName("callbackurl")] string? Callbackurl);
 
-    private sealed record SubscriptionResponse(string SubscriptionId, string NotifyType, string CallbackUrl, string AppId)
+    /// <summary><see cref="SubscriberAppId"/> (beyond the reference) names the application whose NA subscribed: another one's did so through a grant.</summary>
+    private sealed record SubscriptionResponse(string SubscriptionId, string NotifyType, string CallbackUrl, string AppId, string SubscriberAppId)
     {
-        public static SubscriptionResponse From(Subscription s) => new(s.Id, s.NotifyType, s.CallbackUrl, s.ApplicationId);
+        public static SubscriptionResponse From(Subscription s) => new(s.Id, s.NotifyType, s.CallbackUrl, s.ApplicationId, s.SubscriberId);
     }
 
     private sealed record SubscriptionListResponse(int TotalCount, int PageNo, int PageSize, IReadOnlyList<SubscriptionResponse> Subscriptions);

@@ -165,6 +165,22 @@ public abstract class SubscriptionApiTests<TDatabase>(PushApplication<TDatabase>
     }
 
     [Fact]
+    public async Task Query_ByTheGrantor_FlagsAGranteesSubscriptionWithTheGranteesAppId()
+    {
+        var grantor = await shoal.NewApplicationAsync();
+        var grantee = await shoal.NewApplicationAsync();
+        await GrantAsync(grantor, grantee, "Edit");
+        await grantor.Na.SubscribeAsync("deviceAdded", Callback);
+        await grantee.Na.SubscribeAsync("deviceAdded", Callback, $"?appId={grantor.Id}");
+
+        var listed = await (await grantor.Na.GetAsync(Path)).JsonAsync();
+
+        var subscribers = listed.GetProperty("subscriptions").EnumerateArray()
+            .Select(s => new { AppId = s.GetProperty("appId").GetString(), SubscriberAppId = s.GetProperty("subscriberAppId").GetString() });
+        Assert.Equivalent(new[] { new { AppId = grantor.Id, SubscriberAppId = grantor.Id }, new { AppId = grantor.Id, SubscriberAppId = grantee.Id } }, subscribers, strict: true);
+    }
+
+    [Fact]
     public async Task Query_ByNotifyTypeAndPage_AnswersThatPage()
     {
         var app = await shoal.NewApplicationAsync();
