@@ -39,9 +39,16 @@ internal static class DeviceJson
         return document is not null;
     }
 
-    /// <summary>Unescaped text is valid UTF-8 without control characters once the parser took it; only escapes need a look.</summary>
+    /// <summary>
+    /// The parser does not check that raw text is UTF-8, so the payload is checked whole; unescaped text then has no
+    /// control characters, and only escapes need a look.
+    /// </summary>
     private static bool HasOnlyStorableText(ReadOnlySequence<byte> payload)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray()))
+        {
+            return false;
+        }
         if (payload.PositionOf((byte)'\\') is null)
         {
             return true;

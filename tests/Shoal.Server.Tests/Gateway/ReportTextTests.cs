@@ -36,6 +36,20 @@ public abstract class ReportTextTests<TDatabase>(GatewayApplication<TDatabase> s
     }
 
     [Fact]
+    public async Task Report_TextThatIsNotUtf8_IsRefusedAndNothingIsStored()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device);
+        byte[] report = [.. "{\"services\":[{\"service_id\":\"T\",\"properties\":{\"v\":\""u8.ToArray(), 0xFF, 0xFE, .. "\"}}]}"u8.ToArray()];
+
+        var result = await client.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic(device.Topic("sys/properties/report")).WithPayload(report).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        Assert.Equal(MqttClientPublishReasonCode.PayloadFormatInvalid, result.ReasonCode);
+        Assert.False(await shoal.QueryAsync(db => db.DeviceServiceStates.AnyAsync(s => s.DeviceId == device.Id)));
+    }
+
+    [Fact]
     public async Task Report_AfterARefusedOne_IsStored()
     {
         var (_, device) = await shoal.NewDeviceAsync();
