@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Device ingest benchmark (SPEC §11: durable QoS 1 ingest, CPU per message, PUBACK latency, broker
+# Device ingest benchmark (targets in docs/benchmarks.md: durable QoS 1 ingest, CPU per message, PUBACK latency, broker
 # peer, idle connection memory). An open-loop MQTT generator (bench/ingest/Shoal.Bench.Ingest) runs
 # stepped rates against Shoal (Release, SQLite, PUBACK after commit) and then against Debian's
 # Mosquitto (broker only, nothing stored), in one run. Servers on core 0, the generator on core 1.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Northbound benchmark (SPEC §11: login + authenticated GET >= 10,000 req/s).
+# Northbound benchmark (target in docs/benchmarks.md: login + authenticated GET >= 10,000 req/s).
 # Measures, in one run, with wrk: NA login, and an authenticated GET of one device, against Shoal
 # (Release build, SQLite, plain HTTP) and against a bare Kestrel endpoint answering the same body
 # (the ceiling). The servers run on core 0 and wrk on core 1. Needs: wrk, curl, python3.

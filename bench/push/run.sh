@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Push benchmark (SPEC §11: publish -> signed push received by a local NA, p99 <= 250 ms, >= 2,000
+# Push benchmark (targets in docs/benchmarks.md: publish -> signed push received by a local NA, p99 <= 250 ms, >= 2,000
 # pushes/s). The generator bench/push/Shoal.Bench.Push publishes QoS 1 property reports over MQTT
 # (open loop, the intended send time in the reported property) and receives Shoal's signed
 # deviceDataChanged pushes on a Kestrel receiver in the same process; then it POSTs the same bodies

@@ -10,7 +10,7 @@ using Shoal.Bench.Ingest;
 // Open-loop MQTT ingest load generator. Devices publish QoS 1 property reports at a fixed aggregate
 // rate; each message has an intended send time (start + k / rate) and its latency is PUBACK time
 // minus that intended time, so a server that falls behind is charged for the whole wait
-// (no coordinated omission). With --credentials, devices sign in as Shoal devices (SPEC §6);
+// (no coordinated omission). With --credentials, devices sign in as Shoal devices (docs/gateway.md);
 // without, they connect anonymously to a plain broker with the same topics.
 // Pinned to one core, the thread pool starts with one worker and adds more about twice a second:
 // continuations of 1,000 clients then wait hundreds of milliseconds and the generator, not the

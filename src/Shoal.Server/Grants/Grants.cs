@@ -9,7 +9,7 @@ namespace Shoal.Server.Grants;
 /// <summary>A grant as either side sees it: the other application's name only when the viewer owns both.</summary>
 internal sealed record GrantView(ApplicationGrant Grant, string? GrantorName, string? GranteeName);
 
-/// <summary>Applications granting each other access to their devices (SPEC §3.3).</summary>
+/// <summary>Applications granting each other access to their devices (docs/authorization.md).</summary>
 internal sealed class Grants(ShoalDb db, AuditLog audit, TimeProvider time)
 {
     public async Task<Outcome<GrantView>> CreateAsync(

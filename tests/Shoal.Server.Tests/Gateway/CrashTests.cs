@@ -6,7 +6,7 @@ using Shoal.Storage.Entities;
 namespace Shoal.Server.Tests.Gateway;
 
 /// <summary>
-/// Kill -9 under load, restart, and nothing acknowledged is lost (SPEC §12). Shoal runs as a process of its own and is
+/// Kill -9 under load, restart, and nothing acknowledged is lost. Shoal runs as a process of its own and is
 /// killed with SIGKILL while a real MQTT client publishes QoS 1 reports as fast as they are acknowledged.
 /// </summary>
 public abstract class CrashTests<TDatabase> : IAsyncLifetime

@@ -5,7 +5,7 @@ using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Tests.Gateway;
 
-/// <summary>Device authentication on CONNECT (SPEC §6), activation and status, with real MQTT clients over TCP.</summary>
+/// <summary>Device authentication on CONNECT, activation and status, with real MQTT clients over TCP.</summary>
 public abstract class DeviceConnectTests<TDatabase>(GatewayApplication<TDatabase> shoal) : IClassFixture<GatewayApplication<TDatabase>>
     where TDatabase : ITestDatabase, new()
 {

@@ -11,7 +11,7 @@ using Shoal.Storage.Entities;
 namespace Shoal.Server.Tests.Gateway;
 
 /// <summary>
-/// Which node holds a device's connection (SPEC §10), so that a node that died and starts again sets its leftover
+/// Which node holds a device's connection, so that a node that died and starts again sets its leftover
 /// devices OFFLINE and leaves other nodes' devices alone. The kill -9 itself is in <see cref="CrashTests{TDatabase}"/>.
 /// </summary>
 public abstract class DeviceNodeTests<TDatabase>(GatewayApplication<TDatabase> shoal) : IClassFixture<GatewayApplication<TDatabase>>

@@ -10,7 +10,7 @@ using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Tests.Gateway;
 
-/// <summary>Limits and bad input on the device access address (SPEC §6): refused clearly, never crashing or stalling the broker.</summary>
+/// <summary>Limits and bad input on the device access address: refused clearly, never crashing or stalling the broker.</summary>
 public abstract class GatewayLimitsTests<TDatabase>(GatewayApplication<TDatabase> shoal) : IClassFixture<GatewayApplication<TDatabase>>
     where TDatabase : ITestDatabase, new()
 {

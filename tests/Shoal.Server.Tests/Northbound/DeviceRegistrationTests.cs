@@ -6,7 +6,7 @@ using Shoal.Server.Tests.Infrastructure;
 
 namespace Shoal.Server.Tests.Northbound;
 
-/// <summary>Device registration, its state, its timeout and key refresh, as an NA written from SPEC §5 calls them.</summary>
+/// <summary>Device registration, its state, its timeout and key refresh, as an NA written for the reference platform calls them.</summary>
 public abstract partial class DeviceRegistrationTests<TDatabase>(ShoalApplication<TDatabase> shoal) : IClassFixture<ShoalApplication<TDatabase>>
     where TDatabase : ITestDatabase, new()
 {

@@ -3,7 +3,7 @@ using Shoal.Server.Tests.Infrastructure;
 
 namespace Shoal.Server.Tests.Northbound;
 
-/// <summary>The device object, its changes, deletion and the device list, on the paths an NA written from SPEC §5 calls.</summary>
+/// <summary>The device object, its changes, deletion and the device list, on the paths an NA written for the reference platform calls.</summary>
 public abstract class NorthboundDeviceTests<TDatabase>(ShoalApplication<TDatabase> shoal) : IClassFixture<ShoalApplication<TDatabase>>
     where TDatabase : ITestDatabase, new()
 {

@@ -5,7 +5,7 @@ using Shoal.Server.Tests.Infrastructure;
 
 namespace Shoal.Server.Tests.Northbound;
 
-/// <summary>Login, refreshToken and logout, as an NA written from SPEC §5 calls them.</summary>
+/// <summary>Login, refreshToken and logout, as an NA written for the reference platform calls them.</summary>
 public abstract class NorthboundLoginTests<TDatabase>(ShoalApplication<TDatabase> shoal) : IClassFixture<ShoalApplication<TDatabase>>
     where TDatabase : ITestDatabase, new()
 {

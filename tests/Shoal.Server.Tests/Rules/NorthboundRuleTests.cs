@@ -4,7 +4,7 @@ using Shoal.Server.Tests.Northbound;
 
 namespace Shoal.Server.Tests.Rules;
 
-/// <summary>The rule calls of SPEC §5 and §8, as an NA written for the reference platform makes them: raw paths and bodies.</summary>
+/// <summary>The northbound rule calls, as an NA written for the reference platform makes them: raw paths and bodies.</summary>
 public abstract class NorthboundRuleTests<TDatabase>(ShoalApplication<TDatabase> shoal) : IClassFixture<ShoalApplication<TDatabase>>
     where TDatabase : ITestDatabase, new()
 {

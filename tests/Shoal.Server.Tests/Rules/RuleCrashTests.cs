@@ -9,7 +9,7 @@ using Shoal.Server.Tests.Northbound;
 namespace Shoal.Server.Tests.Rules;
 
 /// <summary>
-/// Kill -9 between firing and sending loses nothing (SPEC §12): Shoal runs as a process of its own, many devices cross a
+/// Kill -9 between firing and sending loses nothing: Shoal runs as a process of its own, many devices cross a
 /// threshold over MQTT, and Shoal is killed while their e-mails go out one by one to a slow SMTP server in this test.
 /// After a restart on the same database every fired rule's e-mail arrives; one may arrive twice.
 /// </summary>

@@ -5,7 +5,7 @@ using Shoal.Server.Tests.Infrastructure;
 namespace Shoal.Server.Tests.Subscriptions;
 
 /// <summary>
-/// Kill -9 while pushes are in flight, restart, and every acknowledged report is still pushed (SPEC §12). Shoal runs as a
+/// Kill -9 while pushes are in flight, restart, and every acknowledged report is still pushed. Shoal runs as a
 /// process of its own, pushing to a receiver in the test process, and is killed with SIGKILL while a real MQTT client
 /// publishes QoS 1 reports as fast as they are acknowledged.
 /// </summary>

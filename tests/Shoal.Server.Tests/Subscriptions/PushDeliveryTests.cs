@@ -8,7 +8,7 @@ using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Tests.Subscriptions;
 
-/// <summary>Pushes as SPEC §7 has them: the reference body, signed, over verified HTTPS, at least once, with dead letters.</summary>
+/// <summary>Pushes as docs/push.md has them: the reference body, signed, over verified HTTPS, at least once, with dead letters.</summary>
 public abstract class PushDeliveryTests<TDatabase>(PushApplication<TDatabase> shoal) : IClassFixture<PushApplication<TDatabase>>
     where TDatabase : ITestDatabase, new()
 {

@@ -5,7 +5,7 @@ using Shoal.Server.Tests.Northbound;
 
 namespace Shoal.Server.Tests.Subscriptions;
 
-/// <summary>The subscription calls of SPEC §5, as an NA written for the reference platform makes them.</summary>
+/// <summary>The northbound subscription calls, as an NA written for the reference platform makes them.</summary>
 public abstract class SubscriptionApiTests<TDatabase>(PushApplication<TDatabase> shoal) : IClassFixture<PushApplication<TDatabase>>
     where TDatabase : ITestDatabase, new()
 {
