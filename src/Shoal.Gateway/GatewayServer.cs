@@ -228,10 +228,11 @@ internal sealed partial class GatewayServer(
                 Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, """The command response is not {"result_code":0,"response_name","paras":{...}}.""");
                 return;
             case DeviceTopic.PropertiesReport:
-                Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, """The report is not {"services":[{"service_id","properties":{...}}]}""" + $" with 1 to {settings.MaxServicesPerReport} services, or it repeats a name or has text with NUL or a lone surrogate.");
+                Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, """The report is not {"services":[{"service_id","properties":{...}}]}""" + $" with 1 to {settings.MaxServicesPerReport} services, "
+                    + "or it repeats a name, or has text that is not UTF-8 or holds NUL or a lone surrogate.");
                 return;
             case DeviceTopic.OtherSystem or DeviceTopic.PropertiesResponse or DeviceTopic.EventsUp when !DeviceJson.IsStorable(message.Payload):
-                Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, "The payload is not JSON, repeats a name, or has text with NUL or a lone surrogate.");
+                Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, "The payload is not JSON, repeats a name, or has text that is not UTF-8 or holds NUL or a lone surrogate.");
                 return;
             default:
                 return;

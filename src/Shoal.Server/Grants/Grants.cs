@@ -93,8 +93,8 @@ internal sealed class Grants(ShoalDb db, AuditLog audit, TimeProvider time)
 
     /// <summary>
     /// Takes back what the grantee made through the grant: its subscriptions go (with what waits in them), its commands
-    /// no longer call back, its rules stop, and the pushes, e-mails and SMS still waiting for it are dead-lettered. An expired grant
-    /// keeps its rows, but the push and rule workers check the grant before they act on them.
+    /// no longer call back, its rules stop, and the pushes, e-mails and SMS still waiting for it are dead-lettered. An
+    /// expired grant keeps its rows, but the push and rule workers check the grant before they act on them.
     /// </summary>
     private async Task<string> WithdrawAsync(string grantorId, string granteeId, CancellationToken cancellationToken)
     {
