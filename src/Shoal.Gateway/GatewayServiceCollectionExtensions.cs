@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
+using Shoal.Storage.Ingest;
 
 namespace Shoal.Gateway;
 
@@ -16,6 +17,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<DeviceSessions>();
         services.AddSingleton<StaleConnections>();
         services.AddSingleton<IngestQueue>();
+        services.AddSingleton(sp => IngestStore.Create(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddSingleton<IngestWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<GatewayServer>(sp, tlsCertificate));
