@@ -44,7 +44,7 @@ public abstract class IngestStore : IAsyncDisposable
             await using var transaction = await _connection.BeginTransactionAsync(cancellationToken);
             if (tracked is not null)
             {
-                await using var db = NewDb(_connection);
+                await using var db = NewDb();
                 await db.Database.UseTransactionAsync(transaction, cancellationToken);
                 await tracked(db, cancellationToken);
             }
@@ -68,7 +68,8 @@ public abstract class IngestStore : IAsyncDisposable
     /// <summary>Opens the connection and prepares what <see cref="WriteRowsAsync"/> runs.</summary>
     private protected abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
-    private protected abstract ShoalDb NewDb(DbConnection connection);
+    /// <summary>A context on the open connection, for the rare items that go through EF.</summary>
+    private protected abstract ShoalDb NewDb();
 
     private protected abstract Task WriteRowsAsync(DbTransaction transaction, IngestRows rows, CancellationToken cancellationToken);
 

@@ -52,7 +52,7 @@ internal sealed class PostgresIngestStore(string connectionString, IngestTables 
         return connection;
     }
 
-    private protected override ShoalDb NewDb(DbConnection connection) => new PostgresShoalDb(_options!);
+    private protected override ShoalDb NewDb() => new PostgresShoalDb(_options!);
 
     private protected override async Task WriteRowsAsync(DbTransaction transaction, IngestRows rows, CancellationToken cancellationToken)
     {

@@ -28,7 +28,7 @@ internal sealed class SqliteIngestStore(string connectionString, IngestTables ta
         return connection;
     }
 
-    private protected override ShoalDb NewDb(DbConnection connection) => new SqliteShoalDb(_options!);
+    private protected override ShoalDb NewDb() => new SqliteShoalDb(_options!);
 
     private protected override Task WriteRowsAsync(DbTransaction transaction, IngestRows rows, CancellationToken cancellationToken)
     {
