@@ -9,7 +9,9 @@
 # DEVICES (default 1000), IDLE_DEVICES (default 2000), PROTOCOL (3 = MQTT 3.1.1, 5; default 3),
 # RULES (active rules in the application, evaluated on every report but never firing; default 0),
 # PEER (1 also measures Mosquitto and the bolt-on peer, 0 skips them; default 1),
-# TRACED (the first N load devices are traced by the operator for the whole run, at most 10; default 0).
+# TRACED (the first N load devices are traced by the operator for the whole run, at most 10; default 0),
+# STORAGE (sqlite, or postgres: a fresh database on the server named by PG_SERVER, default
+# "Host=127.0.0.1;Username=postgres;Password=postgres", dropped at the end; default sqlite).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${DURATION:-10}
@@ -20,6 +22,8 @@ protocol=${PROTOCOL:-3}
 rules=${RULES:-0}
 peer=${PEER:-1}
 traced=${TRACED:-0}
+storage=${STORAGE:-sqlite}
+pg_server=${PG_SERVER:-"Host=127.0.0.1;Username=postgres;Password=postgres"}
 # Ports of their own, so that this can run beside bench/northbound/run.sh (18080/18743).
 portal_port=${PORTAL_PORT:-18180} na_port=${NA_PORT:-18843} mqtt_port=${MQTT_PORT:-11883} mosquitto_port=${MOSQUITTO_PORT:-18883}
 for p in "$portal_port" "$na_port" "$mqtt_port" "$mosquitto_port"; do
@@ -27,7 +31,21 @@ for p in "$portal_port" "$na_port" "$mqtt_port" "$mosquitto_port"; do
 done
 out=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$out"; }
+pg_db=""
+psql_server() { # sql: runs on the server's postgres database, connection fields taken from PG_SERVER
+  python3 - "$pg_server" "$1" <<'PY'
+import subprocess, sys
+fields = {k.strip().lower(): v for k, v in (f.split("=", 1) for f in sys.argv[1].split(";") if f)}
+env = {"PGPASSWORD": fields.get("password", ""), "PATH": "/usr/bin:/bin"}
+subprocess.run(["psql", "-qX", "-v", "ON_ERROR_STOP=1", "-h", fields.get("host", "127.0.0.1"), "-p", fields.get("port", "5432"),
+                "-U", fields.get("username", "postgres"), "-d", "postgres", "-c", sys.argv[2]], env=env, check=True)
+PY
+}
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  [ -z "$pg_db" ] || psql_server "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" || true
+  rm -rf "$out"
+}
 trap cleanup EXIT
 
 command -v mosquitto >/dev/null || { apt-get install -y mosquitto >/dev/null || { apt-get update >/dev/null && apt-get install -y mosquitto >/dev/null; }; }
@@ -36,6 +54,16 @@ mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 dotnet publish src/Shoal.Server -c Release -o "$out/server" -v quiet >/dev/null
 dotnet publish bench/ingest/Shoal.Bench.Ingest -c Release -o "$out/gen" -v quiet >/dev/null
 [ "$peer" = 1 ] && dotnet publish bench/ingest/Shoal.Bench.BoltOn -c Release -o "$out/bolt-on" -v quiet >/dev/null
+
+storage_args=()
+case "$storage" in
+  sqlite) ;;
+  postgres)
+    pg_db="shoal_bench_$(date +%s)_$$"
+    psql_server "CREATE DATABASE $pg_db"
+    storage_args=(--Storage:Provider Postgres --Storage:ConnectionString "$pg_server;Database=$pg_db") ;;
+  *) echo "STORAGE must be sqlite or postgres" >&2; exit 1 ;;
+esac
 
 wait_for() { for _ in $(seq 150); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done; echo "no answer from $1" >&2; exit 1; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
@@ -46,7 +74,7 @@ gen() { taskset -c 1 "$out/gen/Shoal.Bench.Ingest" --protocol "$protocol" "$@"; 
   --Kestrel:Endpoints:Portal:Url http://127.0.0.1:$portal_port \
   --Kestrel:Endpoints:Northbound:Url http://127.0.0.1:$na_port \
   --Gateway:Port $mqtt_port --Gateway:TlsPort 0 --Gateway:MaxMessagesPerSecondPerDevice 1000000 \
-  --Northbound:CallsPerWindow 10000000 --Northbound:SingleAccessToken false \
+  --Northbound:CallsPerWindow 10000000 --Northbound:SingleAccessToken false "${storage_args[@]}" \
   --Logging:LogLevel:Default Warning >"$out/server.log" 2>&1) &
 shoal=$!
 pids+=("$shoal")
@@ -126,7 +154,7 @@ load_steps() { # name pid port [generator args...]
   done
 }
 
-echo "Shoal: $devices devices, $rules active rules, $traced traced, ${duration} s per step, MQTT $protocol; server on core 0, generator on core 1"
+echo "Shoal on $storage: $devices devices, $rules active rules, $traced traced, ${duration} s per step, MQTT $protocol; server on core 0, generator on core 1"
 idle_step shoal "$shoal" "$mqtt_port" --credentials "$out/devices.csv"
 load_steps shoal "$shoal" "$mqtt_port" --credentials "$out/devices.csv"
 kill "$shoal"; wait "$shoal" 2>/dev/null || true

@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
 using Shoal.Gateway.Edge;
+using Shoal.Storage.Ingest;
 
 namespace Shoal.Gateway;
 
@@ -17,6 +18,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<DeviceSessions>();
         services.AddSingleton<StaleConnections>();
         services.AddSingleton<IngestQueue>();
+        services.AddSingleton(sp => IngestStore.Create(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddSingleton<IngestWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<DeviceListener>(sp, tlsCertificate));

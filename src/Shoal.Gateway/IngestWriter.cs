@@ -1,11 +1,11 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Shoal.Storage;
 using Shoal.Storage.Entities;
+using Shoal.Storage.Ingest;
 
 namespace Shoal.Gateway;
 
@@ -14,7 +14,7 @@ namespace Shoal.Gateway;
 /// only then lets the publishers acknowledge. One commit serves many devices, which is what makes durable ingest fast.
 /// </summary>
 internal sealed partial class IngestWriter(
-    IngestQueue queue, IServiceScopeFactory scopes, IOptions<GatewayOptions> options, TimeProvider time, ILogger<IngestWriter> logger)
+    IngestQueue queue, IngestStore store, IOptions<GatewayOptions> options, TimeProvider time, ILogger<IngestWriter> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -82,106 +82,24 @@ internal sealed partial class IngestWriter(
 
     private async Task CommitAsync(IReadOnlyList<IngestItem> batch, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
-        var now = time.GetUtcNow();
-        var node = options.Value.Node;
-
-        var statusDeviceIds = batch.Where(i => i is DeviceConnected or DeviceDisconnected).Select(i => i.Device.DeviceId).Distinct().ToList();
-        var devices = statusDeviceIds.Count == 0
-            ? []
-            : await db.Devices.Where(d => statusDeviceIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, cancellationToken);
-        var reportingDeviceIds = batch.OfType<PropertiesReported>().Select(i => i.Device.DeviceId).Distinct().ToList();
-        var states = reportingDeviceIds.Count == 0
-            ? []
-            : await db.DeviceServiceStates.Where(s => reportingDeviceIds.Contains(s.DeviceId))
-                .ToDictionaryAsync(s => (s.DeviceId, s.ServiceId), cancellationToken);
-        var commandIds = batch.Select(i => i switch { CommandAcknowledged a => a.CommandId, CommandResponded r => r.CommandId, _ => null })
-            .OfType<string>().Distinct().ToList();
-        var commands = commandIds.Count == 0
-            ? []
-            : await db.DeviceCommands.Where(c => commandIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, cancellationToken);
-
+        var rows = new IngestRows();
         var refused = new List<IngestItem>();
-        foreach (var item in batch)
+        var now = time.GetUtcNow();
+        if (batch.Any(item => item is DeviceConnected or DeviceDisconnected or CommandAcknowledged or CommandResponded))
         {
-            var connection = item.Device;
-            switch (item)
+            // Rare and needing a read first: these go through EF, in the transaction of the batch's other rows.
+            await store.WriteAsync(rows, async (db, token) =>
             {
-                case PropertiesReported report:
-                    foreach (var service in report.Services)
-                    {
-                        if (connection.DataManagement)
-                        {
-                            db.DeviceDataPoints.Add(new DeviceDataPoint
-                            {
-                                ApplicationId = connection.ApplicationId,
-                                DeviceId = connection.DeviceId,
-                                ServiceId = service.ServiceId,
-                                Data = service.Data,
-                                PropertyNames = $",{string.Join(',', service.PropertyNames)},",
-                                EventTime = service.EventTime,
-                                ReceivedAt = item.ReceivedAt,
-                            });
-                        }
-                        Remember(db, states, connection.DeviceId, service);
-                    }
-                    AddEvent(db, item, DeviceEventType.PropertiesReported, ReportPayload(report), now);
-                    break;
-                case MessageUp message:
-                    AddEvent(db, item, DeviceEventType.MessageUp, message.Payload, now);
-                    break;
-                case EventReported reported:
-                    AddEvent(db, item, DeviceEventType.EventReported, reported.Payload, now);
-                    break;
-                case DeviceConnected when devices.TryGetValue(connection.DeviceId, out var device):
-                    var cameOnline = device.Status != DeviceStatus.Online;
-                    device.Status = DeviceStatus.Online;
-                    device.ConnectedNode = node;
-                    device.LastSeenAt = item.ReceivedAt;
-                    if (!device.Activated)
-                    {
-                        device.Activated = true;
-                        device.RegistrationExpiresAt = null;
-                        var info = DevicePayload(device);
-                        AddEvent(db, item, DeviceEventType.DeviceBound, info, now);
-                        AddEvent(db, item, DeviceEventType.DeviceAdded, info, now);
-                    }
-                    if (cameOnline)
-                    {
-                        AddEvent(db, item, DeviceEventType.StatusChanged, DeviceStatusPayload.Online, now);
-                    }
-                    break;
-                case DeviceConnected:
-                    refused.Add(item);
-                    break;
-                // When another node has taken the device over since, the device is still online, there.
-                case DeviceDisconnected when devices.TryGetValue(connection.DeviceId, out var device) && device.ConnectedNode == node:
-                    device.Status = DeviceStatus.Offline;
-                    device.ConnectedNode = null;
-                    device.LastSeenAt = item.ReceivedAt;
-                    AddEvent(db, item, DeviceEventType.StatusChanged, DeviceStatusPayload.Offline, now);
-                    break;
-                case CommandAcknowledged acknowledged when OwnCommand(commands, acknowledged.CommandId, connection) is { Status: DeviceCommandStatus.Sent } command:
-                    command.DeliveredAt = item.ReceivedAt;
-                    command.MoveTo(DeviceCommandStatus.Delivered);
-                    db.DeviceEvents.Add(DeviceCommandView.StateChanged(command, now));
-                    break;
-                case CommandResponded responded
-                    when OwnCommand(commands, responded.CommandId, connection) is { Status: DeviceCommandStatus.Sent or DeviceCommandStatus.Delivered } command:
-                    // A response proves delivery, even if it overtook the PUBACK.
-                    command.DeliveredAt ??= item.ReceivedAt;
-                    command.CompletedAt = item.ReceivedAt;
-                    command.Result = responded.Response.Json;
-                    command.MoveTo(responded.Response.Succeeded ? DeviceCommandStatus.Successful : DeviceCommandStatus.Failed);
-                    db.DeviceEvents.Add(DeviceCommandView.StateChanged(command, now));
-                    break;
-                case CommandResponded responded:
-                    LogResponseIgnored(logger, connection.DeviceId, responded.CommandId);
-                    break;
-            }
+                var (devices, commands) = await LoadAsync(db, batch, token);
+                Collect(batch, rows, devices, commands, refused, now);
+                await db.SaveChangesAsync(token);
+            }, cancellationToken);
         }
-        await db.SaveChangesAsync(cancellationToken);
+        else
+        {
+            Collect(batch, rows, [], [], refused, now);
+            await store.WriteAsync(rows, null, cancellationToken);
+        }
 
         foreach (var item in batch)
         {
@@ -196,28 +114,116 @@ internal sealed partial class IngestWriter(
         }
     }
 
+    private static async Task<(Dictionary<string, Device> Devices, Dictionary<string, DeviceCommand> Commands)> LoadAsync(
+        ShoalDb db, IReadOnlyList<IngestItem> batch, CancellationToken cancellationToken)
+    {
+        var statusDeviceIds = batch.Where(i => i is DeviceConnected or DeviceDisconnected).Select(i => i.Device.DeviceId).Distinct().ToList();
+        var devices = statusDeviceIds.Count == 0
+            ? []
+            : await db.Devices.Where(d => statusDeviceIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, cancellationToken);
+        var commandIds = batch.Select(i => i switch { CommandAcknowledged a => a.CommandId, CommandResponded r => r.CommandId, _ => null })
+            .OfType<string>().Distinct().ToList();
+        var commands = commandIds.Count == 0
+            ? []
+            : await db.DeviceCommands.Where(c => commandIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, cancellationToken);
+        return (devices, commands);
+    }
+
+    /// <summary>Turns the batch into rows, in order, and applies the status and command changes to the loaded entities.</summary>
+    private void Collect(
+        IReadOnlyList<IngestItem> batch, IngestRows rows, Dictionary<string, Device> devices, Dictionary<string, DeviceCommand> commands,
+        List<IngestItem> refused, DateTimeOffset now)
+    {
+        var node = options.Value.Node;
+        foreach (var item in batch)
+        {
+            var connection = item.Device;
+            switch (item)
+            {
+                case PropertiesReported report:
+                    foreach (var service in report.Services)
+                    {
+                        if (connection.DataManagement)
+                        {
+                            rows.Points.Add(new DeviceDataPoint
+                            {
+                                ApplicationId = connection.ApplicationId,
+                                DeviceId = connection.DeviceId,
+                                ServiceId = service.ServiceId,
+                                Data = service.Data,
+                                PropertyNames = $",{string.Join(',', service.PropertyNames)},",
+                                EventTime = service.EventTime,
+                                ReceivedAt = item.ReceivedAt,
+                            });
+                        }
+                        rows.Remember(new DeviceServiceState
+                        {
+                            DeviceId = connection.DeviceId, ServiceId = service.ServiceId, Data = service.Data, EventTime = service.EventTime,
+                        });
+                    }
+                    AddEvent(rows, item, DeviceEventType.PropertiesReported, ReportPayload(report), now);
+                    break;
+                case MessageUp message:
+                    AddEvent(rows, item, DeviceEventType.MessageUp, message.Payload, now);
+                    break;
+                case EventReported reported:
+                    AddEvent(rows, item, DeviceEventType.EventReported, reported.Payload, now);
+                    break;
+                case DeviceConnected when devices.TryGetValue(connection.DeviceId, out var device):
+                    var cameOnline = device.Status != DeviceStatus.Online;
+                    device.Status = DeviceStatus.Online;
+                    device.ConnectedNode = node;
+                    device.LastSeenAt = item.ReceivedAt;
+                    if (!device.Activated)
+                    {
+                        device.Activated = true;
+                        device.RegistrationExpiresAt = null;
+                        var info = DevicePayload(device);
+                        AddEvent(rows, item, DeviceEventType.DeviceBound, info, now);
+                        AddEvent(rows, item, DeviceEventType.DeviceAdded, info, now);
+                    }
+                    if (cameOnline)
+                    {
+                        AddEvent(rows, item, DeviceEventType.StatusChanged, DeviceStatusPayload.Online, now);
+                    }
+                    break;
+                case DeviceConnected:
+                    refused.Add(item);
+                    break;
+                // When another node has taken the device over since, the device is still online, there.
+                case DeviceDisconnected when devices.TryGetValue(connection.DeviceId, out var device) && device.ConnectedNode == node:
+                    device.Status = DeviceStatus.Offline;
+                    device.ConnectedNode = null;
+                    device.LastSeenAt = item.ReceivedAt;
+                    AddEvent(rows, item, DeviceEventType.StatusChanged, DeviceStatusPayload.Offline, now);
+                    break;
+                case CommandAcknowledged acknowledged when OwnCommand(commands, acknowledged.CommandId, connection) is { Status: DeviceCommandStatus.Sent } command:
+                    command.DeliveredAt = item.ReceivedAt;
+                    command.MoveTo(DeviceCommandStatus.Delivered);
+                    rows.Events.Add(DeviceCommandView.StateChanged(command, now));
+                    break;
+                case CommandResponded responded
+                    when OwnCommand(commands, responded.CommandId, connection) is { Status: DeviceCommandStatus.Sent or DeviceCommandStatus.Delivered } command:
+                    // A response proves delivery, even if it overtook the PUBACK.
+                    command.DeliveredAt ??= item.ReceivedAt;
+                    command.CompletedAt = item.ReceivedAt;
+                    command.Result = responded.Response.Json;
+                    command.MoveTo(responded.Response.Succeeded ? DeviceCommandStatus.Successful : DeviceCommandStatus.Failed);
+                    rows.Events.Add(DeviceCommandView.StateChanged(command, now));
+                    break;
+                case CommandResponded responded:
+                    LogResponseIgnored(logger, connection.DeviceId, responded.CommandId);
+                    break;
+            }
+        }
+    }
+
     /// <summary>The command with this ID if it was sent to this device; a device cannot move another's commands.</summary>
     private static DeviceCommand? OwnCommand(Dictionary<string, DeviceCommand> commands, string commandId, DeviceConnection device) =>
         commands.TryGetValue(commandId, out var command) && command.DeviceId == device.DeviceId ? command : null;
 
-    /// <summary>Keeps the latest value per service; a report older than the stored one leaves it as it is.</summary>
-    private static void Remember(ShoalDb db, Dictionary<(string, string), DeviceServiceState> states, string deviceId, ReportedService service)
-    {
-        if (!states.TryGetValue((deviceId, service.ServiceId), out var state))
-        {
-            state = new DeviceServiceState { DeviceId = deviceId, ServiceId = service.ServiceId, Data = service.Data, EventTime = service.EventTime };
-            states[(deviceId, service.ServiceId)] = state;
-            db.DeviceServiceStates.Add(state);
-        }
-        else if (service.EventTime >= state.EventTime)
-        {
-            state.Data = service.Data;
-            state.EventTime = service.EventTime;
-        }
-    }
-
-    private static void AddEvent(ShoalDb db, IngestItem item, DeviceEventType type, string payload, DateTimeOffset now) =>
-        db.DeviceEvents.Add(item.Event = new DeviceEvent
+    private static void AddEvent(IngestRows rows, IngestItem item, DeviceEventType type, string payload, DateTimeOffset now) =>
+        rows.Events.Add(item.Event = new DeviceEvent
         {
             ApplicationId = item.Device.ApplicationId,
             DeviceId = item.Device.DeviceId,

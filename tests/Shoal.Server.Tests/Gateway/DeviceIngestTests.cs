@@ -73,6 +73,21 @@ public abstract class DeviceIngestTests<TDatabase>(GatewayApplication<TDatabase>
     }
 
     [Fact]
+    public async Task Report_OlderThanTheLatestValue_LeavesTheLatestValueAndKeepsTheHistory()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device);
+
+        await client.ReportAsync(device, Report.Replace("21.5", "22.0", StringComparison.Ordinal).Replace("101500Z", "101600Z", StringComparison.Ordinal));
+        var result = await client.ReportAsync(device, Report);
+
+        Assert.Equal(MqttClientPublishReasonCode.Success, result.ReasonCode);
+        var state = await shoal.QueryAsync(db => db.DeviceServiceStates.AsNoTracking().SingleAsync(s => s.DeviceId == device.Id));
+        Assert.Equal(("""{"value":22.0}""", ReportTime.AddMinutes(1)), (state.Data, state.EventTime));
+        Assert.Equal(2, await shoal.QueryAsync(db => db.DeviceDataPoints.CountAsync(p => p.DeviceId == device.Id)));
+    }
+
+    [Fact]
     public async Task MessageUp_IsInTheEventLogWhenPubAckArrives()
     {
         var (_, device) = await shoal.NewDeviceAsync();
