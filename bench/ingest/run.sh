@@ -11,7 +11,9 @@
 # PEER (1 also measures Mosquitto and the bolt-on peer, 0 skips them; default 1),
 # TRACED (the first N load devices are traced by the operator for the whole run, at most 10; default 0),
 # STORAGE (sqlite, or postgres: a fresh database on the server named by PG_SERVER, default
-# "Host=127.0.0.1;Username=postgres;Password=postgres", dropped at the end; default sqlite).
+# "Host=127.0.0.1;Username=postgres;Password=postgres", dropped at the end; default sqlite),
+# PROFILE (1 samples Shoal's CPU with perf during its last load step and prints the hottest functions and callers,
+# .NET frames named through the runtime's perf map; default 0).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${DURATION:-10}
@@ -23,6 +25,8 @@ rules=${RULES:-0}
 peer=${PEER:-1}
 traced=${TRACED:-0}
 storage=${STORAGE:-sqlite}
+profile=${PROFILE:-0}
+last_rate=${rates##* }
 pg_server=${PG_SERVER:-"Host=127.0.0.1;Username=postgres;Password=postgres"}
 # Ports of their own, so that this can run beside bench/northbound/run.sh (18080/18743).
 portal_port=${PORTAL_PORT:-18180} na_port=${NA_PORT:-18843} mqtt_port=${MQTT_PORT:-11883} mosquitto_port=${MOSQUITTO_PORT:-18883}
@@ -69,7 +73,7 @@ wait_for() { for _ in $(seq 150); do curl -s -o /dev/null "$1" && return 0; slee
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 gen() { taskset -c 1 "$out/gen/Shoal.Bench.Ingest" --protocol "$protocol" "$@"; }
 
-(cd "$out/server" && exec taskset -c 0 ./Shoal.Server \
+(cd "$out/server" && DOTNET_PerfMapEnabled=$profile DOTNET_EnableWriteXorExecute=$((1 - profile)) exec taskset -c 0 ./Shoal.Server \
   --Shoal:DataDirectory "$out/data" \
   --Kestrel:Endpoints:Portal:Url http://127.0.0.1:$portal_port \
   --Kestrel:Endpoints:Northbound:Url http://127.0.0.1:$na_port \
@@ -147,6 +151,9 @@ load_steps() { # name pid port [generator args...]
   local name=$1 pid=$2 port=$3; shift 3
   for rate in $rates; do
     sleep 2
+    if [ "$profile" = 1 ] && [ "$name" = shoal ] && [ "$rate" = "$last_rate" ]; then
+      (sleep 2; exec perf record -F 499 -g -p "$pid" -o "$out/perf.data" -- sleep $((duration - 3)) 2>"$out/perf.log") &
+    fi
     gen --port "$port" --devices "$devices" --rate "$rate" --duration "$duration" --cpu-pid "$pid" "$@" \
       >"$out/step.txt" 2>>"$out/gen.log" || true
     grep -v '^RESULT' "$out/step.txt" | sed "s/^/$name: /"
@@ -158,6 +165,18 @@ echo "Shoal on $storage: $devices devices, $rules active rules, $traced traced, 
 idle_step shoal "$shoal" "$mqtt_port" --credentials "$out/devices.csv"
 load_steps shoal "$shoal" "$mqtt_port" --credentials "$out/devices.csv"
 kill "$shoal"; wait "$shoal" 2>/dev/null || true
+if [ "$profile" = 1 ]; then
+  wait
+  report() { perf report -i "$out/perf.data" --stdio -g none "$@" 2>/dev/null | grep -E '^ +[0-9]'; }
+  echo "Shoal's CPU at $last_rate msg/s by library (share of samples):"
+  report --no-children --sort dso | sed -n 1,12p
+  echo "Hottest functions (self):"
+  report --no-children --sort symbol | sed -n 1,40p
+  echo "Hottest functions (with what they call):"
+  report --children --sort symbol | sed -n 1,80p
+  cp "$out/perf.data" "${TMPDIR:-/tmp}/shoal-ingest.perf.data"
+  echo "The samples are kept in ${TMPDIR:-/tmp}/shoal-ingest.perf.data (perf report -i)."
+fi
 
 if [ "$peer" = 1 ]; then
 printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nmax_connections -1\nmax_queued_messages 1000000\n'  "$mosquitto_port" >"$out/mosquitto.conf"

@@ -14,7 +14,7 @@ public static class StorageServiceCollectionExtensions
         {
             case DatabaseProvider.Sqlite:
                 var connectionString = SqliteConnectionString(options.ConnectionString, dataDirectory);
-                services.AddDbContextPool<SqliteShoalDb>(db => db.UseSqlite(connectionString));
+                services.AddDbContextPool<SqliteShoalDb>(db => db.UseSqlite(connectionString).AddInterceptors(SqliteBusyWait.Instance));
                 services.AddScoped<ShoalDb>(sp => sp.GetRequiredService<SqliteShoalDb>());
                 break;
             case DatabaseProvider.Postgres:
