@@ -40,15 +40,21 @@ internal sealed partial class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> o
             cursor = new PushCursor { Id = CursorId };
             db.PushCursors.Add(cursor);
         }
-        var events = await db.DeviceEvents.AsNoTracking()
-            .Where(e => e.Id > cursor.LastEventId)
-            .OrderBy(e => e.Id)
-            .Take(options.Value.BatchSize)
-            .ToListAsync(cancellationToken);
-        if (events.Count == 0)
+        var from = cursor.LastEventId;
+        if (await db.DeviceEvents.Where(e => e.Id > from).OrderBy(e => e.Id).Take(options.Value.BatchSize)
+                .MaxAsync(e => (long?)e.Id, cancellationToken) is not { } to)
         {
             return 0;
         }
+        // Only the events something will be pushed for leave the database: those of an application that pushes and
+        // has a subscriber, and commands, whose own callback URL is pushed without one.
+        var events = await db.DeviceEvents.AsNoTracking()
+            .Where(e => e.Id > from && e.Id <= to)
+            .Where(e => db.Applications.Any(a => a.Id == e.ApplicationId && a.PushService && a.FrozenAt == null))
+            .Where(e => e.Type == DeviceEventType.CommandStateChanged
+                || db.Subscriptions.Any(s => s.ApplicationId == e.ApplicationId && s.State != SubscriptionState.Disabled))
+            .OrderBy(e => e.Id)
+            .ToListAsync(cancellationToken);
 
         var applicationIds = events.Select(e => e.ApplicationId).Distinct().ToList();
         var pushing = await db.Applications
@@ -127,10 +133,10 @@ internal sealed partial class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> o
                 }
             }
         }
-        cursor.LastEventId = events[^1].Id;
+        cursor.LastEventId = to;
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return events.Count;
+        return (int)(to - from);
     }
 
     /// <summary>

@@ -18,8 +18,6 @@ internal sealed record RuleMatch(RuleConditionType Type, string ServiceId, strin
 /// </summary>
 internal sealed record Observation(Dictionary<string, JsonObject> Services, string? Status)
 {
-    public static bool Observes(DeviceEventType type) => type is DeviceEventType.PropertiesReported or DeviceEventType.StatusChanged;
-
     public static Observation Of(DeviceEvent deviceEvent)
     {
         ArgumentNullException.ThrowIfNull(deviceEvent);

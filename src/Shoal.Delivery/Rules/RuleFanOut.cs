@@ -39,16 +39,18 @@ internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> op
             cursor = new RuleCursor { Id = CursorId };
             db.RuleCursors.Add(cursor);
         }
-        var events = await db.DeviceEvents.AsNoTracking()
-            .Where(e => e.Id > cursor.LastEventId)
-            .OrderBy(e => e.Id)
-            .Take(options.Value.BatchSize)
-            .ToListAsync(cancellationToken);
-        if (events.Count == 0)
+        var from = cursor.LastEventId;
+        if (await db.DeviceEvents.Where(e => e.Id > from).OrderBy(e => e.Id).Take(options.Value.BatchSize)
+                .MaxAsync(e => (long?)e.Id, cancellationToken) is not { } to)
         {
             return 0;
         }
-        var reports = events.Where(e => Observation.Observes(e.Type)).ToList();
+        // Only what a rule observes (reports and status changes), of an application with an active rule, leaves the database.
+        var reports = await db.DeviceEvents.AsNoTracking()
+            .Where(e => e.Id > from && e.Id <= to && (e.Type == DeviceEventType.PropertiesReported || e.Type == DeviceEventType.StatusChanged))
+            .Where(e => db.Rules.Any(r => r.ApplicationId == e.ApplicationId && r.Status == RuleStatus.Active))
+            .OrderBy(e => e.Id)
+            .ToListAsync(cancellationToken);
         var applicationIds = reports.Select(e => e.ApplicationId).Distinct().ToList();
         var granted = await db.HoldingAsync(applicationIds, time.GetUtcNow(), cancellationToken);
         // A rule an NA made through a grant runs only while the grant holds.
@@ -63,10 +65,10 @@ internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> op
         {
             await FireAsync(reports.Where(e => rules.ContainsKey(e.ApplicationId)).ToList(), rules, granted, cancellationToken);
         }
-        cursor.LastEventId = events[^1].Id;
+        cursor.LastEventId = to;
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return events.Count;
+        return (int)(to - from);
     }
 
     private async Task FireAsync(

@@ -65,7 +65,12 @@ internal sealed partial class RuleMessageWorker(
         var now = time.GetUtcNow();
         var claim = Guid.NewGuid();
         var free = db.RuleMessages.Where(m => m.State == RuleMessageState.Pending && m.NextAttemptAt <= now && (m.ClaimedUntil == null || m.ClaimedUntil < now));
-        var due = free.OrderBy(m => m.Id).Take(options.Value.BatchSize).Select(m => m.Id);
+        var due = await free.OrderBy(m => m.Id).Take(options.Value.BatchSize).Select(m => m.Id).ToListAsync(cancellationToken);
+        if (due.Count == 0)
+        {
+            // Most rounds find nothing due: they look without writing.
+            return [];
+        }
         var until = now + options.Value.ClaimLease;
         await free.Where(m => due.Contains(m.Id))
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.ClaimToken, claim).SetProperty(m => m.ClaimedUntil, until), cancellationToken);
