@@ -88,6 +88,8 @@ internal sealed partial class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> o
                 RecipientId = recipientId == applicationId ? null : recipientId,
                 NotifyType = notifyType,
                 Body = body,
+                DeviceId = source.DeviceId,
+                Sequence = source.Id,
                 CreatedAt = now,
                 NextAttemptAt = now,
             };
@@ -155,6 +157,8 @@ internal sealed partial class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> o
                 RecipientId = subscription.SubscriberId == subscription.ApplicationId ? null : subscription.SubscriberId,
                 NotifyType = subscription.NotifyType,
                 Body = deviceEvent.Payload,
+                DeviceId = deviceEvent.DeviceId,
+                Sequence = deviceEvent.Id,
                 CreatedAt = now,
                 NextAttemptAt = now,
                 State = PushDeliveryState.DeadLettered,

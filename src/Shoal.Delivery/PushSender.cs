@@ -13,7 +13,7 @@ namespace Shoal.Delivery;
 /// <summary>One push request: where, what, and what to trust and sign it with.</summary>
 internal sealed record PushRequest(
     string ApplicationId, PushProtocol Protocol, string? CaCertificatesPem, string CallbackUrl, string WebhookId, string Body,
-    IReadOnlyList<byte[]> SigningKeys);
+    IReadOnlyList<byte[]> SigningKeys, long? Sequence = null);
 
 /// <summary>What came of one push request; <see cref="Status"/> is null when no response came.</summary>
 internal sealed record PushResult(int? Status, TimeSpan Latency, string? Error, TimeSpan? RetryAfter = null)
@@ -28,6 +28,9 @@ internal sealed record PushResult(int? Status, TimeSpan Latency, string? Error, 
 /// </summary>
 internal sealed class PushSender(CallbackAddressGuard guard, IOptions<DeliveryOptions> options, TimeProvider time) : IDisposable
 {
+    /// <summary>Grows with each event of a device; the pushes made from one event share it.</summary>
+    public const string SequenceHeader = "shoal-sequence";
+
     private readonly ConcurrentDictionary<string, HttpClient> _clients = new();
 
     public async Task<PushResult> SendAsync(PushRequest push, CancellationToken cancellationToken)
@@ -54,6 +57,10 @@ internal sealed class PushSender(CallbackAddressGuard guard, IOptions<DeliveryOp
         request.Headers.Add("webhook-id", push.WebhookId);
         request.Headers.Add("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
         request.Headers.Add("webhook-signature", PushSigning.Sign(push.SigningKeys, push.WebhookId, timestamp, push.Body));
+        if (push.Sequence is { } sequence)
+        {
+            request.Headers.Add(SequenceHeader, sequence.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
         try
         {
             using var response = await ClientFor(push).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);

@@ -100,7 +100,10 @@ internal sealed partial class PushWorker(
         var candidates = await unclaimed
             .Where(d => d.NextAttemptAt <= now
                 && (d.SubscriptionId == null || db.Subscriptions.Any(s => s.Id == d.SubscriptionId && s.State == SubscriptionState.Active))
-                && !busy.Contains(d.SubscriptionId ?? d.CallbackUrl!))
+                && !busy.Contains(d.SubscriptionId ?? d.CallbackUrl!)
+                // Only the oldest waiting push about a device to a destination leaves; the next waits for its outcome.
+                && !db.PushDeliveries.Any(o => o.DeviceId == d.DeviceId && o.State == PushDeliveryState.Pending && o.Id < d.Id
+                    && o.SubscriptionId == d.SubscriptionId && o.CallbackUrl == d.CallbackUrl))
             .OrderBy(d => d.Id)
             .Take(options.Value.BatchSize)
             .Select(d => new { d.Id, Destination = d.SubscriptionId ?? d.CallbackUrl! })
@@ -179,7 +182,8 @@ internal sealed partial class PushWorker(
             // Push service turned off or the application frozen since the push was made: it waits, unsent.
             var request = applications[delivery.ApplicationId].Pushing
                 ? new PushRequest(recipient.Id, recipient.PushProtocol, TrustedCas(recipient.Id),
-                    delivery.CallbackUrl ?? subscriptions[delivery.SubscriptionId!].CallbackUrl, delivery.WebhookId, delivery.Body, keys[recipient.Id])
+                    delivery.CallbackUrl ?? subscriptions[delivery.SubscriptionId!].CallbackUrl, delivery.WebhookId, delivery.Body, keys[recipient.Id],
+                    delivery.Sequence)
                 : null;
             sends.Add(SendAloneAsync(delivery.Id, Destination(delivery), request, cancellationToken));
         }

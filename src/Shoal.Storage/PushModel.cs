@@ -28,6 +28,7 @@ internal static class PushModel
             delivery.Property(d => d.SubscriptionId).HasMaxLength(36);
             delivery.Property(d => d.CallbackUrl).HasMaxLength(1024);
             delivery.Property(d => d.ApplicationId).HasMaxLength(32);
+            delivery.Property(d => d.DeviceId).HasMaxLength(64);
             delivery.Property(d => d.RecipientId).HasMaxLength(32);
             delivery.Property(d => d.NotifyType).HasMaxLength(32);
             delivery.Property(d => d.LastError).HasMaxLength(1024);
@@ -35,6 +36,7 @@ internal static class PushModel
             delivery.HasIndex(d => new { d.SubscriptionId, d.State, d.Id });
             delivery.HasIndex(d => new { d.ApplicationId, d.State });
             delivery.HasIndex(d => new { d.State, d.FinishedAt });
+            delivery.HasIndex(d => new { d.DeviceId, d.State, d.Id });
             delivery.HasOne<Subscription>().WithMany().HasForeignKey(d => d.SubscriptionId).OnDelete(DeleteBehavior.Cascade);
         });
 

@@ -162,6 +162,8 @@ internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> op
                     RecipientId = subscription.SubscriberId == rule.ApplicationId ? null : subscription.SubscriberId,
                     NotifyType = NotifyTypes.RuleEvent,
                     Body = RuleEventBody(rule, report, match, values["time"]),
+                    DeviceId = report.DeviceId,
+                    Sequence = report.Id,
                     CreatedAt = now,
                     NextAttemptAt = now,
                 });

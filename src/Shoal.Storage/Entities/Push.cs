@@ -52,6 +52,13 @@ public sealed class PushDelivery
     public required string NotifyType { get; set; }
     public required string Body { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>
+    /// The device the push is about. Pushes about one device to one destination leave in <see cref="Id"/> order: each
+    /// waits until the one before it was delivered or dead-lettered.
+    /// </summary>
+    public string DeviceId { get; set; } = "";
+    /// <summary>The ID of the device event the push was made from: it grows with each event of a device.</summary>
+    public long? Sequence { get; set; }
 
     public PushDeliveryState State { get; set; }
     public int Attempts { get; set; }

@@ -52,14 +52,17 @@ public abstract class PushFairnessTests<TDatabase>(PatientPushApplication<TDatab
         await using var hanging = await PushReceiver.StartAsync();
         await using var healthy = await PushReceiver.StartAsync();
         hanging.Hold = release.Task;
-        var (slow, slowDevice) = await shoal.NewDeviceAsync();
+        var (slow, _) = await shoal.NewDeviceAsync();
         var (quick, quickDevice) = await shoal.NewDeviceAsync();
         await slow.Na.SubscribeAsync("deviceDataChanged", hanging.Url());
         await quick.Na.SubscribeAsync("deviceDataChanged", healthy.Url());
-        using var slowClient = await shoal.ConnectAsync(slowDevice);
         using var quickClient = await shoal.ConnectAsync(quickDevice);
-        for (var i = 0; i < 3 * shoal.DeliveryOptions.MaxConcurrentPushesPerDestination; i++)
+        // Pushes about one device leave one at a time, so the share is taken by pushes about different devices.
+        for (var d = 0; d < shoal.DeliveryOptions.MaxConcurrentPushesPerDestination + 2; d++)
         {
+            var slowDevice = await shoal.RegisterAsync(slow.Na, $"node-{Guid.NewGuid():N}");
+            using var slowClient = await shoal.ConnectAsync(slowDevice);
+            await slowClient.ReportAsync(slowDevice, Report);
             await slowClient.ReportAsync(slowDevice, Report);
         }
         for (var i = 0; i < shoal.DeliveryOptions.MaxConcurrentPushesPerDestination; i++)

@@ -12,7 +12,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Shoal.Server.Tests.Subscriptions;
 
 /// <summary>One request as the NA's server received it.</summary>
-public sealed record ReceivedPush(string Path, string WebhookId, string Timestamp, string Signature, string ContentType, string Body, int AnsweredStatus);
+public sealed record ReceivedPush(
+    string Path, string WebhookId, string Timestamp, string Signature, string ContentType, string Body, int AnsweredStatus, string Sequence);
 
 /// <summary>
 /// An NA's push receiver: a real Kestrel server on a loopback port, over HTTP or (with a certificate) HTTPS.
@@ -30,6 +31,9 @@ public sealed class PushReceiver : IAsyncDisposable
 
     /// <summary>While set and not complete, every request waits for it before it is answered: a receiver that hangs.</summary>
     public Task? Hold { get; set; }
+
+    /// <summary>How long every request waits before it is answered: a slow receiver.</summary>
+    public TimeSpan Delay { get; set; }
 
     public Uri Address { get; }
 
@@ -61,13 +65,15 @@ public sealed class PushReceiver : IAsyncDisposable
             var status = receiver!.Answer(http.Response);
             var push = new ReceivedPush(
                 http.Request.Path, http.Request.Headers["webhook-id"].ToString(), http.Request.Headers["webhook-timestamp"].ToString(),
-                http.Request.Headers["webhook-signature"].ToString(), http.Request.ContentType ?? "", body, status);
+                http.Request.Headers["webhook-signature"].ToString(), http.Request.ContentType ?? "", body, status,
+                http.Request.Headers["shoal-sequence"].ToString());
             receiver.Received.Enqueue(push);
             await receiver._arrivals.Writer.WriteAsync(push, http.RequestAborted);
             if (receiver.Hold is { } hold)
             {
                 await hold.WaitAsync(http.RequestAborted);
             }
+            await Task.Delay(receiver.Delay, http.RequestAborted);
             http.Response.StatusCode = status;
         });
         await app.StartAsync();

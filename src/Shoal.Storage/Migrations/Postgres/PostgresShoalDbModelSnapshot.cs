@@ -765,6 +765,11 @@ namespace Shoal.Storage.Migrations.Postgres
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("DeviceId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<DateTimeOffset?>("FinishedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -783,6 +788,9 @@ namespace Shoal.Storage.Migrations.Postgres
                     b.Property<string>("RecipientId")
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
+
+                    b.Property<long?>("Sequence")
+                        .HasColumnType("bigint");
 
                     b.Property<string>("State")
                         .IsRequired()
@@ -805,6 +813,8 @@ namespace Shoal.Storage.Migrations.Postgres
                     b.HasIndex("State", "FinishedAt");
 
                     b.HasIndex("State", "NextAttemptAt");
+
+                    b.HasIndex("DeviceId", "State", "Id");
 
                     b.HasIndex("SubscriptionId", "State", "Id");
 

@@ -747,6 +747,11 @@ namespace Shoal.Storage.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("DeviceId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("FinishedAt")
                         .HasColumnType("INTEGER");
 
@@ -765,6 +770,9 @@ namespace Shoal.Storage.Migrations.Sqlite
                     b.Property<string>("RecipientId")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("Sequence")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("State")
                         .IsRequired()
@@ -787,6 +795,8 @@ namespace Shoal.Storage.Migrations.Sqlite
                     b.HasIndex("State", "FinishedAt");
 
                     b.HasIndex("State", "NextAttemptAt");
+
+                    b.HasIndex("DeviceId", "State", "Id");
 
                     b.HasIndex("SubscriptionId", "State", "Id");
 
