@@ -20,29 +20,8 @@ internal sealed partial class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> o
     /// <summary>Handles one batch of new events; returns how many it read.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
-        // Most rounds find nothing new: they look without taking a lock.
-        var seen = await db.PushCursors.Where(c => c.Id == CursorId).Select(c => (long?)c.LastEventId).SingleOrDefaultAsync(cancellationToken) ?? 0;
-        if (!await db.DeviceEvents.AnyAsync(e => e.Id > seen, cancellationToken))
-        {
-            return 0;
-        }
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (db is PostgresShoalDb)
-        {
-            // Waits for every transaction that is writing events to commit, and holds new ones back for this short
-            // transaction: an event ID below the cursor can then never commit later. The mode also excludes itself,
-            // so the fan-outs of several nodes take turns.
-            await db.Database.ExecuteSqlRawAsync("""LOCK TABLE "DeviceEvents" IN SHARE ROW EXCLUSIVE MODE""", cancellationToken);
-        }
-        var cursor = await db.PushCursors.SingleOrDefaultAsync(c => c.Id == CursorId, cancellationToken);
-        if (cursor is null)
-        {
-            cursor = new PushCursor { Id = CursorId };
-            db.PushCursors.Add(cursor);
-        }
-        var from = cursor.LastEventId;
-        if (await db.DeviceEvents.Where(e => e.Id > from).OrderBy(e => e.Id).Take(options.Value.BatchSize)
-                .MaxAsync(e => (long?)e.Id, cancellationToken) is not { } to)
+        var from = await db.PushCursors.Where(c => c.Id == CursorId).Select(c => (long?)c.LastEventId).SingleOrDefaultAsync(cancellationToken) ?? 0;
+        if (await db.NextBatchEndAsync(from, options.Value.BatchSize, cancellationToken) is not { } to)
         {
             return 0;
         }
@@ -76,6 +55,7 @@ internal sealed partial class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> o
             .ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
 
         var evicted = new Dictionary<string, int>();
+        var queued = new List<(DeviceEvent Source, string WebhookId)>();
         async Task AddAsync(
             DeviceEvent source, string applicationId, string? recipientId, string? subscriptionId, string? callbackUrl, string notifyType, string body)
         {
@@ -103,7 +83,7 @@ internal sealed partial class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> o
                 backlog[applicationId] = waiting + 1;
             }
             db.PushDeliveries.Add(delivery);
-            recorder.PushQueued(source.DeviceId, source.Id, delivery.WebhookId);
+            queued.Add((source, delivery.WebhookId));
         }
 
         var subscribed = subscriptions.Select(g => g.Key.ApplicationId).ToHashSet();
@@ -135,9 +115,18 @@ internal sealed partial class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> o
                 }
             }
         }
-        cursor.LastEventId = to;
+        // The reading and building above took no write lock; only writing the deliveries with the cursor's move does.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (!await db.TryMoveCursorAsync(db.PushCursors, CursorId, from, to, cancellationToken))
+        {
+            return 0;
+        }
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        foreach (var (source, webhookId) in queued)
+        {
+            recorder.PushQueued(source.DeviceId, source.Id, webhookId);
+        }
         return (int)(to - from);
     }
 

@@ -20,7 +20,7 @@ namespace Shoal.Delivery;
 /// </summary>
 internal sealed partial class PushWorker(
     IServiceScopeFactory scopes, PushSender sender, PushSigning signing, CommissioningCa commissioningCa, IOptions<DeliveryOptions> options,
-    TraceRecorder recorder, TimeProvider time, ILogger<PushWorker> logger) : BackgroundService
+    TraceRecorder recorder, EventLogSignal signal, TimeProvider time, ILogger<PushWorker> logger) : BackgroundService
 {
     /// <summary>How long a background round waits for what it sent before it goes on, so quick answers are recorded at once.</summary>
     private static readonly TimeSpan RoundWait = TimeSpan.FromMilliseconds(50);
@@ -35,11 +35,11 @@ internal sealed partial class PushWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Polling paces the loop in real time; every decision about when a push is due uses the injected TimeProvider.
-        using var timer = new PeriodicTimer(options.Value.PollInterval);
         try
         {
-            do
+            while (true)
             {
+                var committed = signal.Next;
                 try
                 {
                     while (await RunRoundAsync(RoundWait, stoppingToken) > 0)
@@ -50,8 +50,8 @@ internal sealed partial class PushWorker(
                 {
                     LogRoundFailed(logger, error);
                 }
+                await EventLogSignal.WaitAsync(committed, options.Value.PollInterval, stoppingToken);
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

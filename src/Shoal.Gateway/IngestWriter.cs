@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
@@ -14,9 +17,12 @@ namespace Shoal.Gateway;
 /// only then lets the publishers acknowledge. One commit serves many devices, which is what makes durable ingest fast.
 /// </summary>
 internal sealed partial class IngestWriter(
-    IngestQueue queue, IngestStore store, IOptions<GatewayOptions> options, TimeProvider time, ILogger<IngestWriter> logger)
+    IngestQueue queue, IngestStore store, EventLogSignal committed, IOptions<GatewayOptions> options, TimeProvider time, ILogger<IngestWriter> logger)
     : BackgroundService
 {
+    private readonly ArrayBufferWriter<byte> _payload = new();
+    private Utf8JsonWriter? _json;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
@@ -33,6 +39,12 @@ internal sealed partial class IngestWriter(
         {
             left.Failed(new OperationCanceledException("Shoal is stopping."));
         }
+    }
+
+    public override void Dispose()
+    {
+        _json?.Dispose();
+        base.Dispose();
     }
 
     /// <summary>Commits one batch of what is queued; returns how many items it took.</summary>
@@ -101,6 +113,10 @@ internal sealed partial class IngestWriter(
             await store.WriteAsync(rows, null, cancellationToken);
         }
 
+        if (rows.Events.Count > 0)
+        {
+            committed.Raise();
+        }
         foreach (var item in batch)
         {
             if (refused.Contains(item))
@@ -233,26 +249,29 @@ internal sealed partial class IngestWriter(
         });
 
     /// <summary><c>{"services":[{"serviceId","data":{...},"eventTime"}]}</c>: what a data push is made from.</summary>
-    private static string ReportPayload(PropertiesReported report)
+    /// <summary>The report as its event stores it; the writer's buffer is reused, since one batch is written at a time.</summary>
+    private string ReportPayload(PropertiesReported report)
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
+        _payload.ResetWrittenCount();
+        var json = _json ??= new Utf8JsonWriter(_payload);
+        json.Reset(_payload);
+        json.WriteStartObject();
+        json.WriteStartArray("services");
+        Span<char> eventTime = stackalloc char[32];
+        foreach (var service in report.Services)
         {
             json.WriteStartObject();
-            json.WriteStartArray("services");
-            foreach (var service in report.Services)
-            {
-                json.WriteStartObject();
-                json.WriteString("serviceId", service.ServiceId);
-                json.WritePropertyName("data");
-                json.WriteRawValue(service.Data, skipInputValidation: true);
-                json.WriteString("eventTime", service.EventTime.UtcDateTime.ToString(PropertiesReport.EventTimeFormat, System.Globalization.CultureInfo.InvariantCulture));
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
+            json.WriteString("serviceId", service.ServiceId);
+            json.WritePropertyName("data");
+            json.WriteRawValue(service.Data, skipInputValidation: true);
+            service.EventTime.UtcDateTime.TryFormat(eventTime, out var length, PropertiesReport.EventTimeFormat, CultureInfo.InvariantCulture);
+            json.WriteString("eventTime", eventTime[..length]);
             json.WriteEndObject();
         }
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+        json.WriteEndArray();
+        json.WriteEndObject();
+        json.Flush();
+        return Encoding.UTF8.GetString(_payload.WrittenSpan);
     }
 
     private static string DevicePayload(Device device) => JsonSerializer.Serialize(new

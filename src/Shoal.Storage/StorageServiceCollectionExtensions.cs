@@ -10,6 +10,7 @@ public static class StorageServiceCollectionExtensions
     public static IServiceCollection AddShoalDb(this IServiceCollection services, StorageOptions options, string dataDirectory)
     {
         ArgumentNullException.ThrowIfNull(options);
+        services.AddSingleton<EventLogSignal>();
         switch (options.Provider)
         {
             case DatabaseProvider.Sqlite:

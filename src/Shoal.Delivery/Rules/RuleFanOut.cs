@@ -22,26 +22,8 @@ internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> op
 
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
-        var seen = await db.RuleCursors.Where(c => c.Id == CursorId).Select(c => (long?)c.LastEventId).SingleOrDefaultAsync(cancellationToken) ?? 0;
-        if (!await db.DeviceEvents.AnyAsync(e => e.Id > seen, cancellationToken))
-        {
-            return 0;
-        }
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (db is PostgresShoalDb)
-        {
-            // As for pushes: no event below the cursor can commit later, and the nodes' evaluations take turns.
-            await db.Database.ExecuteSqlRawAsync("""LOCK TABLE "DeviceEvents" IN SHARE ROW EXCLUSIVE MODE""", cancellationToken);
-        }
-        var cursor = await db.RuleCursors.SingleOrDefaultAsync(c => c.Id == CursorId, cancellationToken);
-        if (cursor is null)
-        {
-            cursor = new RuleCursor { Id = CursorId };
-            db.RuleCursors.Add(cursor);
-        }
-        var from = cursor.LastEventId;
-        if (await db.DeviceEvents.Where(e => e.Id > from).OrderBy(e => e.Id).Take(options.Value.BatchSize)
-                .MaxAsync(e => (long?)e.Id, cancellationToken) is not { } to)
+        var from = await db.RuleCursors.Where(c => c.Id == CursorId).Select(c => (long?)c.LastEventId).SingleOrDefaultAsync(cancellationToken) ?? 0;
+        if (await db.NextBatchEndAsync(from, options.Value.BatchSize, cancellationToken) is not { } to)
         {
             return 0;
         }
@@ -65,7 +47,12 @@ internal sealed partial class RuleFanOut(ShoalDb db, IOptions<MessageOptions> op
         {
             await FireAsync(reports.Where(e => rules.ContainsKey(e.ApplicationId)).ToList(), rules, granted, cancellationToken);
         }
-        cursor.LastEventId = to;
+        // As for pushes: only writing what fired, with the cursor's move, takes the write lock.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (!await db.TryMoveCursorAsync(db.RuleCursors, CursorId, from, to, cancellationToken))
+        {
+            return 0;
+        }
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return (int)(to - from);

@@ -18,15 +18,15 @@ namespace Shoal.Delivery.Rules;
 /// </summary>
 internal sealed partial class RuleMessageWorker(
     IServiceScopeFactory scopes, MailSender mail, SmsSender sms, ServerHealth health, IOptions<MessageOptions> options, TraceRecorder recorder,
-    TimeProvider time, ILogger<RuleMessageWorker> logger) : BackgroundService
+    EventLogSignal signal, TimeProvider time, ILogger<RuleMessageWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.PollInterval);
         try
         {
-            do
+            while (true)
             {
+                var committed = signal.Next;
                 try
                 {
                     while (await RunOnceAsync(stoppingToken) > 0)
@@ -37,8 +37,8 @@ internal sealed partial class RuleMessageWorker(
                 {
                     LogRoundFailed(logger, error);
                 }
+                await EventLogSignal.WaitAsync(committed, options.Value.PollInterval, stoppingToken);
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -56,3 +56,10 @@ public enum DeviceEventType
     /// <summary>The device came ONLINE or went OFFLINE; the payload is <see cref="DeviceStatusPayload"/>.</summary>
     StatusChanged,
 }
+
+/// <summary>How far a follower of the device event log has read it: the last event ID it has handled.</summary>
+public interface IEventLogCursor
+{
+    int Id { get; set; }
+    long LastEventId { get; set; }
+}

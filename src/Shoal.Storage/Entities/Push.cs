@@ -90,7 +90,7 @@ public sealed class PushAttempt
 }
 
 /// <summary>How far into the device event log pushes have been made: one row.</summary>
-public sealed class PushCursor
+public sealed class PushCursor : IEventLogCursor
 {
     public int Id { get; set; }
     public long LastEventId { get; set; }

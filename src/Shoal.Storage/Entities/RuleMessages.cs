@@ -43,7 +43,7 @@ public sealed class RuleFiring
 }
 
 /// <summary>How far into the device event log rules have been evaluated: one row.</summary>
-public sealed class RuleCursor
+public sealed class RuleCursor : IEventLogCursor
 {
     public int Id { get; set; }
     public long LastEventId { get; set; }
