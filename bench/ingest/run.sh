@@ -12,6 +12,7 @@
 # TRACED (the first N load devices are traced by the operator for the whole run, at most 10; default 0),
 # STORAGE (sqlite, or postgres: a fresh database on the server named by PG_SERVER, default
 # "Host=127.0.0.1;Username=postgres;Password=postgres", dropped at the end; default sqlite),
+# WARMUP (s of load at the first rate before each server's measured steps, not counted; default 5),
 # PROFILE (1 samples Shoal's CPU with perf during its last load step and prints the hottest functions and callers,
 # .NET frames named through the runtime's perf map; default 0).
 set -euo pipefail
@@ -26,6 +27,7 @@ peer=${PEER:-1}
 traced=${TRACED:-0}
 storage=${STORAGE:-sqlite}
 profile=${PROFILE:-0}
+warmup=${WARMUP:-5}
 last_rate=${rates##* }
 pg_server=${PG_SERVER:-"Host=127.0.0.1;Username=postgres;Password=postgres"}
 # Ports of their own, so that this can run beside bench/northbound/run.sh (18080/18743).
@@ -149,6 +151,10 @@ idle_step() { # name pid port [generator args...]
 
 load_steps() { # name pid port [generator args...]
   local name=$1 pid=$2 port=$3; shift 3
+  # A server's first seconds of load include compiling its code: they are not counted.
+  if [ "$warmup" -gt 0 ]; then
+    gen --port "$port" --devices "$devices" --rate "${rates%% *}" --duration "$warmup" "$@" >/dev/null 2>>"$out/gen.log" || true
+  fi
   for rate in $rates; do
     sleep 2
     if [ "$profile" = 1 ] && [ "$name" = shoal ] && [ "$rate" = "$last_rate" ]; then
