@@ -11,7 +11,8 @@
 # PEER (1 also measures Mosquitto and the bolt-on peer, 0 skips them; default 1),
 # TRACED (the first N load devices are traced by the operator for the whole run, at most 10; default 0),
 # STORAGE (sqlite, or postgres: a fresh database on the server named by PG_SERVER, default
-# "Host=127.0.0.1;Username=postgres;Password=postgres", dropped at the end; default sqlite),
+# "Host=127.0.0.1;Username=postgres;Password=postgres", dropped at the end; the local PostgreSQL's processes are
+# charged to Shoal's CPU; default sqlite),
 # WARMUP (s of load at the first rate before each server's measured steps, not counted; default 5),
 # PROFILE (1 samples Shoal's CPU with perf during its last load step and prints the hottest functions and callers,
 # .NET frames named through the runtime's perf map; default 0).
@@ -160,7 +161,10 @@ load_steps() { # name pid port [generator args...]
     if [ "$profile" = 1 ] && [ "$name" = shoal ] && [ "$rate" = "$last_rate" ]; then
       (sleep 2; exec perf record -F 499 -g -p "$pid" -o "$out/perf.data" -- sleep $((duration - 3)) 2>"$out/perf.log") &
     fi
-    gen --port "$port" --devices "$devices" --rate "$rate" --duration "$duration" --cpu-pid "$pid" "$@" \
+    # On PostgreSQL, the database server's processes are charged to Shoal too (they are not pinned to core 0).
+    local charged=$pid
+    [ "$name" != shoal ] || [ "$storage" != postgres ] || charged="$pid,$(pgrep -d, -u postgres)"
+    gen --port "$port" --devices "$devices" --rate "$rate" --duration "$duration" --cpu-pid "$charged" "$@" \
       >"$out/step.txt" 2>>"$out/gen.log" || true
     grep -v '^RESULT' "$out/step.txt" | sed "s/^/$name: /"
     grep '^RESULT' "$out/step.txt" | sed "s/^RESULT /$name /" >>"$out/results.txt"

@@ -27,7 +27,7 @@ dotnet publish bench/push/Shoal.Bench.Push -c Release -o "$out/gen" -v quiet >/d
 
 wait_for() { for _ in $(seq 150); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done; echo "no answer from $1" >&2; exit 1; }
 
-(cd "$out/server" && exec taskset -c 0 ./Shoal.Server \
+(cd "$out/server" && DOTNET_PerfMapEnabled=${PROFILE:-0} DOTNET_EnableWriteXorExecute=$((1 - ${PROFILE:-0})) exec taskset -c 0 ./Shoal.Server \
   --Shoal:DataDirectory "$out/data" \
   --Kestrel:Endpoints:Portal:Url http://127.0.0.1:$portal_port \
   --Kestrel:Endpoints:Northbound:Url http://127.0.0.1:$na_port \

@@ -12,11 +12,11 @@ namespace Shoal.Delivery;
 
 /// <summary>
 /// Pushes to NAs: makes deliveries from new device events, claims the due ones (so that no other node sends the same
-/// attempt), sends them side by side and records each outcome: delivered, retried later, or dead-lettered. A round does
-/// not wait for a slow receiver: each send goes on alone and its outcome is recorded by the round after it finished,
-/// and each destination (a subscription, or a command's callback URL) has at most
-/// <see cref="DeliveryOptions.MaxConcurrentPushesPerDestination"/> pushes under way, so a slow or dead receiver holds
-/// only its own share of the sending.
+/// attempt), sends them and records each outcome: delivered, retried later, or dead-lettered. Claimed pushes wait in
+/// their destination's lane (a subscription, or a command's callback URL); each lane sends at most
+/// <see cref="DeliveryOptions.MaxConcurrentPushesPerDestination"/> at once and starts the next as soon as one ends, so a
+/// quick receiver is not paced by the rounds and a slow or dead one holds only its own share. A round does not wait for
+/// a slow receiver: outcomes are recorded by the round after the send ended.
 /// </summary>
 internal sealed partial class PushWorker(
     IServiceScopeFactory scopes, PushSender sender, PushSigning signing, CommissioningCa commissioningCa, IOptions<DeliveryOptions> options,
@@ -25,12 +25,37 @@ internal sealed partial class PushWorker(
     /// <summary>How long a background round waits for what it sent before it goes on, so quick answers are recorded at once.</summary>
     private static readonly TimeSpan RoundWait = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>How many pushes a destination (and the node) may hold claimed per push it may be sending.</summary>
+    private const int HeldPerSending = 4;
+
     private readonly ConcurrentQueue<Sent> _finished = new();
-    private readonly ConcurrentDictionary<string, int> _underWay = new();
-    private int _underWayTotal;
+    private readonly Signal _sendsEnded = new();
+    private readonly SemaphoreSlim _sendSlots = new(options.Value.MaxConcurrentPushes);
+    /// <summary>Claimed pushes not yet ended, by destination; guarded by locking it.</summary>
+    private readonly Dictionary<string, Lane> _lanes = [];
+    /// <summary>Claimed here and not yet recorded: never claimed again by this node, even when the claim has lapsed.</summary>
+    private readonly HashSet<long> _unrecorded = [];
+    private int _held;
 
     /// <summary>A send that ended: its result, or null when the push service was off and nothing was sent.</summary>
     private sealed record Sent(long DeliveryId, PushResult? Result);
+
+    /// <summary>A claimed push; <see cref="Ended"/> completes when its send has ended.</summary>
+    private sealed record Work(long DeliveryId, PushRequest? Request, TaskCompletionSource Ended, CancellationToken CancellationToken);
+
+    /// <summary>One destination's claimed pushes: a few being sent, the others waiting their turn in claim order.</summary>
+    private sealed class Lane
+    {
+        public Queue<Work> Waiting { get; } = new();
+        public int Sending { get; set; }
+        public int Held => Waiting.Count + Sending;
+    }
+
+    public override void Dispose()
+    {
+        _sendSlots.Dispose();
+        base.Dispose();
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -39,7 +64,8 @@ internal sealed partial class PushWorker(
         {
             while (true)
             {
-                var committed = signal.Next;
+                // New events to turn into pushes, or sends that ended: outcomes to record and room to claim more.
+                var wake = Task.WhenAny(signal.Next, _sendsEnded.Next);
                 try
                 {
                     while (await RunRoundAsync(RoundWait, stoppingToken) > 0)
@@ -50,7 +76,7 @@ internal sealed partial class PushWorker(
                 {
                     LogRoundFailed(logger, error);
                 }
-                await EventLogSignal.WaitAsync(committed, options.Value.PollInterval, stoppingToken);
+                await Signal.WaitAsync(wake, options.Value.PollInterval, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -94,13 +120,21 @@ internal sealed partial class PushWorker(
         var now = time.GetUtcNow();
         var unclaimed = db.PushDeliveries.Where(d =>
             d.State == PushDeliveryState.Pending && (d.ClaimedUntil == null || d.ClaimedUntil < now));
-        // Destinations with their share under way are not claimed from until one of their pushes ends.
-        var perDestination = options.Value.MaxConcurrentPushesPerDestination;
-        var busy = _underWay.Where(d => d.Value >= perDestination).Select(d => d.Key).ToList();
+        // A destination that holds its share of claimed pushes is not claimed from until one of them ends.
+        var share = options.Value.MaxConcurrentPushesPerDestination * HeldPerSending;
+        Dictionary<string, int> held;
+        List<long> unrecorded;
+        lock (_lanes)
+        {
+            held = _lanes.ToDictionary(lane => lane.Key, lane => lane.Value.Held);
+            unrecorded = [.. _unrecorded];
+        }
+        var busy = held.Where(d => d.Value >= share).Select(d => d.Key).ToList();
         var candidates = await unclaimed
             .Where(d => d.NextAttemptAt <= now
                 && (d.SubscriptionId == null || db.Subscriptions.Any(s => s.Id == d.SubscriptionId && s.State == SubscriptionState.Active))
                 && !busy.Contains(d.SubscriptionId ?? d.CallbackUrl!)
+                && !unrecorded.Contains(d.Id)
                 // Only the oldest waiting push about a device to a destination leaves; the next waits for its outcome.
                 && !db.PushDeliveries.Any(o => o.DeviceId == d.DeviceId && o.State == PushDeliveryState.Pending && o.Id < d.Id
                     && o.SubscriptionId == d.SubscriptionId && o.CallbackUrl == d.CallbackUrl))
@@ -108,13 +142,13 @@ internal sealed partial class PushWorker(
             .Take(options.Value.BatchSize)
             .Select(d => new { d.Id, Destination = d.SubscriptionId ?? d.CallbackUrl! })
             .ToListAsync(cancellationToken);
-        var room = options.Value.MaxConcurrentPushes - Volatile.Read(ref _underWayTotal);
+        var room = options.Value.MaxConcurrentPushes * HeldPerSending - Volatile.Read(ref _held);
         var taken = new Dictionary<string, int>();
         var due = new List<long>();
         foreach (var candidate in candidates.TakeWhile(_ => due.Count < room))
         {
             var claimedHere = taken.GetValueOrDefault(candidate.Destination);
-            if (_underWay.GetValueOrDefault(candidate.Destination) + claimedHere < perDestination)
+            if (held.GetValueOrDefault(candidate.Destination) + claimedHere < share)
             {
                 due.Add(candidate.Id);
                 taken[candidate.Destination] = claimedHere + 1;
@@ -139,7 +173,7 @@ internal sealed partial class PushWorker(
         return await db.PushDeliveries.Where(d => d.ClaimToken == claim).ToListAsync(cancellationToken);
     }
 
-    /// <summary>Starts sending <paramref name="claimed"/>, each push on its own; the task ends when all have.</summary>
+    /// <summary>Hands <paramref name="claimed"/> to their destinations' lanes; the task ends when all have been sent.</summary>
     private async Task<Task> StartAsync(ShoalDb db, List<PushDelivery> claimed, CancellationToken cancellationToken)
     {
         var subscriptionIds = claimed.Where(d => d.SubscriptionId != null).Select(d => d.SubscriptionId).Distinct().ToList();
@@ -185,31 +219,85 @@ internal sealed partial class PushWorker(
                     delivery.CallbackUrl ?? subscriptions[delivery.SubscriptionId!].CallbackUrl, delivery.WebhookId, delivery.Body, keys[recipient.Id],
                     delivery.Sequence)
                 : null;
-            sends.Add(SendAloneAsync(delivery.Id, Destination(delivery), request, cancellationToken));
+            var work = new Work(delivery.Id, request, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), cancellationToken);
+            Hand(Destination(delivery), work);
+            sends.Add(work.Ended.Task);
         }
         return Task.WhenAll(sends);
     }
 
-    private async Task SendAloneAsync(long deliveryId, string destination, PushRequest? request, CancellationToken cancellationToken)
+    private void Hand(string destination, Work work)
     {
-        _underWay.AddOrUpdate(destination, 1, (_, count) => count + 1);
-        Interlocked.Increment(ref _underWayTotal);
+        lock (_lanes)
+        {
+            if (!_lanes.TryGetValue(destination, out var lane))
+            {
+                _lanes[destination] = lane = new Lane();
+            }
+            lane.Waiting.Enqueue(work);
+            _held++;
+            _unrecorded.Add(work.DeliveryId);
+            StartWaiting(destination, lane);
+        }
+    }
+
+    /// <summary>Starts the lane's waiting pushes while it has fewer than its share being sent. Called under the lock.</summary>
+    private void StartWaiting(string destination, Lane lane)
+    {
+        while (lane.Sending < options.Value.MaxConcurrentPushesPerDestination && lane.Waiting.TryDequeue(out var work))
+        {
+            lane.Sending++;
+            _ = SendAsync(destination, lane, work);
+        }
+    }
+
+    /// <summary>
+    /// Sends one push, at most <see cref="DeliveryOptions.MaxConcurrentPushes"/> at once on the node, and at once starts
+    /// the next one waiting for the same destination: a quick receiver is never paced by the rounds.
+    /// </summary>
+    private async Task SendAsync(string destination, Lane lane, Work work)
+    {
         try
         {
-            _finished.Enqueue(new Sent(deliveryId, request is null ? null : await sender.SendAsync(request, cancellationToken)));
+            await _sendSlots.WaitAsync(work.CancellationToken);
+            try
+            {
+                _finished.Enqueue(new Sent(work.DeliveryId, work.Request is null ? null : await sender.SendAsync(work.Request, work.CancellationToken)));
+            }
+            finally
+            {
+                _sendSlots.Release();
+            }
         }
-        catch (Exception error) when (error is not OperationCanceledException)
+        catch (OperationCanceledException) when (work.CancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception error)
         {
             // Nothing is recorded: the claim lapses and the push is sent again.
-            LogSendFailed(logger, deliveryId, error);
+            LogSendFailed(logger, work.DeliveryId, error);
+            lock (_lanes)
+            {
+                _unrecorded.Remove(work.DeliveryId);
+            }
         }
         finally
         {
-            Interlocked.Decrement(ref _underWayTotal);
-            if (_underWay.AddOrUpdate(destination, 0, (_, count) => count - 1) == 0)
+            lock (_lanes)
             {
-                _underWay.TryRemove(KeyValuePair.Create(destination, 0));
+                lane.Sending--;
+                _held--;
+                if (lane.Held == 0)
+                {
+                    _lanes.Remove(destination);
+                }
+                else
+                {
+                    StartWaiting(destination, lane);
+                }
             }
+            work.Ended.TrySetResult();
+            _sendsEnded.Raise();
         }
     }
 
@@ -221,10 +309,31 @@ internal sealed partial class PushWorker(
         {
             finished[sent.DeliveryId] = sent.Result;
         }
+        lock (_lanes)
+        {
+            _unrecorded.ExceptWith(finished.Keys);
+        }
         if (finished.Count == 0)
         {
             return 0;
         }
+        try
+        {
+            await SaveOutcomesAsync(db, finished, cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // A row changed under the round: a subscription deleted with its pushes, a grant revoked, a push
+            // dead-lettered meanwhile. Read again and record what still applies, rather than lose every outcome.
+            db.ChangeTracker.Clear();
+            await SaveOutcomesAsync(db, finished, cancellationToken);
+        }
+        LogRecorded(logger, finished.Count);
+        return finished.Count;
+    }
+
+    private async Task SaveOutcomesAsync(ShoalDb db, Dictionary<long, PushResult?> finished, CancellationToken cancellationToken)
+    {
         var ids = finished.Keys.ToList();
         var deliveries = await db.PushDeliveries.Where(d => ids.Contains(d.Id) && d.State == PushDeliveryState.Pending).ToListAsync(cancellationToken);
         var subscriptionIds = deliveries.Where(d => d.SubscriptionId != null).Select(d => d.SubscriptionId).Distinct().ToList();
@@ -272,8 +381,6 @@ internal sealed partial class PushWorker(
         }
         await db.SaveChangesAsync(cancellationToken);
         db.ChangeTracker.Clear();
-        LogRecorded(logger, finished.Count);
-        return finished.Count;
     }
 
     private static string Destination(PushDelivery delivery) => delivery.SubscriptionId ?? delivery.CallbackUrl!;
@@ -384,3 +491,4 @@ internal sealed partial class PushWorker(
     [LoggerMessage(Level = LogLevel.Error, Message = "A push round failed; its claimed pushes are retried when their claim lapses.")]
     private static partial void LogRoundFailed(ILogger logger, Exception error);
 }
+

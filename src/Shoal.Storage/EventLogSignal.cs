@@ -1,14 +1,11 @@
 namespace Shoal.Storage;
 
-/// <summary>
-/// Wakes the followers of the device event log when this node commits events, so that they need not poll often to
-/// be prompt. Events written elsewhere (another node, a rare write that does not signal) are found by their polling.
-/// </summary>
-public sealed class EventLogSignal
+/// <summary>Something a loop waits for, besides its polling: <see cref="Raise"/> completes the task <see cref="Next"/> gave.</summary>
+public class Signal
 {
     private TaskCompletionSource _next = NewSource();
 
-    /// <summary>Completes at the next commit that added events. Take it before looking for work, so no commit is missed.</summary>
+    /// <summary>Completes at the next <see cref="Raise"/>. Take it before looking for work, so no raise is missed.</summary>
     public Task Next => Volatile.Read(ref _next).Task;
 
     public void Raise() => Interlocked.Exchange(ref _next, NewSource()).TrySetResult();
@@ -28,3 +25,9 @@ public sealed class EventLogSignal
 
     private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
+
+/// <summary>
+/// Raised when this node commits device events, so that the followers of the event log need not poll often to be
+/// prompt. Events written elsewhere (another node, a rare write that does not raise it) are found by their polling.
+/// </summary>
+public sealed class EventLogSignal : Signal;

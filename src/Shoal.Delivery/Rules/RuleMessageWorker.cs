@@ -37,7 +37,7 @@ internal sealed partial class RuleMessageWorker(
                 {
                     LogRoundFailed(logger, error);
                 }
-                await EventLogSignal.WaitAsync(committed, options.Value.PollInterval, stoppingToken);
+                await Signal.WaitAsync(committed, options.Value.PollInterval, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
