@@ -72,8 +72,17 @@ public sealed class DeliveryOptions
     /// </summary>
     public TimeSpan SettingsRefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>How long a claimed push belongs to the node that claimed it: longer than any attempt can take.</summary>
-    internal TimeSpan ClaimLease => Timeout * 2 + TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// How many pushes a destination (and the node) may hold claimed per push it may be sending: the rest wait their
+    /// turn in memory, so that a quick receiver never waits for the next round.
+    /// </summary>
+    internal const int HeldPerSending = 16;
+
+    /// <summary>
+    /// How long a claimed push belongs to the node that claimed it: longer than the last push held for a hanging
+    /// receiver waits for its turn and its own attempt.
+    /// </summary>
+    internal TimeSpan ClaimLease => Timeout * (HeldPerSending + 1) + TimeSpan.FromSeconds(30);
 }
 
 public enum BacklogFullAction

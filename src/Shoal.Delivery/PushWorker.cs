@@ -25,9 +25,6 @@ internal sealed partial class PushWorker(
     /// <summary>How long a background round waits for what it sent before it goes on, so quick answers are recorded at once.</summary>
     private static readonly TimeSpan RoundWait = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>How many pushes a destination (and the node) may hold claimed per push it may be sending.</summary>
-    private const int HeldPerSending = 4;
-
     private readonly ConcurrentQueue<Sent> _finished = new();
     private readonly Signal _sendsEnded = new();
     private readonly SemaphoreSlim _sendSlots = new(options.Value.MaxConcurrentPushes);
@@ -121,7 +118,7 @@ internal sealed partial class PushWorker(
         var unclaimed = db.PushDeliveries.Where(d =>
             d.State == PushDeliveryState.Pending && (d.ClaimedUntil == null || d.ClaimedUntil < now));
         // A destination that holds its share of claimed pushes is not claimed from until one of them ends.
-        var share = options.Value.MaxConcurrentPushesPerDestination * HeldPerSending;
+        var share = options.Value.MaxConcurrentPushesPerDestination * DeliveryOptions.HeldPerSending;
         Dictionary<string, int> held;
         List<long> unrecorded;
         lock (_lanes)
@@ -142,7 +139,7 @@ internal sealed partial class PushWorker(
             .Take(options.Value.BatchSize)
             .Select(d => new { d.Id, Destination = d.SubscriptionId ?? d.CallbackUrl! })
             .ToListAsync(cancellationToken);
-        var room = options.Value.MaxConcurrentPushes * HeldPerSending - Volatile.Read(ref _held);
+        var room = options.Value.MaxConcurrentPushes * DeliveryOptions.HeldPerSending - Volatile.Read(ref _held);
         var taken = new Dictionary<string, int>();
         var due = new List<long>();
         foreach (var candidate in candidates.TakeWhile(_ => due.Count < room))

@@ -21,7 +21,7 @@ public abstract class PushCrashTests<TDatabase> : IAsyncLifetime
     private static readonly Dictionary<string, string> Settings = new()
     {
         ["Delivery:AllowedNetworks:0"] = "127.0.0.0/8",
-        // Pushes claimed by the killed process are sent again once their claim lapses: twice this plus 30 s.
+        // Pushes claimed by the killed process are sent again once their claim lapses: 17 times this plus 30 s.
         ["Delivery:Timeout"] = "00:00:05",
     };
 
