@@ -9,6 +9,9 @@ namespace Shoal.Gateway;
 internal static class PropertiesReport
 {
     public const string EventTimeFormat = "yyyyMMdd'T'HHmmss'Z'";
+
+    /// <summary>The forms a device may write <c>event_time</c> in: the compact one, and ISO 8601 in UTC with or without a fraction.</summary>
+    private static readonly string[] EventTimeFormats = [EventTimeFormat, "yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'"];
     public const int MaxServiceIdLength = 64;
 
     /// <summary>
@@ -36,12 +39,13 @@ internal static class PropertiesReport
             {
                 return null;
             }
+            // A missing or unreadable time is the receive time, as on the reference platform: the data is never refused for it.
             var eventTime = receivedAt;
-            if (service.TryGetProperty("event_time", out var time) && time.ValueKind != JsonValueKind.Null
-                && (time.ValueKind != JsonValueKind.String || !DateTimeOffset.TryParseExact(time.GetString(), EventTimeFormat,
-                    CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out eventTime)))
+            if (service.TryGetProperty("event_time", out var time) && time.ValueKind == JsonValueKind.String
+                && DateTimeOffset.TryParseExact(time.GetString(), EventTimeFormats, CultureInfo.InvariantCulture,
+                    DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var reportedTime))
             {
-                return null;
+                eventTime = reportedTime;
             }
             if (eventTime > receivedAt + clockTolerance)
             {

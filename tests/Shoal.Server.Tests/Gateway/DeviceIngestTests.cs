@@ -44,6 +44,36 @@ public abstract class DeviceIngestTests<TDatabase>(GatewayApplication<TDatabase>
         Assert.Equal(shoal.Time.GetUtcNow(), point.EventTime, TimeSpan.FromMilliseconds(1));
     }
 
+    [Theory]
+    [InlineData("20261125T101500Z", "2026-11-25T10:15:00.000Z")]
+    [InlineData("2026-11-25T10:15:00Z", "2026-11-25T10:15:00.000Z")]
+    [InlineData("2026-11-25T10:15:00.555Z", "2026-11-25T10:15:00.555Z")]
+    public async Task Report_EventTimeInEachFormTheReferenceAccepts_IsStoredAtThatTime(string eventTime, string stored)
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device);
+
+        await client.ReportAsync(device, $$$"""{"services":[{"service_id":"Temperature","properties":{"value":3},"event_time":"{{{eventTime}}}"}]}""");
+
+        var point = await shoal.QueryAsync(db => db.DeviceDataPoints.AsNoTracking().SingleAsync(p => p.DeviceId == device.Id));
+        Assert.Equal(DateTimeOffset.Parse(stored, System.Globalization.CultureInfo.InvariantCulture), point.EventTime);
+    }
+
+    [Theory]
+    [InlineData("\"yesterday\"")]
+    [InlineData("\"2026-11-25 10:15:00\"")]
+    [InlineData("20261125")]
+    public async Task Report_EventTimeUnreadable_IsStoredAtTheReceiveTime(string eventTime)
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device);
+
+        await client.ReportAsync(device, $$$"""{"services":[{"service_id":"Temperature","properties":{"value":3},"event_time":{{{eventTime}}}}]}""");
+
+        var point = await shoal.QueryAsync(db => db.DeviceDataPoints.AsNoTracking().SingleAsync(p => p.DeviceId == device.Id));
+        Assert.Equal(shoal.Time.GetUtcNow(), point.EventTime, TimeSpan.FromMilliseconds(1));
+    }
+
     [Fact]
     public async Task Report_DataManagementOff_StoresNoHistoryButTheLatestValueAndTheEvent()
     {
