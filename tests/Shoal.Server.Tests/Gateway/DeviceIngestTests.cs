@@ -75,6 +75,38 @@ public abstract class DeviceIngestTests<TDatabase>(GatewayApplication<TDatabase>
     }
 
     [Fact]
+    public async Task Report_OnTheTopicWithARequestId_IsStored()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device);
+
+        var result = await client.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic(device.Topic("sys/properties/report?request_id=r-42"))
+            .WithPayload("""{"services":[{"service_id":"Temperature","properties":{"value":3}}]}""")
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build());
+
+        Assert.Equal(MqttClientPublishReasonCode.Success, result.ReasonCode);
+        Assert.True(await shoal.QueryAsync(db => db.DeviceDataPoints.AnyAsync(p => p.DeviceId == device.Id && p.ServiceId == "Temperature")));
+    }
+
+    [Fact]
+    public async Task MessageUp_OnTheTopicWithARequestId_IsInTheEventLog()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device);
+
+        var result = await client.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic(device.Topic("sys/messages/up?request_id=r-43"))
+            .WithPayload("""{"hello":1}""")
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build());
+
+        Assert.Equal(MqttClientPublishReasonCode.Success, result.ReasonCode);
+        Assert.True(await shoal.QueryAsync(db => db.DeviceEvents.AnyAsync(e => e.DeviceId == device.Id && e.Type == DeviceEventType.MessageUp)));
+    }
+
+    [Fact]
     public async Task Report_DataManagementOff_StoresNoHistoryButTheLatestValueAndTheEvent()
     {
         var (_, device) = await shoal.NewDeviceAsync(("dataManagement", false));
