@@ -6,7 +6,8 @@
 # straight to its receiver with HttpClient (the ceiling). Shoal on core 0, the generator on core 1.
 # Pushes not received within the grace (60 s after the last send for Shoal) are counted as late.
 # Environment: DURATION (s per step, default 10), RATES (default "250 500 1000 2000"), DEVICES (default 100),
-# CEILING_RATES (default: RATES and 5000 10000).
+# CEILING_RATES (default: RATES and 5000 10000),
+# PROFILE (1 starts Shoal with its perf map written, so that `perf record -g -p <pid>` names .NET frames; default 0).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${DURATION:-10}
