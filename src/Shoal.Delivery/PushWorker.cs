@@ -332,9 +332,10 @@ internal sealed partial class PushWorker(
     private async Task SaveOutcomesAsync(ShoalDb db, Dictionary<long, PushResult?> finished, CancellationToken cancellationToken)
     {
         var ids = finished.Keys.ToList();
+        await using var transaction = db is PostgresShoalDb ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
         var deliveries = await db.PushDeliveries.Where(d => ids.Contains(d.Id) && d.State == PushDeliveryState.Pending).ToListAsync(cancellationToken);
-        var subscriptionIds = deliveries.Where(d => d.SubscriptionId != null).Select(d => d.SubscriptionId).Distinct().ToList();
-        var subscriptions = await db.Subscriptions.Where(s => subscriptionIds.Contains(s.Id)).ToDictionaryAsync(s => s.Id, cancellationToken);
+        var subscriptions = await db.ForUpdateAsync(
+            deliveries.Where(d => d.SubscriptionId != null).Select(d => d.SubscriptionId!).Distinct().ToList(), cancellationToken);
         var now = time.GetUtcNow();
         var retryWindow = await RetryWindowAsync(db, now, cancellationToken);
         foreach (var delivery in deliveries)
@@ -377,6 +378,10 @@ internal sealed partial class PushWorker(
             }
         }
         await db.SaveChangesAsync(cancellationToken);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
         db.ChangeTracker.Clear();
     }
 
