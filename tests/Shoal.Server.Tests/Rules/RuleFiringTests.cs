@@ -55,7 +55,7 @@ public abstract class RuleFiringTests<TDatabase>(GatewayApplication<TDatabase> s
 
         await client.ReportAsync(device, Hot);
 
-        var sms = await _gateway.NextAsync();
+        var sms = await _gateway.NextAsync(sms => sms.Body.Contains(device.Id, StringComparison.Ordinal));
         Assert.Equal("/sms/+4915112345678", sms.Path);
         Assert.Equal("Bearer gateway-key", sms.Authorization);
         var body = JsonDocument.Parse(sms.Body).RootElement;
