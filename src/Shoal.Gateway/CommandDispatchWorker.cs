@@ -12,7 +12,7 @@ namespace Shoal.Gateway;
 
 /// <summary>
 /// Sends commands to the devices connected to this node and ends those that waited too long. It runs when woken
-/// (<see cref="CommandSignal"/>: a command stored on this node, a device subscribing) and every
+/// (<see cref="CommandSignal"/>: a command stored on this node, a device connecting) and every
 /// <see cref="GatewayOptions.CommandPollInterval"/>, which is how a command stored on another node sharing the database
 /// reaches the node that holds its device's connection.
 /// </summary>
@@ -98,10 +98,10 @@ internal sealed partial class CommandDispatchWorker(
         }
     }
 
-    /// <summary>PENDING commands, and SENT ones whose PUBACK is overdue and may be sent again, of devices listening here.</summary>
+    /// <summary>PENDING commands, and SENT ones whose PUBACK is overdue and may be sent again, of devices connected here.</summary>
     private async Task PublishDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var listening = sessions.ListeningForCommands();
+        var listening = sessions.ReceivingDownlink();
         if (listening.Count == 0)
         {
             return;

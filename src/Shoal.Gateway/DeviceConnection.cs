@@ -7,7 +7,7 @@ internal sealed class DeviceConnection(string deviceId, string applicationId, bo
 {
     private DateTimeOffset _windowStart;
     private int _publishesInWindow;
-    private bool _listensForCommands;
+    private readonly TaskCompletionSource _downlink = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public string DeviceId => deviceId;
     public string ApplicationId => applicationId;
@@ -20,8 +20,15 @@ internal sealed class DeviceConnection(string deviceId, string applicationId, bo
     public string? TraceSerial { get; set; }
     /// <summary>The connection this one took over, if the device was already connected.</summary>
     public DeviceConnection? Replaces { get; set; }
-    /// <summary>Whether the device subscribed to its command topic: until then a command published to it reaches nobody.</summary>
-    public bool ListensForCommands { get => Volatile.Read(ref _listensForCommands); set => Volatile.Write(ref _listensForCommands, value); }
+    /// <summary>
+    /// Done once the connection is subscribed to its system downlink, just after CONNACK: until then what is published
+    /// to the device reaches nobody.
+    /// </summary>
+    public Task DownlinkReady => _downlink.Task;
+
+    public bool ReceivesDownlink => _downlink.Task.IsCompleted;
+
+    public void DownlinkSubscribed() => _downlink.TrySetResult();
 
     /// <summary>
     /// Counts a publish in a one-second window. No lock: MQTTnet handles one client's packets one after another.

@@ -81,14 +81,14 @@ internal sealed class DeviceRequests(
     public async Task<DeviceReply> SendMessageAsync(string deviceId, JsonElement message, CancellationToken cancellationToken)
     {
         var payload = Encoding.UTF8.GetBytes(message.GetRawText());
-        var published = sessions.IsOnline(deviceId) && await gateway.PublishAsync(TopicPolicy.MessagesDown(deviceId), payload, cancellationToken);
+        var published = await ConnectedAsync(deviceId, cancellationToken) && await gateway.PublishAsync(TopicPolicy.MessagesDown(deviceId), payload, cancellationToken);
         recorder.MessageDown(deviceId, TopicPolicy.MessagesDown(deviceId), payload.Length, published);
         return new DeviceReply(published ? DeviceReplyStatus.Answered : DeviceReplyStatus.NotConnected);
     }
 
     private async Task<DeviceReply> AskAsync(string deviceId, string verb, byte[] payload, CancellationToken cancellationToken)
     {
-        if (!sessions.IsOnline(deviceId))
+        if (!await ConnectedAsync(deviceId, cancellationToken))
         {
             return new DeviceReply(DeviceReplyStatus.NotConnected);
         }
@@ -112,6 +112,9 @@ internal sealed class DeviceRequests(
             replies.Forget(deviceId, requestId);
         }
     }
+
+    private Task<bool> ConnectedAsync(string deviceId, CancellationToken cancellationToken) =>
+        sessions.ReceivesDownlinkAsync(deviceId, options.Value.DeviceRequestTimeout, time, cancellationToken);
 
     private static byte[] Json(Action<Utf8JsonWriter> write)
     {

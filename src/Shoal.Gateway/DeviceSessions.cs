@@ -39,8 +39,27 @@ internal sealed class DeviceSessions
         return _live.TryRemove(KeyValuePair.Create(connection.DeviceId, connection));
     }
 
-    public bool IsOnline(string deviceId) => _live.ContainsKey(deviceId);
+    /// <summary>
+    /// Whether the device has a live connection on this node that receives its downlink, waiting out the moment between
+    /// its CONNACK and its downlink subscription.
+    /// </summary>
+    public async Task<bool> ReceivesDownlinkAsync(string deviceId, TimeSpan wait, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!_live.TryGetValue(deviceId, out var connection))
+        {
+            return false;
+        }
+        try
+        {
+            await connection.DownlinkReady.WaitAsync(wait, time, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
 
-    /// <summary>The devices connected here whose live connection subscribed to their commands.</summary>
-    public List<string> ListeningForCommands() => [.. _live.Values.Where(c => c.ListensForCommands).Select(c => c.DeviceId)];
+    /// <summary>The devices connected here whose live connection receives its downlink.</summary>
+    public List<string> ReceivingDownlink() => [.. _live.Values.Where(c => c.ReceivesDownlink).Select(c => c.DeviceId)];
 }

@@ -43,7 +43,6 @@ internal sealed partial class GatewayServer(
         _server.ClientDisconnectedAsync += OnDisconnectedAsync;
         _server.InterceptingPublishAsync += OnPublishAsync;
         _server.InterceptingSubscriptionAsync += OnSubscribingAsync;
-        _server.ClientSubscribedTopicAsync += OnSubscribedAsync;
         _server.ClientAcknowledgedPublishPacketAsync += OnAcknowledgedAsync;
         await _server.StartAsync();
         LogListening(logger, settings.Port, settings.TlsPort);
@@ -122,11 +121,18 @@ internal sealed partial class GatewayServer(
         LogConnected(logger, connection.DeviceId, connect.RemoteEndPoint);
     }
 
-    /// <summary>A second connection of a device takes over: MQTTnet does so for the same client ID, this for another one.</summary>
+    /// <summary>
+    /// A second connection of a device takes over: MQTTnet does so for the same client ID, this for another one. Then
+    /// the device is subscribed to its own system downlink, as the reference platform delivers it: its SDKs never
+    /// subscribe, and a device that does keeps its own subscriptions as well.
+    /// </summary>
     private async Task OnConnectedAsync(ClientConnectedEventArgs connected)
     {
-        if (connected.SessionItems[ConnectionKey] is DeviceConnection { Replaces: { } previous } connection
-            && previous.ClientId != connection.ClientId && _server is not null)
+        if (connected.SessionItems[ConnectionKey] is not DeviceConnection connection || _server is null)
+        {
+            return;
+        }
+        if (connection.Replaces is { } previous && previous.ClientId != connection.ClientId)
         {
             await _server.DisconnectClientAsync(previous.ClientId, new MqttServerClientDisconnectOptions
             {
@@ -134,6 +140,10 @@ internal sealed partial class GatewayServer(
                 ReasonString = "Another connection of this device took over.",
             });
         }
+        await _server.SubscribeAsync(connection.ClientId, new MqttTopicFilterBuilder()
+            .WithTopic(TopicPolicy.Prefix(connection.DeviceId) + "sys/#").WithAtLeastOnceQoS().Build());
+        connection.DownlinkSubscribed();
+        commands.Wake();
     }
 
     private async Task OnDisconnectedAsync(ClientDisconnectedEventArgs disconnected)
@@ -275,18 +285,6 @@ internal sealed partial class GatewayServer(
         {
             subscribe.TopicFilter.QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce;
             subscribe.Response.ReasonCode = MqttSubscribeReasonCode.GrantedQoS1;
-        }
-        return Task.CompletedTask;
-    }
-
-    /// <summary>Once the device listens on its command topic, commands waiting for it can go.</summary>
-    private Task OnSubscribedAsync(ClientSubscribedTopicEventArgs subscribed)
-    {
-        if (subscribed.SessionItems[ConnectionKey] is DeviceConnection device
-            && MqttTopicFilterComparer.Compare(TopicPolicy.CommandRequest(device.DeviceId, "0"), subscribed.TopicFilter.Topic) == MqttTopicFilterCompareResult.IsMatch)
-        {
-            device.ListensForCommands = true;
-            commands.Wake();
         }
         return Task.CompletedTask;
     }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MQTTnet;
+using MQTTnet.Formatter;
 using Shoal.Gateway;
 using Shoal.Server.Tests.Gateway;
 using Shoal.Server.Tests.Infrastructure;
@@ -53,7 +54,7 @@ public abstract class DeviceCommandTests<TDatabase>(GatewayApplication<TDatabase
     }
 
     [Fact]
-    public async Task Create_DeviceOffline_IsSentWhenItConnectsAndSubscribes()
+    public async Task Create_DeviceOffline_IsSentWhenItConnects()
     {
         var (app, device) = await shoal.NewDeviceAsync();
         var commandId = await CreateAsync(app.Na, device.Id);
@@ -64,6 +65,36 @@ public abstract class DeviceCommandTests<TDatabase>(GatewayApplication<TDatabase
 
         Assert.Equal(device.Topic($"sys/commands/request_id={commandId}"), (await inbox.NextAsync()).Topic);
         await EventuallyStatusAsync(commandId, DeviceCommandStatus.Delivered);
+    }
+
+    [Fact]
+    public async Task Create_DeviceOnMqtt311SubscribedToNothing_IsDeliveredAndAnswered()
+    {
+        var (app, device) = await shoal.NewDeviceAsync();
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device, protocol: MqttProtocolVersion.V311);
+
+        var commandId = await CreateAsync(app.Na, device.Id);
+        Assert.Equal(device.Topic($"sys/commands/request_id={commandId}"), (await inbox.NextAsync()).Topic);
+        await EventuallyStatusAsync(commandId, DeviceCommandStatus.Delivered);
+        await inbox.RespondAsync(commandId, Response);
+
+        await EventuallyStatusAsync(commandId, DeviceCommandStatus.Successful);
+    }
+
+    [Fact]
+    public async Task Create_DeviceAlsoSubscribedToItsCommands_ReceivesItOnce()
+    {
+        var (app, device) = await shoal.NewDeviceAsync();
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device, topics: "sys/commands/#");
+
+        var commandId = await CreateAsync(app.Na, device.Id);
+        await inbox.NextAsync();
+        await EventuallyStatusAsync(commandId, DeviceCommandStatus.Delivered);
+        // Whatever the gateway publishes next comes after any second copy of the command would have.
+        Assert.Equal(HttpStatusCode.Accepted, (await app.Owner.Client.PostAsJsonAsync(
+            $"{ApplicationApi.Route}/{app.Id}/devices/{device.Id}/messages", new { next = true })).StatusCode);
+
+        Assert.Equal(device.Topic("sys/messages/down"), (await inbox.NextAsync()).Topic);
     }
 
     [Fact]

@@ -1,37 +1,44 @@
 using System.Text;
 using System.Threading.Channels;
 using MQTTnet;
+using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
 namespace Shoal.Server.Tests.Gateway;
 
-/// <summary>A connected device that subscribed to its downlink topics, as a device SDK does, and keeps what arrives.</summary>
+/// <summary>
+/// A connected device that keeps what the gateway publishes to it. Like the reference platform's SDKs it subscribes
+/// to nothing unless told to: its system downlink reaches it all the same.
+/// </summary>
 public sealed class DeviceInbox : IDisposable
 {
     private readonly Channel<MqttApplicationMessage> _received = Channel.CreateUnbounded<MqttApplicationMessage>();
 
-    private DeviceInbox(IMqttClient client, TestDevice device)
-    {
-        Client = client;
-        Device = device;
-    }
+    private DeviceInbox(TestDevice device) => Device = device;
 
-    public IMqttClient Client { get; }
+    public IMqttClient Client { get; private set; } = null!;
     public TestDevice Device { get; }
 
-    /// <summary>Connects <paramref name="device"/> and subscribes to <paramref name="topics"/> under its own prefix; <paramref name="acknowledge"/> false never sends a PUBACK.</summary>
+    /// <summary>
+    /// Connects <paramref name="device"/>, listening before CONNACK, and subscribes to <paramref name="topics"/> under its
+    /// own prefix when given; <paramref name="acknowledge"/> false never sends a PUBACK.
+    /// </summary>
     public static async Task<DeviceInbox> ConnectAsync<TDatabase>(
-        GatewayApplication<TDatabase> shoal, TestDevice device, bool acknowledge = true, string topics = "sys/commands/#")
+        GatewayApplication<TDatabase> shoal, TestDevice device, bool acknowledge = true, string? topics = null,
+        MqttProtocolVersion protocol = MqttProtocolVersion.V500)
         where TDatabase : Infrastructure.ITestDatabase, new()
     {
-        var inbox = new DeviceInbox(await shoal.ConnectAsync(device), device);
-        inbox.Client.ApplicationMessageReceivedAsync += received =>
+        var inbox = new DeviceInbox(device);
+        inbox.Client = await shoal.ConnectAsync(device, protocol, client => client.ApplicationMessageReceivedAsync += received =>
         {
             received.AutoAcknowledge = acknowledge;
             inbox._received.Writer.TryWrite(received.ApplicationMessage);
             return Task.CompletedTask;
-        };
-        await inbox.Client.SubscribeAsync(device.Topic(topics), MqttQualityOfServiceLevel.AtLeastOnce);
+        });
+        if (topics is not null)
+        {
+            await inbox.Client.SubscribeAsync(device.Topic(topics), MqttQualityOfServiceLevel.AtLeastOnce);
+        }
         return inbox;
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using MQTTnet.Formatter;
 using Shoal.Gateway;
 using Shoal.Server.Tests.Infrastructure;
 using static Shoal.Server.Tests.Infrastructure.ApplicationApi;
@@ -14,7 +15,7 @@ public abstract class DeviceRequestTests<TDatabase>(GatewayApplication<TDatabase
     public async Task SetProperties_DeviceAnswers_ReturnsItsAnswer()
     {
         var (app, device) = await shoal.NewDeviceAsync();
-        using var inbox = await DeviceInbox.ConnectAsync(shoal, device, topics: "sys/properties/#");
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
 
         var call = app.Owner.Client.PutAsJsonAsync($"{Route}/{app.Id}/devices/{device.Id}/properties",
             new { services = new[] { new { serviceId = "Switch", properties = new { on = true } } } });
@@ -30,7 +31,7 @@ public abstract class DeviceRequestTests<TDatabase>(GatewayApplication<TDatabase
     public async Task GetProperties_DeviceAnswers_ReturnsItsServices()
     {
         var (app, device) = await shoal.NewDeviceAsync();
-        using var inbox = await DeviceInbox.ConnectAsync(shoal, device, topics: "sys/properties/#");
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
 
         var call = app.Owner.Client.GetAsync($"{Route}/{app.Id}/devices/{device.Id}/properties?serviceId=Temperature");
         var (topic, payload) = await inbox.NextAsync();
@@ -47,7 +48,7 @@ public abstract class DeviceRequestTests<TDatabase>(GatewayApplication<TDatabase
     public async Task GetProperties_DeviceSilent_Answers504AfterTheTimeout()
     {
         var (app, device) = await shoal.NewDeviceAsync();
-        using var inbox = await DeviceInbox.ConnectAsync(shoal, device, topics: "sys/properties/#");
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
 
         var call = app.Owner.Client.GetAsync($"{Route}/{app.Id}/devices/{device.Id}/properties");
         await inbox.NextAsync();
@@ -87,6 +88,18 @@ public abstract class DeviceRequestTests<TDatabase>(GatewayApplication<TDatabase
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal((device.Topic("sys/messages/down"), """{"door":"close"}"""), await inbox.NextAsync());
+    }
+
+    [Fact]
+    public async Task SendMessage_DeviceOnMqtt311SubscribedToNothing_ReceivesIt()
+    {
+        var (app, device) = await shoal.NewDeviceAsync();
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device, protocol: MqttProtocolVersion.V311);
+
+        var response = await app.Owner.Client.PostAsJsonAsync($"{Route}/{app.Id}/devices/{device.Id}/messages", new { door = "open" });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal((device.Topic("sys/messages/down"), """{"door":"open"}"""), await inbox.NextAsync());
     }
 
     [Fact]

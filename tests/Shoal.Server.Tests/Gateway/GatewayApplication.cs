@@ -37,10 +37,11 @@ public class GatewayApplication<TDatabase> : ShoalApplication<TDatabase>
     /// <summary>Connects <paramref name="device"/> as its SDK would; the result says whether the gateway accepted it.</summary>
     public async Task<(IMqttClient Client, MqttClientConnectResult Result)> TryConnectAsync(
         TestDevice device, int signType = 1, DateTimeOffset? signedAt = null, string? password = null, string? clientId = null,
-        MqttProtocolVersion protocol = MqttProtocolVersion.V500, Action<MqttClientTlsOptionsBuilder>? tls = null)
+        MqttProtocolVersion protocol = MqttProtocolVersion.V500, Action<MqttClientTlsOptionsBuilder>? tls = null, Action<IMqttClient>? beforeConnect = null)
     {
         var timestamp = TestDevice.Timestamp(signedAt ?? Time.GetUtcNow());
         var client = new MqttClientFactory().CreateMqttClient();
+        beforeConnect?.Invoke(client);
         var builder = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", tls is null ? MqttPort : MqttsPort);
         if (tls is not null)
         {
@@ -56,9 +57,11 @@ public class GatewayApplication<TDatabase> : ShoalApplication<TDatabase>
         return (client, result);
     }
 
-    public async Task<IMqttClient> ConnectAsync(TestDevice device, MqttProtocolVersion protocol = MqttProtocolVersion.V500)
+    /// <summary>Connects <paramref name="device"/>; <paramref name="beforeConnect"/> sees the client first, to hear what arrives at once.</summary>
+    public async Task<IMqttClient> ConnectAsync(
+        TestDevice device, MqttProtocolVersion protocol = MqttProtocolVersion.V500, Action<IMqttClient>? beforeConnect = null)
     {
-        var (client, result) = await TryConnectAsync(device, protocol: protocol);
+        var (client, result) = await TryConnectAsync(device, protocol: protocol, beforeConnect: beforeConnect);
         Assert.Equal(MqttClientConnectResultCode.Success, result.ResultCode);
         return client;
     }
