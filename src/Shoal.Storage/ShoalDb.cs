@@ -135,6 +135,10 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
             }
             device.Property(d => d.Description).HasMaxLength(2048);
             device.HasOne<Application>().WithMany().HasForeignKey(d => d.ApplicationId).OnDelete(DeleteBehavior.Cascade);
+            device.Property(d => d.GatewayId).HasMaxLength(64);
+            device.HasIndex(d => d.GatewayId);
+            // The registry deletes a gateway's sub-devices itself, with their events; the cascade covers bulk deletes.
+            device.HasOne<Device>().WithMany().HasForeignKey(d => d.GatewayId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<ApplicationGrant>(grant =>

@@ -32,6 +32,13 @@ public sealed class Device
     public DateTimeOffset? LastSeenAt { get; set; }
     /// <summary>The gateway node that holds the device's live connection; null when none does.</summary>
     public string? ConnectedNode { get; set; }
+    /// <summary>The gateway this sub-device speaks through, in the same application; null for a device that connects itself.</summary>
+    public string? GatewayId { get; set; }
+
+    public bool IsSubDevice => GatewayId is not null;
+
+    /// <summary>The reference platform's node type: a device that connects is its own gateway; a sub-device is an endpoint.</summary>
+    public string NodeType => IsSubDevice ? "ENDPOINT" : "GATEWAY";
 }
 
 public enum DeviceStatus

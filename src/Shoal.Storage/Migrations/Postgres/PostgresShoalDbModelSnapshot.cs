@@ -297,6 +297,10 @@ namespace Shoal.Storage.Migrations.Postgres
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
 
+                    b.Property<string>("GatewayId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<DateTimeOffset>("LastModifiedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -356,6 +360,8 @@ namespace Shoal.Storage.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("ConnectedNode");
+
+                    b.HasIndex("GatewayId");
 
                     b.HasIndex("RegistrationExpiresAt");
 
@@ -1351,6 +1357,11 @@ namespace Shoal.Storage.Migrations.Postgres
                         .HasForeignKey("ApplicationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.HasOne("Shoal.Storage.Entities.Device", null)
+                        .WithMany()
+                        .HasForeignKey("GatewayId")
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("Shoal.Storage.Entities.DeviceCommand", b =>

@@ -289,6 +289,10 @@ namespace Shoal.Storage.Migrations.Sqlite
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("GatewayId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("LastModifiedAt")
                         .HasColumnType("INTEGER");
 
@@ -348,6 +352,8 @@ namespace Shoal.Storage.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("ConnectedNode");
+
+                    b.HasIndex("GatewayId");
 
                     b.HasIndex("RegistrationExpiresAt");
 
@@ -1329,6 +1335,11 @@ namespace Shoal.Storage.Migrations.Sqlite
                         .HasForeignKey("ApplicationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+
+                    b.HasOne("Shoal.Storage.Entities.Device", null)
+                        .WithMany()
+                        .HasForeignKey("GatewayId")
+                        .OnDelete(DeleteBehavior.Cascade);
                 });
 
             modelBuilder.Entity("Shoal.Storage.Entities.DeviceCommand", b =>
