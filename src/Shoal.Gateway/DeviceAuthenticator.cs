@@ -68,11 +68,15 @@ internal sealed partial class DeviceAuthenticator(
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
         var device = await db.Devices.AsNoTracking()
             .Where(d => d.Id == deviceId)
-            .Join(db.Applications, d => d.ApplicationId, a => a.Id, (d, a) => new { d.ApplicationId, d.ProtectedSecret, a.DataManagement, a.FrozenAt })
+            .Join(db.Applications, d => d.ApplicationId, a => a.Id, (d, a) => new { d.ApplicationId, d.ProtectedSecret, d.GatewayId, a.DataManagement, a.FrozenAt })
             .SingleOrDefaultAsync(cancellationToken);
         if (device is null || !PasswordMatches(timestamp, Reveal(deviceId, device.ProtectedSecret), password.Span))
         {
             return BadCredentials();
+        }
+        if (device.GatewayId is not null)
+        {
+            return Authentication.Refused(MqttConnectReasonCode.NotAuthorized, "A sub-device speaks only through its gateway's connection.");
         }
         if (device.FrozenAt is not null)
         {

@@ -10,7 +10,8 @@ namespace Shoal.Server.Devices;
 
 public sealed record RegisterDeviceRequest(
     string? NodeId, string? VerifyCode, int? Timeout, string? Psk, string? ProductId,
-    string? Name, string? Manufacturer, string? Model, string? DeviceType, string? ProtocolType, string? Location, string? Description);
+    string? Name, string? Manufacturer, string? Model, string? DeviceType, string? ProtocolType, string? Location, string? Description,
+    string? GatewayId = null);
 
 public sealed record UpdateDeviceRequest(
     string? Name, string? Manufacturer, string? Model, string? DeviceType, string? ProtocolType, string? Location, string? Description);
@@ -20,7 +21,8 @@ public sealed record ResetDeviceSecretRequest(string? Psk);
 public sealed record DeviceResponse(
     string Id, string ApplicationId, string NodeId, string VerifyCode, string? ProductId, string? Name, string? Manufacturer, string? Model,
     string? DeviceType, string? ProtocolType, string? Location, string? Description, DeviceStatus Status, bool Activated, int Timeout,
-    DateTimeOffset? RegistrationExpiresAt, DateTimeOffset CreatedAt, DateTimeOffset LastModifiedAt, DateTimeOffset? LastSeenAt);
+    DateTimeOffset? RegistrationExpiresAt, DateTimeOffset CreatedAt, DateTimeOffset LastModifiedAt, DateTimeOffset? LastSeenAt,
+    string? GatewayId, string NodeType);
 
 /// <summary>The device secret, shown once on registration and on a reset.</summary>
 public sealed record DeviceSecretResponse(string Secret, DeviceResponse Device);
@@ -72,7 +74,7 @@ internal static class DeviceEndpoints
         }
         var info = new DeviceInfo(request.Name, request.Manufacturer, request.Model, request.DeviceType, request.ProtocolType, request.Location, request.Description);
         var outcome = await registry.RegisterAsync(
-            id, new DeviceRegistration(request.NodeId, request.VerifyCode, request.Timeout, request.Psk, request.ProductId, info), actor, cancellationToken);
+            id, new DeviceRegistration(request.NodeId, request.VerifyCode, request.Timeout, request.Psk, request.ProductId, info, request.GatewayId), actor, cancellationToken);
         if (!outcome.Succeeded)
         {
             return ToProblem(outcome.Failure!);
@@ -199,5 +201,6 @@ internal static class DeviceEndpoints
 
     public static DeviceResponse ToResponse(this Device d) => new(
         d.Id, d.ApplicationId, d.NodeId, d.VerifyCode, d.ProductId, d.Name, d.Manufacturer, d.Model, d.DeviceType, d.ProtocolType, d.Location,
-        d.Description, d.Status, d.Activated, d.Timeout, d.RegistrationExpiresAt, d.CreatedAt, d.LastModifiedAt, d.LastSeenAt);
+        d.Description, d.Status, d.Activated, d.Timeout, d.RegistrationExpiresAt, d.CreatedAt, d.LastModifiedAt, d.LastSeenAt,
+        d.GatewayId, d.NodeType);
 }

@@ -10,8 +10,12 @@ using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Devices;
 
-/// <summary>What registering a device takes; only <see cref="NodeId"/> is required.</summary>
-internal sealed record DeviceRegistration(string? NodeId, string? VerifyCode, int? Timeout, string? Psk, string? ProductId, DeviceInfo? Info);
+/// <summary>
+/// What registering a device takes; only <see cref="NodeId"/> is required. With <see cref="GatewayId"/> the device is a
+/// sub-device of that gateway.
+/// </summary>
+internal sealed record DeviceRegistration(
+    string? NodeId, string? VerifyCode, int? Timeout, string? Psk, string? ProductId, DeviceInfo? Info, string? GatewayId = null);
 
 /// <summary>The descriptive fields of a device; null leaves a field as it is on a change.</summary>
 internal sealed record DeviceInfo(
@@ -75,6 +79,12 @@ internal sealed partial class DeviceRegistry(ShoalDb db, IDataProtectionProvider
         {
             errors.Add("productId", $"Use at most {MaxTextLength} characters for the productId.");
         }
+        var gatewayId = string.IsNullOrWhiteSpace(input.GatewayId) ? null : input.GatewayId.Trim();
+        if (gatewayId is not null && !await db.Devices.AnyAsync(
+                d => d.Id == gatewayId && d.ApplicationId == applicationId && d.GatewayId == null, cancellationToken))
+        {
+            errors.Add("gatewayId", "The gateway must be a device of this application that is not itself a sub-device.");
+        }
         if (errors.Any)
         {
             return new InvalidInput(errors);
@@ -95,14 +105,18 @@ internal sealed partial class DeviceRegistry(ShoalDb db, IDataProtectionProvider
             ProtectedSecret = _secrets.Protect(secret),
             ProductId = input.ProductId,
             Status = DeviceStatus.Inactive,
-            Timeout = timeout,
-            RegistrationExpiresAt = timeout is 0 or > LongestTimeoutSeconds ? null : now.AddSeconds(timeout),
+            GatewayId = gatewayId,
+            // A sub-device never connects, so no connection could ever end its registration window.
+            Timeout = gatewayId is null ? timeout : 0,
+            RegistrationExpiresAt = gatewayId is not null || timeout is 0 or > LongestTimeoutSeconds ? null : now.AddSeconds(timeout),
             CreatedAt = now,
             LastModifiedAt = now,
         };
         Apply(device, input.Info);
         db.Devices.Add(device);
-        await RecordAsync(actor, applicationId, "device.registered", $"Device {device.Id} (nodeId {nodeId}).", cancellationToken);
+        await RecordAsync(actor, applicationId, "device.registered",
+            gatewayId is null ? $"Device {device.Id} (nodeId {nodeId})." : $"Device {device.Id} (nodeId {nodeId}), a sub-device of gateway {gatewayId}.",
+            cancellationToken);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -170,9 +184,19 @@ internal sealed partial class DeviceRegistry(ShoalDb db, IDataProtectionProvider
         {
             return new Missing("Device");
         }
+        // A gateway takes its sub-devices with it: without it they have no way to reach Shoal.
+        var subDevices = await db.Devices.Where(d => d.GatewayId == deviceId).ToListAsync(cancellationToken);
+        foreach (var subDevice in subDevices)
+        {
+            db.Devices.Remove(subDevice);
+            AddEvent(subDevice, DeviceEventType.DeviceDeleted, "{}");
+        }
         db.Devices.Remove(device);
         AddEvent(device, DeviceEventType.DeviceDeleted, "{}");
-        await RecordAsync(actor, applicationId, "device.deleted", $"Device {device.Id} (nodeId {device.NodeId}).", cancellationToken);
+        await RecordAsync(actor, applicationId, "device.deleted", subDevices.Count == 0
+            ? $"Device {device.Id} (nodeId {device.NodeId})."
+            : $"Device {device.Id} (nodeId {device.NodeId}) and its {subDevices.Count} sub-devices ({string.Join(", ", subDevices.Select(d => d.Id))}).",
+            cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return device;
     }

@@ -187,7 +187,7 @@ internal static class NorthboundDeviceEndpoints
         DeviceInfoResponse DeviceInfo, IReadOnlyList<ServiceResponse> Services)
     {
         public static DeviceResponse From(Device d, IEnumerable<DeviceServiceState> services) => new(
-            d.Id, d.Id, "GATEWAY", NorthboundJson.Time(d.CreatedAt), NorthboundJson.Time(d.CreatedAt), NorthboundJson.Time(d.LastModifiedAt),
+            d.Id, d.GatewayId ?? d.Id, d.NodeType, NorthboundJson.Time(d.CreatedAt), NorthboundJson.Time(d.CreatedAt), NorthboundJson.Time(d.LastModifiedAt),
             new DeviceInfoResponse(d.NodeId, d.Name, d.Description, d.Manufacturer, d.DeviceType, d.Model, d.ProtocolType, d.Location,
                 d.Status.ToString().ToUpperInvariant(), "NONE"),
             [.. services.Select(s => new ServiceResponse(s.ServiceId, s.ServiceId, StoredData.Read(s.Data), NorthboundJson.Time(s.EventTime)))]);

@@ -13,7 +13,7 @@ internal static class NorthboundHistoryEndpoints
         return routes;
     }
 
-    private static async Task<IResult> History(HttpContext http, DeviceData data, CancellationToken cancellationToken)
+    private static async Task<IResult> History(HttpContext http, DeviceData data, DeviceRegistry registry, CancellationToken cancellationToken)
     {
         var (query, error) = ParseQuery(http.Request.Query);
         if (error is not null)
@@ -21,10 +21,17 @@ internal static class NorthboundHistoryEndpoints
             return error.ToResult();
         }
         var applicationId = NorthboundCaller.Of(http).TargetApplicationId;
-        var (points, total) = await data.HistoryAsync(applicationId, query!, cancellationToken);
+        // A device that connects is its own gateway; a sub-device's is its parent. Any other gatewayId has no data for it.
+        var device = await registry.FindAsync(applicationId, query!.DeviceId, cancellationToken);
+        var gatewayId = device?.GatewayId ?? device?.Id;
+        if (gatewayId != http.Request.Query["gatewayId"])
+        {
+            query = query with { DeviceId = "" };
+        }
+        var (points, total) = await data.HistoryAsync(applicationId, query, cancellationToken);
         return TypedResults.Json(
-            new HistoryResponse(total, query!.PageNo, query.PageSize, [.. points.Select(p => new HistoryPoint(
-                p.DeviceId, p.DeviceId, p.ApplicationId, p.ServiceId, StoredData.Read(p.Data), NorthboundJson.Time(p.EventTime)))]),
+            new HistoryResponse(total, query.PageNo, query.PageSize, [.. points.Select(p => new HistoryPoint(
+                p.DeviceId, gatewayId!, p.ApplicationId, p.ServiceId, StoredData.Read(p.Data), NorthboundJson.Time(p.EventTime)))]),
             NorthboundJson.Options);
     }
 
@@ -46,9 +53,7 @@ internal static class NorthboundHistoryEndpoints
         {
             return (null, error);
         }
-        // A device that connects directly is its own gateway; any other gatewayId has no data for this device.
-        var device = gatewayId == deviceId ? deviceId : "";
-        return (new HistoryQuery(device, NullIfEmpty(query["serviceId"]), NullIfEmpty(query["property"]), range.From, range.To, page.PageNo, page.PageSize), null);
+        return (new HistoryQuery(deviceId, NullIfEmpty(query["serviceId"]), NullIfEmpty(query["property"]), range.From, range.To, page.PageNo, page.PageSize), null);
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
