@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Shoal.Gateway.SubDevices;
 using Shoal.Storage;
 using Shoal.Storage.Entities;
 using Shoal.Storage.Ingest;
@@ -97,12 +98,12 @@ internal sealed partial class IngestWriter(
         var rows = new IngestRows();
         var refused = new List<IngestItem>();
         var now = time.GetUtcNow();
-        if (batch.Any(item => item is DeviceConnected or DeviceDisconnected or CommandAcknowledged or CommandResponded))
+        if (batch.Any(item => item is DeviceConnected or DeviceDisconnected or CommandAcknowledged or CommandResponded or SubDeviceStatusesReported))
         {
             // Rare and needing a read first: these go through EF, in the transaction of the batch's other rows.
             await store.WriteAsync(rows, async (db, token) =>
             {
-                var (devices, commands) = await LoadAsync(db, batch, token);
+                var (devices, commands) = await LoadAsync(db, batch, options.Value.Node, token);
                 Collect(batch, rows, devices, commands, refused, now);
                 await db.SaveChangesAsync(token);
             }, cancellationToken);
@@ -130,13 +131,22 @@ internal sealed partial class IngestWriter(
         }
     }
 
+    /// <summary>
+    /// The devices whose status the batch changes, with the online sub-devices of the gateways that disconnect (they go
+    /// offline with their gateway), and the commands it answers.
+    /// </summary>
     private static async Task<(Dictionary<string, Device> Devices, Dictionary<string, DeviceCommand> Commands)> LoadAsync(
-        ShoalDb db, IReadOnlyList<IngestItem> batch, CancellationToken cancellationToken)
+        ShoalDb db, IReadOnlyList<IngestItem> batch, string node, CancellationToken cancellationToken)
     {
-        var statusDeviceIds = batch.Where(i => i is DeviceConnected or DeviceDisconnected).Select(i => i.Device.DeviceId).Distinct().ToList();
+        var statusDeviceIds = batch.Where(i => i is DeviceConnected or DeviceDisconnected).Select(i => i.Device.DeviceId)
+            .Concat(batch.OfType<SubDeviceStatusesReported>().SelectMany(i => i.Statuses.Select(s => s.DeviceId)))
+            .Distinct().ToList();
+        var disconnecting = batch.OfType<DeviceDisconnected>().Select(i => (string?)i.Device.DeviceId).Distinct().ToList();
         var devices = statusDeviceIds.Count == 0
             ? []
-            : await db.Devices.Where(d => statusDeviceIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, cancellationToken);
+            : await db.Devices.Where(d => statusDeviceIds.Contains(d.Id)
+                    || (d.GatewayId != null && disconnecting.Contains(d.GatewayId) && d.ConnectedNode == node))
+                .ToDictionaryAsync(d => d.Id, cancellationToken);
         var commandIds = batch.Select(i => i switch { CommandAcknowledged a => a.CommandId, CommandResponded r => r.CommandId, _ => null })
             .OfType<string>().Distinct().ToList();
         var commands = commandIds.Count == 0
@@ -157,27 +167,24 @@ internal sealed partial class IngestWriter(
             switch (item)
             {
                 case PropertiesReported report:
-                    foreach (var service in report.Services)
+                    AddReport(rows, item, connection.DeviceId, report.Services, now);
+                    break;
+                case SubDevicesReported subDevicesReport:
+                    foreach (var subDevice in subDevicesReport.Reports)
                     {
-                        if (connection.DataManagement)
-                        {
-                            rows.Points.Add(new DeviceDataPoint
-                            {
-                                ApplicationId = connection.ApplicationId,
-                                DeviceId = connection.DeviceId,
-                                ServiceId = service.ServiceId,
-                                Data = service.Data,
-                                PropertyNames = $",{string.Join(',', service.PropertyNames)},",
-                                EventTime = service.EventTime,
-                                ReceivedAt = item.ReceivedAt,
-                            });
-                        }
-                        rows.Remember(new DeviceServiceState
-                        {
-                            DeviceId = connection.DeviceId, ServiceId = service.ServiceId, Data = service.Data, EventTime = service.EventTime,
-                        });
+                        AddReport(rows, item, subDevice.DeviceId, subDevice.Services, now);
                     }
-                    AddEvent(rows, item, DeviceEventType.PropertiesReported, ReportPayload(report), now);
+                    break;
+                case SubDeviceStatusesReported statuses:
+                    statuses.Applied.Clear();
+                    foreach (var status in statuses.Statuses)
+                    {
+                        if (devices.TryGetValue(status.DeviceId, out var subDevice) && subDevice.GatewayId == connection.DeviceId)
+                        {
+                            SetSubDeviceStatus(rows, item, subDevice, status.Online, node, now);
+                            statuses.Applied.Add(status.DeviceId);
+                        }
+                    }
                     break;
                 case MessageUp message:
                     AddEvent(rows, item, DeviceEventType.MessageUp, message.Payload, now);
@@ -212,6 +219,10 @@ internal sealed partial class IngestWriter(
                     device.ConnectedNode = null;
                     device.LastSeenAt = item.ReceivedAt;
                     AddEvent(rows, item, DeviceEventType.StatusChanged, DeviceStatusPayload.Offline, now);
+                    foreach (var subDevice in devices.Values.Where(d => d.GatewayId == device.Id && d.Status == DeviceStatus.Online && d.ConnectedNode == node))
+                    {
+                        SetSubDeviceStatus(rows, item, subDevice, online: false, node, now);
+                    }
                     break;
                 case CommandAcknowledged acknowledged when OwnCommand(commands, acknowledged.CommandId, connection) is { Status: DeviceCommandStatus.Sent } command:
                     command.DeliveredAt = item.ReceivedAt;
@@ -234,15 +245,80 @@ internal sealed partial class IngestWriter(
         }
     }
 
+    /// <summary>One device's properties report: history (when the application keeps it), latest values and the event.</summary>
+    private void AddReport(IngestRows rows, IngestItem item, string deviceId, IReadOnlyList<ReportedService> services, DateTimeOffset now)
+    {
+        var connection = item.Device;
+        foreach (var service in services)
+        {
+            if (connection.DataManagement)
+            {
+                rows.Points.Add(new DeviceDataPoint
+                {
+                    ApplicationId = connection.ApplicationId,
+                    DeviceId = deviceId,
+                    ServiceId = service.ServiceId,
+                    Data = service.Data,
+                    PropertyNames = $",{string.Join(',', service.PropertyNames)},",
+                    EventTime = service.EventTime,
+                    ReceivedAt = item.ReceivedAt,
+                });
+            }
+            rows.Remember(new DeviceServiceState
+            {
+                DeviceId = deviceId, ServiceId = service.ServiceId, Data = service.Data, EventTime = service.EventTime,
+            });
+        }
+        AddEvent(rows, item, deviceId, DeviceEventType.PropertiesReported, ReportPayload(services), now);
+    }
+
+    /// <summary>
+    /// A sub-device going online or offline, with the events a direct device's connect or disconnect makes. It holds the
+    /// gateway's node while online, so that a node that dies with the gateway's connection sets it offline on restart.
+    /// </summary>
+    private static void SetSubDeviceStatus(IngestRows rows, IngestItem item, Device subDevice, bool online, string node, DateTimeOffset now)
+    {
+        subDevice.LastSeenAt = item.ReceivedAt;
+        if (online)
+        {
+            var cameOnline = subDevice.Status != DeviceStatus.Online;
+            subDevice.Status = DeviceStatus.Online;
+            subDevice.ConnectedNode = node;
+            if (!subDevice.Activated)
+            {
+                subDevice.Activated = true;
+                subDevice.RegistrationExpiresAt = null;
+                var info = DevicePayload(subDevice);
+                AddEvent(rows, item, subDevice.Id, DeviceEventType.DeviceBound, info, now);
+                AddEvent(rows, item, subDevice.Id, DeviceEventType.DeviceAdded, info, now);
+            }
+            if (cameOnline)
+            {
+                AddEvent(rows, item, subDevice.Id, DeviceEventType.StatusChanged, DeviceStatusPayload.Online, now);
+            }
+        }
+        // A sub-device that has never been online stays INACTIVE.
+        else if (subDevice.Status == DeviceStatus.Online)
+        {
+            subDevice.Status = DeviceStatus.Offline;
+            subDevice.ConnectedNode = null;
+            AddEvent(rows, item, subDevice.Id, DeviceEventType.StatusChanged, DeviceStatusPayload.Offline, now);
+        }
+    }
+
     /// <summary>The command with this ID if it was sent to this device; a device cannot move another's commands.</summary>
     private static DeviceCommand? OwnCommand(Dictionary<string, DeviceCommand> commands, string commandId, DeviceConnection device) =>
         commands.TryGetValue(commandId, out var command) && command.DeviceId == device.DeviceId ? command : null;
 
     private static void AddEvent(IngestRows rows, IngestItem item, DeviceEventType type, string payload, DateTimeOffset now) =>
+        AddEvent(rows, item, item.Device.DeviceId, type, payload, now);
+
+    /// <summary>An event of <paramref name="deviceId"/>: the item's own device, or a sub-device of it, in the same application.</summary>
+    private static void AddEvent(IngestRows rows, IngestItem item, string deviceId, DeviceEventType type, string payload, DateTimeOffset now) =>
         rows.Events.Add(item.Event = new DeviceEvent
         {
             ApplicationId = item.Device.ApplicationId,
-            DeviceId = item.Device.DeviceId,
+            DeviceId = deviceId,
             Type = type,
             Payload = payload,
             CreatedAt = now,
@@ -250,7 +326,7 @@ internal sealed partial class IngestWriter(
 
     /// <summary><c>{"services":[{"serviceId","data":{...},"eventTime"}]}</c>: what a data push is made from.</summary>
     /// <summary>The report as its event stores it; the writer's buffer is reused, since one batch is written at a time.</summary>
-    private string ReportPayload(PropertiesReported report)
+    private string ReportPayload(IReadOnlyList<ReportedService> services)
     {
         _payload.ResetWrittenCount();
         var json = _json ??= new Utf8JsonWriter(_payload);
@@ -258,7 +334,7 @@ internal sealed partial class IngestWriter(
         json.WriteStartObject();
         json.WriteStartArray("services");
         Span<char> eventTime = stackalloc char[32];
-        foreach (var service in report.Services)
+        foreach (var service in services)
         {
             json.WriteStartObject();
             json.WriteString("serviceId", service.ServiceId);

@@ -22,9 +22,14 @@ internal static class PropertiesReport
     public static IReadOnlyList<ReportedService>? Parse(ReadOnlySequence<byte> payload, DateTimeOffset receivedAt, int maxServices, TimeSpan clockTolerance)
     {
         using var document = DeviceJson.Parse(payload);
-        if (document is null
-            || document.RootElement.ValueKind != JsonValueKind.Object
-            || !document.RootElement.TryGetProperty("services", out var services)
+        return document is null ? null : ParseServices(document.RootElement, receivedAt, maxServices, clockTolerance);
+    }
+
+    /// <summary>The <c>services</c> of <paramref name="report"/>, an object that holds them, as <see cref="Parse"/> reads them.</summary>
+    public static IReadOnlyList<ReportedService>? ParseServices(JsonElement report, DateTimeOffset receivedAt, int maxServices, TimeSpan clockTolerance)
+    {
+        if (report.ValueKind != JsonValueKind.Object
+            || !report.TryGetProperty("services", out var services)
             || services.ValueKind != JsonValueKind.Array || services.GetArrayLength() is 0 || services.GetArrayLength() > maxServices)
         {
             return null;
