@@ -196,7 +196,7 @@ internal sealed partial class GatewayServer(
         var topic = TopicPolicy.Classify(device.DeviceId, message.Topic);
         if (topic == DeviceTopic.Foreign)
         {
-            Refuse(publish, device, MqttPubAckReasonCode.NotAuthorized, $"A device publishes only under {TopicPolicy.Prefix(device.DeviceId)}.");
+            Refuse(publish, device, MqttPubAckReasonCode.NotAuthorized, $"A device publishes under {TopicPolicy.Prefix(device.DeviceId)} or on topics outside $oc.");
             return;
         }
         if (message.QualityOfServiceLevel == MqttQualityOfServiceLevel.ExactlyOnce)
@@ -222,9 +222,31 @@ internal sealed partial class GatewayServer(
                 item = new PropertiesReported(device, now, services);
                 break;
             case DeviceTopic.MessagesUp:
-                item = new MessageUp(device, now, PropertiesReport.MessagePayload(message.Payload));
+                item = new MessageUp(device, now, DeviceMessage.EventPayload(message.Payload, topic: null));
                 break;
-            case DeviceTopic.EventsUp when DeviceJson.IsStorable(message.Payload):
+            case DeviceTopic.Custom:
+                item = new MessageUp(device, now, DeviceMessage.EventPayload(message.Payload, message.Topic));
+                break;
+            case DeviceTopic.EventsUp when DeviceJson.Parse(message.Payload) is { } events:
+                EventsRequest request;
+                using (events)
+                {
+                    request = SystemEvents.Read(device.DeviceId, events.RootElement, now, time);
+                }
+                if (request.Refusal is { } refusal)
+                {
+                    Refuse(publish, device, MqttPubAckReasonCode.ImplementationSpecificError, refusal, closeWithoutReasonCodes: false);
+                    return;
+                }
+                foreach (var reply in request.Replies)
+                {
+                    await PublishAsync(reply.Topic, reply.Payload, publish.CancellationToken);
+                }
+                if (!request.Store)
+                {
+                    publish.ProcessPublish = false;
+                    return;
+                }
                 item = new EventReported(device, now, Encoding.UTF8.GetString(message.Payload));
                 break;
             case DeviceTopic.CommandResponse when CommandResponse.Parse(message.Payload) is { } response:
@@ -241,10 +263,11 @@ internal sealed partial class GatewayServer(
                 Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, """The report is not {"services":[{"service_id","properties":{...}}]}""" + $" with 1 to {settings.MaxServicesPerReport} services, "
                     + "or it repeats a name, or has text that is not UTF-8 or holds NUL or a lone surrogate.");
                 return;
-            case DeviceTopic.OtherSystem or DeviceTopic.PropertiesResponse or DeviceTopic.EventsUp when !DeviceJson.IsStorable(message.Payload):
+            case DeviceTopic.PropertiesResponse or DeviceTopic.EventsUp:
                 Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, "The payload is not JSON, repeats a name, or has text that is not UTF-8 or holds NUL or a lone surrogate.");
                 return;
             default:
+                Refuse(publish, device, MqttPubAckReasonCode.TopicNameInvalid, $"Shoal offers no service on {message.Topic}; nothing was stored.", closeWithoutReasonCodes: false);
                 return;
         }
         var serial = recorder.Received(item, message.Topic, (int)message.Payload.Length);
@@ -308,12 +331,17 @@ internal sealed partial class GatewayServer(
         }
     }
 
-    private void Refuse(InterceptingPublishEventArgs publish, DeviceConnection device, MqttPubAckReasonCode code, string reason)
+    /// <summary>
+    /// Refuses a publish with a reason code. MQTT 3.1.1 has none in PUBACK, so there a message that was not stored closes
+    /// the connection, unless <paramref name="closeWithoutReasonCodes"/> is false: a request for a service Shoal does not
+    /// offer is acknowledged and left in the trace, since a device that reconnects only to ask again gains nothing.
+    /// </summary>
+    private void Refuse(InterceptingPublishEventArgs publish, DeviceConnection device, MqttPubAckReasonCode code, string reason, bool closeWithoutReasonCodes = true)
     {
         publish.ProcessPublish = false;
         publish.Response.ReasonCode = code;
         publish.Response.ReasonString = reason;
-        publish.CloseConnection = !device.HasReasonCodes;
+        publish.CloseConnection = closeWithoutReasonCodes && !device.HasReasonCodes;
         recorder.Refused(device, publish.ApplicationMessage.Topic, (int)publish.ApplicationMessage.Payload.Length, reason);
         LogPublishRefused(logger, device.DeviceId, publish.ApplicationMessage.Topic, reason);
     }

@@ -63,6 +63,7 @@ internal static class ManagementApi
         api.MapApplications();
         api.MapDevices();
         api.MapDeviceRequests();
+        api.MapDeviceMessages();
         api.MapGrants();
         api.MapPush();
         api.MapCommissioningCa();
