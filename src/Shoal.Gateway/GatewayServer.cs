@@ -8,6 +8,7 @@ using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 using Shoal.Gateway.Edge;
+using Shoal.Storage;
 using Shoal.Storage.Tracing;
 
 namespace Shoal.Gateway;
@@ -18,7 +19,8 @@ namespace Shoal.Gateway;
 /// </summary>
 internal sealed partial class GatewayServer(
     IOptions<GatewayOptions> options, DeviceListener listener, DeviceAuthenticator authenticator, DeviceSessions sessions,
-    StaleConnections staleConnections, IngestQueue queue, CommandSignal commands, DeviceReplies replies, TraceRecorder recorder, TimeProvider time,
+    StaleConnections staleConnections, IngestQueue queue, CommandSignal commands, DeviceReplies replies, LastSeenWriter lastSeen, TraceRecorder recorder,
+    TimeProvider time,
     ILogger<GatewayServer> logger) : IHostedService, IDisposable
 {
     private static readonly string ConnectionKey = typeof(DeviceConnection).FullName!;
@@ -83,6 +85,19 @@ internal sealed partial class GatewayServer(
         return true;
     }
 
+    /// <summary>Ends <paramref name="connection"/>, telling an MQTT 5 device why.</summary>
+    public async Task DisconnectAsync(DeviceConnection connection, string reason)
+    {
+        if (_server is { IsStarted: true } server)
+        {
+            await server.DisconnectClientAsync(connection.ClientId, new MqttServerClientDisconnectOptions
+            {
+                ReasonCode = MqttDisconnectReasonCode.AdministrativeAction,
+                ReasonString = reason,
+            });
+        }
+    }
+
     private async Task OnConnectingAsync(ValidatingConnectionEventArgs connect)
     {
         if (connect.ProtocolVersion < MqttProtocolVersion.V500 && string.IsNullOrEmpty(connect.UserName) && connect.RawPassword is { Length: > 0 })
@@ -113,7 +128,7 @@ internal sealed partial class GatewayServer(
         catch (Exception error)
         {
             sessions.Abandon(connection);
-            LogNotStored(logger, connection.DeviceId, error);
+            NotStored(connection.DeviceId, error);
             connect.ReasonCode = MqttConnectReasonCode.ServerUnavailable;
             return;
         }
@@ -160,7 +175,7 @@ internal sealed partial class GatewayServer(
         }
         catch (Exception error)
         {
-            LogNotStored(logger, connection.DeviceId, error);
+            NotStored(connection.DeviceId, error);
         }
     }
 
@@ -275,11 +290,12 @@ internal sealed partial class GatewayServer(
         {
             await queue.StoreAsync(item, publish.CancellationToken);
             recorder.Stored(item, serial);
+            lastSeen.Note(device, now);
         }
         catch (Exception error)
         {
             recorder.NotStored(item, serial, error);
-            LogNotStored(logger, device.DeviceId, error);
+            NotStored(device.DeviceId, error);
             Refuse(publish, device, MqttPubAckReasonCode.ImplementationSpecificError, "The message could not be stored; send it again.");
             return;
         }
@@ -327,7 +343,7 @@ internal sealed partial class GatewayServer(
         }
         catch (Exception error)
         {
-            LogNotStored(logger, device.DeviceId, error);
+            NotStored(device.DeviceId, error);
         }
     }
 
@@ -345,6 +361,22 @@ internal sealed partial class GatewayServer(
         recorder.Refused(device, publish.ApplicationMessage.Topic, (int)publish.ApplicationMessage.Payload.Length, reason);
         LogPublishRefused(logger, device.DeviceId, publish.ApplicationMessage.Topic, reason);
     }
+
+    /// <summary>A device deleted while its message was on its way is an expected race, not a fault worth a stack trace.</summary>
+    private void NotStored(string deviceId, Exception error)
+    {
+        if (StorageFailures.IsMissingReference(error))
+        {
+            LogDeviceGone(logger, deviceId);
+        }
+        else
+        {
+            LogNotStored(logger, deviceId, error);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} was deleted; what it sent last was not stored.")]
+    private static partial void LogDeviceGone(ILogger logger, string deviceId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device gateway listening: MQTT on port {Port}, MQTTS on port {TlsPort} (0: off).")]
     private static partial void LogListening(ILogger logger, int port, int tlsPort);

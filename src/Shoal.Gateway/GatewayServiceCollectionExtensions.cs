@@ -29,6 +29,11 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<DeviceRequests>();
         services.AddSingleton<CommandDispatchWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<CommandDispatchWorker>());
+        services.AddSingleton<LastSeenWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<LastSeenWriter>());
+        services.AddSingleton<SessionReviewSignal>();
+        services.AddSingleton<SessionReview>();
+        services.AddHostedService(sp => sp.GetRequiredService<SessionReview>());
         return services;
     }
 }
