@@ -63,6 +63,7 @@ internal static class ManagementApi
         api.MapApplications();
         api.MapDevices();
         api.MapDeviceRequests();
+        api.MapDeviceShadow();
         api.MapGrants();
         api.MapPush();
         api.MapCommissioningCa();
