@@ -100,6 +100,17 @@ public abstract class DeviceShadowTests<TDatabase>(GatewayApplication<TDatabase>
     }
 
     [Fact]
+    public async Task ShadowGet_ServiceIdNotText_IsRefusedAsBadPayload()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
+
+        var result = await inbox.PublishAsync("sys/shadow/get/request_id=1", """{"service_id":7}""");
+
+        Assert.Equal(MqttClientPublishReasonCode.PayloadFormatInvalid, result.ReasonCode);
+    }
+
+    [Fact]
     public async Task SetDesired_WhileOffline_ReachesTheDeviceWhenItConnects()
     {
         var (app, device) = await shoal.NewDeviceAsync();
