@@ -97,4 +97,10 @@ public sealed class GatewayOptions
 
     /// <summary>How long a properties set or get waits for the device's answer. Default: 10 seconds.</summary>
     public TimeSpan DeviceRequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How often each node looks for desired values, stored on another node, that the devices it holds do not have yet.
+    /// Default: 2 seconds.
+    /// </summary>
+    public TimeSpan ShadowPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

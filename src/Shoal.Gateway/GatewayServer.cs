@@ -20,8 +20,7 @@ namespace Shoal.Gateway;
 internal sealed partial class GatewayServer(
     IOptions<GatewayOptions> options, DeviceListener listener, DeviceAuthenticator authenticator, DeviceSessions sessions,
     StaleConnections staleConnections, IngestQueue queue, CommandSignal commands, DeviceReplies replies, LastSeenWriter lastSeen, TraceRecorder recorder,
-    TimeProvider time,
-    ILogger<GatewayServer> logger) : IHostedService, IDisposable
+    TimeProvider time, DeviceShadowRequests shadows, DeviceShadowSignal desired, ILogger<GatewayServer> logger) : IHostedService, IDisposable
 {
     private static readonly string ConnectionKey = typeof(DeviceConnection).FullName!;
     /// <summary>Marks the messages the gateway itself injects, so the device publish rules do not apply to them.</summary>
@@ -159,6 +158,7 @@ internal sealed partial class GatewayServer(
             .WithTopic(TopicPolicy.Prefix(connection.DeviceId) + "sys/#").WithAtLeastOnceQoS().Build());
         connection.DownlinkSubscribed();
         commands.Wake();
+        desired.Wake();
     }
 
     private async Task OnDisconnectedAsync(ClientDisconnectedEventArgs disconnected)
@@ -271,6 +271,18 @@ internal sealed partial class GatewayServer(
                 replies.Answer(device.DeviceId, TopicPolicy.PropertiesRequestId(device.DeviceId, message.Topic)!, Encoding.UTF8.GetString(message.Payload));
                 publish.ProcessPublish = false;
                 return;
+            case DeviceTopic.ShadowGet:
+            {
+                var shadow = await shadows.AnswerAsync(device.DeviceId, message.Topic, message.Payload, publish.CancellationToken);
+                if (shadow.Refusal is not null)
+                {
+                    Refuse(publish, device, shadow.RefusalCode, shadow.Refusal);
+                    return;
+                }
+                await PublishAsync(shadow.Topic, shadow.Payload, publish.CancellationToken);
+                publish.ProcessPublish = false;
+                return;
+            }
             case DeviceTopic.CommandResponse:
                 Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, """The command response is not {"result_code":0,"response_name","paras":{...}}.""");
                 return;

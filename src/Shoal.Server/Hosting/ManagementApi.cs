@@ -64,6 +64,7 @@ internal static class ManagementApi
         api.MapDevices();
         api.MapDeviceRequests();
         api.MapDeviceMessages();
+        api.MapDeviceShadow();
         api.MapGrants();
         api.MapPush();
         api.MapCommissioningCa();
