@@ -62,9 +62,6 @@ internal sealed class DeviceSessions
 
     public List<DeviceConnection> Live() => [.. _live.Values];
 
-    /// <summary>The devices connected here whose live connection receives its downlink.</summary>
-    public List<string> ReceivingDownlink() => [.. _live.Values.Where(c => c.ReceivesDownlink).Select(c => c.DeviceId)];
-
     /// <summary>The live connections here that receive their device's downlink.</summary>
-    public List<DeviceConnection> ReceivingDownlinkConnections() => [.. _live.Values.Where(c => c.ReceivesDownlink)];
+    public List<DeviceConnection> ReceivingDownlink() => [.. _live.Values.Where(c => c.ReceivesDownlink)];
 }

@@ -22,7 +22,6 @@ internal sealed record ShadowAnswer(string Topic, byte[] Payload, string? Refusa
 internal sealed partial class DeviceShadowRequests(IServiceScopeFactory scopes, ILogger<DeviceShadowRequests> logger)
 {
     public const string ExpectedRequest = """The shadow request is not {"object_device_id","service_id"}, both optional strings.""";
-    private const string TimeFormat = "yyyyMMdd'T'HHmmss'Z'";
 
     public async Task<ShadowAnswer> AnswerAsync(string deviceId, string topic, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
     {
@@ -114,7 +113,7 @@ internal sealed partial class DeviceShadowRequests(IServiceScopeFactory scopes, 
         json.WriteRawValue(properties ?? "{}");
         if (at is { } time)
         {
-            json.WriteString("event_time", time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture));
+            json.WriteString("event_time", time.UtcDateTime.ToString(PropertiesReport.EventTimeFormat, CultureInfo.InvariantCulture));
         }
         json.WriteEndObject();
     }

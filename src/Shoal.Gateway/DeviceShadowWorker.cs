@@ -20,7 +20,7 @@ namespace Shoal.Gateway;
 /// for desired values stored on another node.
 /// </summary>
 internal sealed partial class DeviceShadowWorker(
-    DeviceShadowSignal signal, DeviceSessions sessions, GatewayServer gateway, DeviceReplies replies, IServiceScopeFactory scopes,
+    DeviceShadowSignal signal, DeviceSessions sessions, DeviceRequests requests, IServiceScopeFactory scopes,
     IOptions<GatewayOptions> options, TimeProvider time, ILogger<DeviceShadowWorker> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _running = new(1, 1);
@@ -70,7 +70,7 @@ internal sealed partial class DeviceShadowWorker(
 
     private async Task PublishDifferencesAsync(CancellationToken cancellationToken)
     {
-        var connections = sessions.ReceivingDownlinkConnections();
+        var connections = sessions.ReceivingDownlink();
         if (connections.Count == 0)
         {
             return;
@@ -111,15 +111,10 @@ internal sealed partial class DeviceShadowWorker(
                 continue;
             }
             due.ForEach(d => sent[d.Desired.ServiceId] = d.Desired.Version);
-            var requestId = Guid.NewGuid().ToString("N");
-            var answer = replies.Expect(connection.DeviceId, requestId);
-            if (!await gateway.PublishAsync(TopicPolicy.PropertiesRequest(connection.DeviceId, "set", requestId), Request(connection.DeviceId, due), cancellationToken))
-            {
-                replies.Forget(connection.DeviceId, requestId);
-                return;
-            }
+            var set = requests.SetPropertiesAsync(
+                connection.DeviceId, [.. due.Select(d => (d.Desired.ServiceId, JsonSerializer.SerializeToElement(d.Difference)))], cancellationToken);
             LogPublished(logger, connection.DeviceId, due.Count);
-            _ = AcceptWhenAnsweredAsync(connection.DeviceId, requestId, answer, [.. due.Select(d => (d.Desired.ServiceId, d.Desired.Version))]);
+            _ = AcceptWhenAnsweredAsync(connection.DeviceId, set, [.. due.Select(d => (d.Desired.ServiceId, d.Desired.Version))]);
         }
     }
 
@@ -143,12 +138,11 @@ internal sealed partial class DeviceShadowWorker(
     /// Marks the sent versions accepted when the device answers with success; a version changed meanwhile stays as it
     /// is. A failure or no answer leaves them for the device's next connection.
     /// </summary>
-    private async Task AcceptWhenAnsweredAsync(string deviceId, string requestId, Task<string> answer, List<(string ServiceId, long Version)> versions)
+    private async Task AcceptWhenAnsweredAsync(string deviceId, Task<DeviceReply> set, List<(string ServiceId, long Version)> versions)
     {
         try
         {
-            var json = await answer.WaitAsync(options.Value.DeviceRequestTimeout, time);
-            if (!Succeeded(json))
+            if (await set is not { Status: DeviceReplyStatus.Answered, Json: { } json } || !Succeeded(json))
             {
                 return;
             }
@@ -161,16 +155,12 @@ internal sealed partial class DeviceShadowWorker(
                     .ExecuteUpdateAsync(update => update.SetProperty(d => d.AcceptedVersion, version));
             }
         }
-        catch (TimeoutException)
-        {
-        }
-        catch (Exception error)
+        catch (Exception error) when (error is not OperationCanceledException)
         {
             LogNotAccepted(logger, deviceId, error);
         }
-        finally
+        catch (OperationCanceledException)
         {
-            replies.Forget(deviceId, requestId);
         }
     }
 
@@ -183,30 +173,7 @@ internal sealed partial class DeviceShadowWorker(
             || code is { ValueKind: JsonValueKind.Number } && code.TryGetInt64(out var number) && number == 0;
     }
 
-    /// <summary><c>{"object_device_id","services":[{"service_id","properties"}]}</c>, as a properties set from the API.</summary>
-    private static byte[] Request(string deviceId, List<(DeviceDesiredState Desired, JsonObject Difference)> due)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteString("object_device_id", deviceId);
-            json.WriteStartArray("services");
-            foreach (var (desired, difference) in due)
-            {
-                json.WriteStartObject();
-                json.WriteString("service_id", desired.ServiceId);
-                json.WritePropertyName("properties");
-                difference.WriteTo(json);
-                json.WriteEndObject();
-            }
-            json.WriteEndArray();
-            json.WriteEndObject();
-        }
-        return buffer.ToArray();
-    }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Desired values of {Services} services published to device {DeviceId}.")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Desired values of {Services} services sent to device {DeviceId}.")]
     private static partial void LogPublished(ILogger logger, string deviceId, int services);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} accepted its desired values, but that could not be stored.")]
