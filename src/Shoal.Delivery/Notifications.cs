@@ -25,6 +25,7 @@ internal static class Notifications
         [DeviceEventType.DeviceDeleted] = e => [Push(NotifyTypes.DeviceDeleted, e, [], withRequestId: false)],
         [DeviceEventType.CommandStateChanged] = e => [CommandRsp(e), .. MessageConfirm(e)],
         [DeviceEventType.EventReported] = DeviceEvents,
+        [DeviceEventType.MessageUp] = e => [MessageUp(e)],
     };
 
     public static IEnumerable<Notification> From(DeviceEvent deviceEvent) =>
@@ -200,6 +201,17 @@ internal static class Notifications
             // A JSON object with a repeated property name.
             return [];
         }
+    }
+
+    /// <summary>
+    /// <c>{notifyType, requestId, deviceId, gatewayId, topic?, message | base64, eventTime}</c>: the message as it was
+    /// stored, JSON as it came and anything else in base64, with the topic when the device named its own.
+    /// </summary>
+    private static Notification MessageUp(DeviceEvent deviceEvent)
+    {
+        var fields = JsonNode.Parse(deviceEvent.Payload)!.AsObject();
+        fields["eventTime"] = Time(deviceEvent.CreatedAt);
+        return Push(NotifyTypes.DeviceMessageUp, deviceEvent, fields);
     }
 
     private static string? Text(JsonNode? node) =>

@@ -12,11 +12,13 @@ public static class NotifyTypes
     public const string MessageConfirm = "messageConfirm";
     public const string CommandRsp = "commandRsp";
     public const string DeviceEvent = "deviceEvent";
+    /// <summary>A message the device sent on <c>sys/messages/up</c> or a topic of its own naming.</summary>
+    public const string DeviceMessageUp = "deviceMessageUp";
     public const string RuleEvent = "ruleEvent";
 
     public static readonly IReadOnlyList<string> All =
     [
         DeviceAdded, BindDevice, DeviceInfoChanged, DeviceDataChanged, DeviceDatasChanged,
-        DeviceDeleted, MessageConfirm, CommandRsp, DeviceEvent, RuleEvent,
+        DeviceDeleted, MessageConfirm, CommandRsp, DeviceEvent, DeviceMessageUp, RuleEvent,
     ];
 }

@@ -101,7 +101,7 @@ internal sealed partial class CommandDispatchWorker(
     /// <summary>PENDING commands, and SENT ones whose PUBACK is overdue and may be sent again, of devices connected here.</summary>
     private async Task PublishDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var listening = sessions.ReceivingDownlink();
+        var listening = sessions.ReceivingDownlink().Select(c => c.DeviceId).ToList();
         if (listening.Count == 0)
         {
             return;

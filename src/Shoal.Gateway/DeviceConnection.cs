@@ -7,6 +7,7 @@ internal sealed class DeviceConnection(string deviceId, string applicationId, bo
 {
     private DateTimeOffset _windowStart;
     private int _publishesInWindow;
+    private DateTimeOffset _seenNotedAt = DateTimeOffset.MinValue;
     private readonly TaskCompletionSource _downlink = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public string DeviceId => deviceId;
@@ -29,6 +30,17 @@ internal sealed class DeviceConnection(string deviceId, string applicationId, bo
     public bool ReceivesDownlink => _downlink.Task.IsCompleted;
 
     public void DownlinkSubscribed() => _downlink.TrySetResult();
+
+    /// <summary>Whether the device's "last seen" is due to be noted again: the first time, and <paramref name="interval"/> after the last note.</summary>
+    public bool TakeSeenNote(DateTimeOffset now, TimeSpan interval)
+    {
+        if (now - _seenNotedAt < interval && now >= _seenNotedAt)
+        {
+            return false;
+        }
+        _seenNotedAt = now;
+        return true;
+    }
 
     /// <summary>
     /// Counts a publish in a one-second window. No lock: MQTTnet handles one client's packets one after another.

@@ -86,6 +86,24 @@ internal sealed class DeviceRequests(
         return new DeviceReply(published ? DeviceReplyStatus.Answered : DeviceReplyStatus.NotConnected);
     }
 
+    /// <summary>
+    /// Publishes one event on <c>sys/events/down</c>: <c>{"object_device_id","services":[{"service_id","event_type",
+    /// "event_time","paras"}]}</c>; Answered means published, not received.
+    /// </summary>
+    public async Task<DeviceReply> SendEventAsync(string deviceId, string serviceId, string eventType, JsonElement paras, CancellationToken cancellationToken)
+    {
+        var reply = SystemEvents.EventsDown(deviceId, serviceId, eventType, null, time.GetUtcNow(), json =>
+        {
+            foreach (var property in paras.EnumerateObject())
+            {
+                property.WriteTo(json);
+            }
+        });
+        var published = await ConnectedAsync(deviceId, cancellationToken) && await gateway.PublishAsync(reply.Topic, reply.Payload, cancellationToken);
+        recorder.MessageDown(deviceId, reply.Topic, reply.Payload.Length, published);
+        return new DeviceReply(published ? DeviceReplyStatus.Answered : DeviceReplyStatus.NotConnected);
+    }
+
     private async Task<DeviceReply> AskAsync(string deviceId, string verb, byte[] payload, CancellationToken cancellationToken)
     {
         if (!await ConnectedAsync(deviceId, cancellationToken))

@@ -60,6 +60,8 @@ internal sealed class DeviceSessions
         }
     }
 
-    /// <summary>The devices connected here whose live connection receives its downlink.</summary>
-    public List<string> ReceivingDownlink() => [.. _live.Values.Where(c => c.ReceivesDownlink).Select(c => c.DeviceId)];
+    public List<DeviceConnection> Live() => [.. _live.Values];
+
+    /// <summary>The live connections here that receive their device's downlink.</summary>
+    public List<DeviceConnection> ReceivingDownlink() => [.. _live.Values.Where(c => c.ReceivesDownlink)];
 }

@@ -78,6 +78,17 @@ public sealed class GatewayOptions
     /// <summary>How often each node looks for commands of the devices it holds that another node stored. Default: 2 seconds.</summary>
     public TimeSpan CommandPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How often a device's "last seen" time moves while it sends, at most. Default: 1 minute.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan LastSeenInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How often each node checks that the devices it holds may still be connected (not deleted, application not frozen),
+    /// for changes made on another node; this node's own changes are acted on at once. Default: 30 seconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan SessionReviewInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long a sent command waits for the device's PUBACK before it is published again. Default: 30 seconds.</summary>
     public TimeSpan CommandRetransmitInterval { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -86,4 +97,10 @@ public sealed class GatewayOptions
 
     /// <summary>How long a properties set or get waits for the device's answer. Default: 10 seconds.</summary>
     public TimeSpan DeviceRequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How often each node looks for desired values, stored on another node, that the devices it holds do not have yet.
+    /// Default: 2 seconds.
+    /// </summary>
+    public TimeSpan ShadowPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -8,6 +8,7 @@ using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 using Shoal.Gateway.Edge;
+using Shoal.Storage;
 using Shoal.Storage.Tracing;
 
 namespace Shoal.Gateway;
@@ -18,8 +19,8 @@ namespace Shoal.Gateway;
 /// </summary>
 internal sealed partial class GatewayServer(
     IOptions<GatewayOptions> options, DeviceListener listener, DeviceAuthenticator authenticator, DeviceSessions sessions,
-    StaleConnections staleConnections, IngestQueue queue, CommandSignal commands, DeviceReplies replies, TraceRecorder recorder, TimeProvider time,
-    ILogger<GatewayServer> logger) : IHostedService, IDisposable
+    StaleConnections staleConnections, IngestQueue queue, CommandSignal commands, DeviceReplies replies, LastSeenWriter lastSeen, TraceRecorder recorder,
+    TimeProvider time, DeviceShadowRequests shadows, DeviceShadowSignal desired, ILogger<GatewayServer> logger) : IHostedService, IDisposable
 {
     private static readonly string ConnectionKey = typeof(DeviceConnection).FullName!;
     /// <summary>Marks the messages the gateway itself injects, so the device publish rules do not apply to them.</summary>
@@ -83,6 +84,19 @@ internal sealed partial class GatewayServer(
         return true;
     }
 
+    /// <summary>Ends <paramref name="connection"/>, telling an MQTT 5 device why.</summary>
+    public async Task DisconnectAsync(DeviceConnection connection, string reason)
+    {
+        if (_server is { IsStarted: true } server)
+        {
+            await server.DisconnectClientAsync(connection.ClientId, new MqttServerClientDisconnectOptions
+            {
+                ReasonCode = MqttDisconnectReasonCode.AdministrativeAction,
+                ReasonString = reason,
+            });
+        }
+    }
+
     private async Task OnConnectingAsync(ValidatingConnectionEventArgs connect)
     {
         if (connect.ProtocolVersion < MqttProtocolVersion.V500 && string.IsNullOrEmpty(connect.UserName) && connect.RawPassword is { Length: > 0 })
@@ -113,7 +127,7 @@ internal sealed partial class GatewayServer(
         catch (Exception error)
         {
             sessions.Abandon(connection);
-            LogNotStored(logger, connection.DeviceId, error);
+            NotStored(connection.DeviceId, error);
             connect.ReasonCode = MqttConnectReasonCode.ServerUnavailable;
             return;
         }
@@ -144,6 +158,7 @@ internal sealed partial class GatewayServer(
             .WithTopic(TopicPolicy.Prefix(connection.DeviceId) + "sys/#").WithAtLeastOnceQoS().Build());
         connection.DownlinkSubscribed();
         commands.Wake();
+        desired.Wake();
     }
 
     private async Task OnDisconnectedAsync(ClientDisconnectedEventArgs disconnected)
@@ -160,7 +175,7 @@ internal sealed partial class GatewayServer(
         }
         catch (Exception error)
         {
-            LogNotStored(logger, connection.DeviceId, error);
+            NotStored(connection.DeviceId, error);
         }
     }
 
@@ -196,7 +211,7 @@ internal sealed partial class GatewayServer(
         var topic = TopicPolicy.Classify(device.DeviceId, message.Topic);
         if (topic == DeviceTopic.Foreign)
         {
-            Refuse(publish, device, MqttPubAckReasonCode.NotAuthorized, $"A device publishes only under {TopicPolicy.Prefix(device.DeviceId)}.");
+            Refuse(publish, device, MqttPubAckReasonCode.NotAuthorized, $"A device publishes under {TopicPolicy.Prefix(device.DeviceId)} or on topics outside $oc.");
             return;
         }
         if (message.QualityOfServiceLevel == MqttQualityOfServiceLevel.ExactlyOnce)
@@ -222,9 +237,31 @@ internal sealed partial class GatewayServer(
                 item = new PropertiesReported(device, now, services);
                 break;
             case DeviceTopic.MessagesUp:
-                item = new MessageUp(device, now, PropertiesReport.MessagePayload(message.Payload));
+                item = new MessageUp(device, now, DeviceMessage.EventPayload(message.Payload, topic: null));
                 break;
-            case DeviceTopic.EventsUp when DeviceJson.IsStorable(message.Payload):
+            case DeviceTopic.Custom:
+                item = new MessageUp(device, now, DeviceMessage.EventPayload(message.Payload, message.Topic));
+                break;
+            case DeviceTopic.EventsUp when DeviceJson.Parse(message.Payload) is { } events:
+                EventsRequest request;
+                using (events)
+                {
+                    request = SystemEvents.Read(device.DeviceId, events.RootElement, now, time);
+                }
+                if (request.Refusal is { } refusal)
+                {
+                    Refuse(publish, device, MqttPubAckReasonCode.ImplementationSpecificError, refusal, closeWithoutReasonCodes: false);
+                    return;
+                }
+                foreach (var reply in request.Replies)
+                {
+                    await PublishAsync(reply.Topic, reply.Payload, publish.CancellationToken);
+                }
+                if (!request.Store)
+                {
+                    publish.ProcessPublish = false;
+                    return;
+                }
                 item = new EventReported(device, now, Encoding.UTF8.GetString(message.Payload));
                 break;
             case DeviceTopic.CommandResponse when CommandResponse.Parse(message.Payload) is { } response:
@@ -234,6 +271,18 @@ internal sealed partial class GatewayServer(
                 replies.Answer(device.DeviceId, TopicPolicy.PropertiesRequestId(device.DeviceId, message.Topic)!, Encoding.UTF8.GetString(message.Payload));
                 publish.ProcessPublish = false;
                 return;
+            case DeviceTopic.ShadowGet:
+            {
+                var shadow = await shadows.AnswerAsync(device.DeviceId, message.Topic, message.Payload, publish.CancellationToken);
+                if (shadow.Refusal is not null)
+                {
+                    Refuse(publish, device, shadow.RefusalCode, shadow.Refusal);
+                    return;
+                }
+                await PublishAsync(shadow.Topic, shadow.Payload, publish.CancellationToken);
+                publish.ProcessPublish = false;
+                return;
+            }
             case DeviceTopic.CommandResponse:
                 Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, """The command response is not {"result_code":0,"response_name","paras":{...}}.""");
                 return;
@@ -241,10 +290,11 @@ internal sealed partial class GatewayServer(
                 Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, """The report is not {"services":[{"service_id","properties":{...}}]}""" + $" with 1 to {settings.MaxServicesPerReport} services, "
                     + "or it repeats a name, or has text that is not UTF-8 or holds NUL or a lone surrogate.");
                 return;
-            case DeviceTopic.OtherSystem or DeviceTopic.PropertiesResponse or DeviceTopic.EventsUp when !DeviceJson.IsStorable(message.Payload):
+            case DeviceTopic.PropertiesResponse or DeviceTopic.EventsUp:
                 Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, "The payload is not JSON, repeats a name, or has text that is not UTF-8 or holds NUL or a lone surrogate.");
                 return;
             default:
+                Refuse(publish, device, MqttPubAckReasonCode.TopicNameInvalid, $"Shoal offers no service on {message.Topic}; nothing was stored.", closeWithoutReasonCodes: false);
                 return;
         }
         var serial = recorder.Received(item, message.Topic, (int)message.Payload.Length);
@@ -252,11 +302,12 @@ internal sealed partial class GatewayServer(
         {
             await queue.StoreAsync(item, publish.CancellationToken);
             recorder.Stored(item, serial);
+            lastSeen.Note(device, now);
         }
         catch (Exception error)
         {
             recorder.NotStored(item, serial, error);
-            LogNotStored(logger, device.DeviceId, error);
+            NotStored(device.DeviceId, error);
             Refuse(publish, device, MqttPubAckReasonCode.ImplementationSpecificError, "The message could not be stored; send it again.");
             return;
         }
@@ -304,19 +355,40 @@ internal sealed partial class GatewayServer(
         }
         catch (Exception error)
         {
-            LogNotStored(logger, device.DeviceId, error);
+            NotStored(device.DeviceId, error);
         }
     }
 
-    private void Refuse(InterceptingPublishEventArgs publish, DeviceConnection device, MqttPubAckReasonCode code, string reason)
+    /// <summary>
+    /// Refuses a publish with a reason code. MQTT 3.1.1 has none in PUBACK, so there a message that was not stored closes
+    /// the connection, unless <paramref name="closeWithoutReasonCodes"/> is false: a request for a service Shoal does not
+    /// offer is acknowledged and left in the trace, since a device that reconnects only to ask again gains nothing.
+    /// </summary>
+    private void Refuse(InterceptingPublishEventArgs publish, DeviceConnection device, MqttPubAckReasonCode code, string reason, bool closeWithoutReasonCodes = true)
     {
         publish.ProcessPublish = false;
         publish.Response.ReasonCode = code;
         publish.Response.ReasonString = reason;
-        publish.CloseConnection = !device.HasReasonCodes;
+        publish.CloseConnection = closeWithoutReasonCodes && !device.HasReasonCodes;
         recorder.Refused(device, publish.ApplicationMessage.Topic, (int)publish.ApplicationMessage.Payload.Length, reason);
         LogPublishRefused(logger, device.DeviceId, publish.ApplicationMessage.Topic, reason);
     }
+
+    /// <summary>A device deleted while its message was on its way is an expected race, not a fault worth a stack trace.</summary>
+    private void NotStored(string deviceId, Exception error)
+    {
+        if (StorageFailures.IsMissingReference(error))
+        {
+            LogDeviceGone(logger, deviceId);
+        }
+        else
+        {
+            LogNotStored(logger, deviceId, error);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} was deleted; what it sent last was not stored.")]
+    private static partial void LogDeviceGone(ILogger logger, string deviceId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device gateway listening: MQTT on port {Port}, MQTTS on port {TlsPort} (0: off).")]
     private static partial void LogListening(ILogger logger, int port, int tlsPort);

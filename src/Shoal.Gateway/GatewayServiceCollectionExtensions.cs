@@ -8,7 +8,7 @@ namespace Shoal.Gateway;
 public static class GatewayServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the device gateway: the MQTT server, the ingest writer and the command dispatcher, configured from the <c>Gateway</c> section.
+    /// Registers the device gateway: the MQTT server, the ingest writer, the command dispatcher and the shadow worker, configured from the <c>Gateway</c> section.
     /// <paramref name="tlsCertificate"/> is called once, at start, when the TLS port is on.
     /// </summary>
     public static IServiceCollection AddGateway(this IServiceCollection services, Func<X509Certificate2> tlsCertificate)
@@ -29,6 +29,15 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<DeviceRequests>();
         services.AddSingleton<CommandDispatchWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<CommandDispatchWorker>());
+        services.AddSingleton<LastSeenWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<LastSeenWriter>());
+        services.AddSingleton<SessionReviewSignal>();
+        services.AddSingleton<SessionReview>();
+        services.AddHostedService(sp => sp.GetRequiredService<SessionReview>());
+        services.AddSingleton<DeviceShadowRequests>();
+        services.AddSingleton<DeviceShadowSignal>();
+        services.AddSingleton<DeviceShadowWorker>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeviceShadowWorker>());
         return services;
     }
 }

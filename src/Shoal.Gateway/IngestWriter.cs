@@ -67,7 +67,14 @@ internal sealed partial class IngestWriter(
         catch (Exception error) when (batch.Count > 1 && error is not OperationCanceledException)
         {
             // One bad item (say, a device deleted a moment ago) must not fail its neighbours: commit each alone.
-            LogBatchFailed(logger, batch.Count, error);
+            if (StorageFailures.IsMissingReference(error))
+            {
+                LogDeviceGone(logger, batch.Count);
+            }
+            else
+            {
+                LogBatchFailed(logger, batch.Count, error);
+            }
             foreach (var item in batch)
             {
                 await CommitAloneAsync(item, cancellationToken);
@@ -363,6 +370,9 @@ internal sealed partial class IngestWriter(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} answered command {CommandId}, which is not its own or no longer waits for an answer.")]
     private static partial void LogResponseIgnored(ILogger logger, string deviceId, string commandId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A device in a batch of {Count} messages was deleted meanwhile; the batch is committed message by message.")]
+    private static partial void LogDeviceGone(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Committing {Count} device messages failed; they are not acknowledged.")]
     private static partial void LogBatchFailed(ILogger logger, int count, Exception error);

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 
 namespace Shoal.Gateway;
@@ -61,10 +60,4 @@ internal static class PropertiesReport
         }
         return reported;
     }
-
-    /// <summary>A free-form message as an event payload: the message itself when it is JSON, else its bytes in base64.</summary>
-    public static string MessagePayload(ReadOnlySequence<byte> payload) =>
-        DeviceJson.IsStorable(payload)
-            ? $$"""{"message":{{Encoding.UTF8.GetString(payload)}}}"""
-            : $$"""{"base64":"{{Convert.ToBase64String(payload.ToArray())}}"}""";
 }

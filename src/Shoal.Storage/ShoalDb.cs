@@ -18,6 +18,7 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
     public DbSet<ApplicationGrant> ApplicationGrants => Set<ApplicationGrant>();
     public DbSet<DeviceDataPoint> DeviceDataPoints => Set<DeviceDataPoint>();
     public DbSet<DeviceServiceState> DeviceServiceStates => Set<DeviceServiceState>();
+    public DbSet<DeviceDesiredState> DeviceDesiredStates => Set<DeviceDesiredState>();
     public DbSet<DeviceEvent> DeviceEvents => Set<DeviceEvent>();
     public DbSet<DeviceCommand> DeviceCommands => Set<DeviceCommand>();
     public DbSet<Subscription> Subscriptions => Set<Subscription>();
@@ -169,6 +170,15 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
             state.Property(s => s.DeviceId).HasMaxLength(64);
             state.Property(s => s.ServiceId).HasMaxLength(64);
             state.HasOne<Device>().WithMany().HasForeignKey(s => s.DeviceId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<DeviceDesiredState>(desired =>
+        {
+            desired.HasKey(d => new { d.DeviceId, d.ServiceId });
+            desired.Property(d => d.DeviceId).HasMaxLength(64);
+            desired.Property(d => d.ServiceId).HasMaxLength(64);
+            desired.Property(d => d.Version).IsConcurrencyToken();
+            desired.HasOne<Device>().WithMany().HasForeignKey(d => d.DeviceId).OnDelete(DeleteBehavior.Cascade);
         });
 
         // No foreign keys: the log outlives the devices it tells about.

@@ -33,6 +33,7 @@ internal sealed class Applications(
     Northbound.TokenCache tokens,
     PlatformMail platformMail,
     Tracing.TraceSessions traces,
+    Gateway.SessionReviewSignal sessions,
     IOptions<ShoalOptions> options,
     TimeProvider time)
 {
@@ -253,6 +254,7 @@ internal sealed class Applications(
         audit.Record(db, actor, application.OwnerId, "application.deleted", application.Id, $"Deleted '{application.Name}' and everything in it.");
         await db.SaveChangesAsync(cancellationToken);
         tokens.Forget(application.Id);
+        sessions.Raise();
         return application;
     }
 

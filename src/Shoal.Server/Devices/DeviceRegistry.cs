@@ -32,7 +32,8 @@ internal sealed record NodeIdTaken() : Failure(StatusCodes.Status400BadRequest, 
 internal sealed record RequiredMissing(string Field) : Failure(StatusCodes.Status400BadRequest, $"'{Field}' is required.");
 
 /// <summary>The devices of each application: registration, changes, deletion and their secrets.</summary>
-internal sealed partial class DeviceRegistry(ShoalDb db, IDataProtectionProvider protection, AuditLog audit, TimeProvider time)
+internal sealed partial class DeviceRegistry(
+    ShoalDb db, IDataProtectionProvider protection, AuditLog audit, Gateway.SessionReviewSignal sessions, TimeProvider time)
 {
     private readonly IDataProtector _secrets = protection.CreateProtector(Device.SecretProtectionPurpose);
 
@@ -198,6 +199,7 @@ internal sealed partial class DeviceRegistry(ShoalDb db, IDataProtectionProvider
             : $"Device {device.Id} (nodeId {device.NodeId}) and its {subDevices.Count} sub-devices ({string.Join(", ", subDevices.Select(d => d.Id))}).",
             cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
+        sessions.Raise();
         return device;
     }
 

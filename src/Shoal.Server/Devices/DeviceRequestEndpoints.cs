@@ -10,8 +10,10 @@ public sealed record ServicePropertiesRequest(string? ServiceId, JsonElement? Pr
 
 public sealed record SetPropertiesRequest(IReadOnlyList<ServicePropertiesRequest>? Services);
 
+public sealed record DeviceEventRequest(string? ServiceId, string? EventType, JsonElement? Paras);
+
 /// <summary>
-/// Calls that reach a connected device now and wait for its answer: set or read its properties, send it a message.
+/// Calls that reach a connected device now and wait for its answer: set or read its properties, send it a message or an event.
 /// They go through the node the caller reached: a device connected elsewhere (or nowhere) answers 409.
 /// </summary>
 internal static class DeviceRequestEndpoints
@@ -25,6 +27,8 @@ internal static class DeviceRequestEndpoints
             .WithSummary("Asks the connected device for its current properties and returns its answer (sys/properties/get).");
         group.MapPost("/messages", SendMessage)
             .WithSummary("Publishes a JSON message to the connected device (sys/messages/down).");
+        group.MapPost("/events", SendEvent)
+            .WithSummary("Publishes an event to the connected device (sys/events/down): one of its own services, or $ota version_query.");
         return routes;
     }
 
@@ -74,6 +78,43 @@ internal static class DeviceRequestEndpoints
             return missing;
         }
         var reply = await requests.SendMessageAsync(deviceId, message, cancellationToken);
+        return reply.Status == DeviceReplyStatus.Answered ? TypedResults.Accepted((string?)null) : ToProblem(reply);
+    }
+
+    /// <summary>The system events an owner may send: the others belong to exchanges Shoal itself conducts.</summary>
+    private static readonly HashSet<(string ServiceId, string EventType)> SystemEventsDown = [("$ota", "version_query")];
+
+    private static async Task<Results<Accepted, ProblemHttpResult>> SendEvent(
+        HttpContext http, Applications.Applications applications, DeviceRegistry registry, DeviceRequests requests, string id, string deviceId,
+        DeviceEventRequest request, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        if (request.ServiceId is not { Length: > 0 and <= 64 } serviceId)
+        {
+            errors.Add("serviceId", "Give the service (1–64 characters).");
+        }
+        else if (serviceId.StartsWith('$') && !SystemEventsDown.Contains((serviceId, request.EventType ?? "")))
+        {
+            errors.Add("serviceId", "Of the system services, only $ota with eventType version_query may be sent; the others answer the device's own requests.");
+        }
+        if (request.EventType is not { Length: > 0 and <= 64 })
+        {
+            errors.Add("eventType", "Give the event type (1–64 characters).");
+        }
+        if (request.Paras is { ValueKind: not JsonValueKind.Object })
+        {
+            errors.Add("paras", "paras is a JSON object.");
+        }
+        if (errors.Any)
+        {
+            return new InvalidInput(errors).ToProblem();
+        }
+        if (await FindDeviceAsync(http, applications, registry, id, deviceId, cancellationToken) is { } missing)
+        {
+            return missing;
+        }
+        var paras = request.Paras ?? JsonSerializer.Deserialize<JsonElement>("{}");
+        var reply = await requests.SendEventAsync(deviceId, request.ServiceId!, request.EventType!, paras, cancellationToken);
         return reply.Status == DeviceReplyStatus.Answered ? TypedResults.Accepted((string?)null) : ToProblem(reply);
     }
 

@@ -178,9 +178,13 @@ internal static class NorthboundDeviceEndpoints
 
     private sealed record DeviceListResponse(int TotalCount, int PageNo, int PageSize, IReadOnlyList<DeviceResponse> Devices);
 
-    private sealed record DeviceInfoResponse(
+    internal sealed record DeviceInfoResponse(
         string NodeId, string? Name, string? Description, string? ManufacturerName, string? DeviceType, string? Model,
-        string? ProtocolType, string? Location, string Status, string StatusDetail);
+        string? ProtocolType, string? Location, string Status, string StatusDetail)
+    {
+        public static DeviceInfoResponse From(Device d) => new(
+            d.NodeId, d.Name, d.Description, d.Manufacturer, d.DeviceType, d.Model, d.ProtocolType, d.Location, d.Status.ToString().ToUpperInvariant(), "NONE");
+    }
 
     private sealed record DeviceResponse(
         string DeviceId, string GatewayId, string NodeType, string CreateTime, string CreationTime, string LastModifiedTime,
@@ -188,8 +192,7 @@ internal static class NorthboundDeviceEndpoints
     {
         public static DeviceResponse From(Device d, IEnumerable<DeviceServiceState> services) => new(
             d.Id, d.GatewayId ?? d.Id, d.NodeType, NorthboundJson.Time(d.CreatedAt), NorthboundJson.Time(d.CreatedAt), NorthboundJson.Time(d.LastModifiedAt),
-            new DeviceInfoResponse(d.NodeId, d.Name, d.Description, d.Manufacturer, d.DeviceType, d.Model, d.ProtocolType, d.Location,
-                d.Status.ToString().ToUpperInvariant(), "NONE"),
+            DeviceInfoResponse.From(d),
             [.. services.Select(s => new ServiceResponse(s.ServiceId, s.ServiceId, StoredData.Read(s.Data), NorthboundJson.Time(s.EventTime)))]);
     }
 

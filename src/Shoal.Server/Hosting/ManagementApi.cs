@@ -63,6 +63,8 @@ internal static class ManagementApi
         api.MapApplications();
         api.MapDevices();
         api.MapDeviceRequests();
+        api.MapDeviceMessages();
+        api.MapDeviceShadow();
         api.MapGrants();
         api.MapPush();
         api.MapCommissioningCa();

@@ -19,6 +19,7 @@ internal static class NorthboundEndpoints
         var authenticated = root.MapGroup("/").AddEndpointFilter<NorthboundAuthentication>();
         authenticated.MapNorthboundDevices();
         authenticated.MapNorthboundDeviceHistory();
+        authenticated.MapNorthboundShadow();
         authenticated.MapNorthboundCommands();
         authenticated.MapNorthboundSubscriptions();
         authenticated.MapNorthboundRules();

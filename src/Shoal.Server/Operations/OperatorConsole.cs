@@ -7,7 +7,7 @@ using Shoal.Storage.Entities;
 namespace Shoal.Server.Operations;
 
 /// <summary>What an operator may do to users, applications and the platform; each action lands in the audit log of what it touched.</summary>
-internal sealed class OperatorConsole(ShoalDb db, AuditLog audit, Northbound.TokenCache tokens, TimeProvider time)
+internal sealed class OperatorConsole(ShoalDb db, AuditLog audit, Northbound.TokenCache tokens, Gateway.SessionReviewSignal sessions, TimeProvider time)
 {
     public const int MaxQuota = 10_000;
 
@@ -99,6 +99,7 @@ internal sealed class OperatorConsole(ShoalDb db, AuditLog audit, Northbound.Tok
         audit.Record(db, actor, application.OwnerId, frozen ? "application.frozen" : "application.unfrozen", application.Id);
         await db.SaveChangesAsync(cancellationToken);
         tokens.Forget(application.Id);
+        sessions.Raise();
         return application;
     }
 

@@ -63,3 +63,21 @@ public interface IEventLogCursor
     int Id { get; set; }
     long LastEventId { get; set; }
 }
+
+/// <summary>
+/// The values an application wants one service of a device to have: its side of the device shadow, which the gateway
+/// sends the device until the device reports them or accepts them.
+/// </summary>
+public sealed class DeviceDesiredState
+{
+    public required string DeviceId { get; set; }
+    public required string ServiceId { get; set; }
+    /// <summary>The desired properties as a JSON object.</summary>
+    public required string Desired { get; set; }
+    /// <summary>When the desired properties last changed.</summary>
+    public DateTimeOffset EventTime { get; set; }
+    /// <summary>Counts the changes of the desired properties, from 1.</summary>
+    public long Version { get; set; }
+    /// <summary>The last <see cref="Version"/> the device accepted with a successful properties set answer; 0 for none.</summary>
+    public long AcceptedVersion { get; set; }
+}

@@ -103,6 +103,34 @@ public abstract class DeviceRequestTests<TDatabase>(GatewayApplication<TDatabase
     }
 
     [Fact]
+    public async Task SendEvent_OfTheDevicesOwnService_ReachesItOnEventsDown()
+    {
+        var (app, device) = await shoal.NewDeviceAsync();
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
+
+        var response = await app.Owner.Client.PostAsJsonAsync($"{Route}/{app.Id}/devices/{device.Id}/events",
+            new { serviceId = "Door", eventType = "open_request", paras = new { seconds = 5 } });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var (topic, payload) = await inbox.NextAsync();
+        Assert.Equal(device.Topic("sys/events/down"), topic);
+        var service = System.Text.Json.JsonDocument.Parse(payload).RootElement.GetProperty("services")[0];
+        Assert.Equal(("Door", "open_request", 5),
+            (service.GetProperty("service_id").GetString(), service.GetProperty("event_type").GetString(), service.GetProperty("paras").GetProperty("seconds").GetInt32()));
+    }
+
+    [Fact]
+    public async Task SendEvent_SystemServiceShoalConducts_Answers400()
+    {
+        var (app, device) = await shoal.NewDeviceAsync();
+
+        var response = await app.Owner.Client.PostAsJsonAsync($"{Route}/{app.Id}/devices/{device.Id}/events",
+            new { serviceId = "$time_sync", eventType = "time_sync_response", paras = new { } });
+
+        Assert.Contains("$ota", await response.FieldErrorAsync("serviceId"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SendMessage_AnotherUsersDevice_Answers404()
     {
         var (_, device) = await shoal.NewDeviceAsync();

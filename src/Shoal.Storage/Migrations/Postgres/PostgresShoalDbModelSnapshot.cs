@@ -505,6 +505,35 @@ namespace Shoal.Storage.Migrations.Postgres
                     b.ToTable("DeviceDataPoints");
                 });
 
+            modelBuilder.Entity("Shoal.Storage.Entities.DeviceDesiredState", b =>
+                {
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("ServiceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("AcceptedVersion")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Desired")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset>("EventTime")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("bigint");
+
+                    b.HasKey("DeviceId", "ServiceId");
+
+                    b.ToTable("DeviceDesiredStates");
+                });
+
             modelBuilder.Entity("Shoal.Storage.Entities.DeviceEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -1374,6 +1403,15 @@ namespace Shoal.Storage.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Shoal.Storage.Entities.DeviceDataPoint", b =>
+                {
+                    b.HasOne("Shoal.Storage.Entities.Device", null)
+                        .WithMany()
+                        .HasForeignKey("DeviceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shoal.Storage.Entities.DeviceDesiredState", b =>
                 {
                     b.HasOne("Shoal.Storage.Entities.Device", null)
                         .WithMany()

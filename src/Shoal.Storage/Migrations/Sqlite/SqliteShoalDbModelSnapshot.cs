@@ -495,6 +495,35 @@ namespace Shoal.Storage.Migrations.Sqlite
                     b.ToTable("DeviceDataPoints");
                 });
 
+            modelBuilder.Entity("Shoal.Storage.Entities.DeviceDesiredState", b =>
+                {
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ServiceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AcceptedVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Desired")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("EventTime")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("DeviceId", "ServiceId");
+
+                    b.ToTable("DeviceDesiredStates");
+                });
+
             modelBuilder.Entity("Shoal.Storage.Entities.DeviceEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -1352,6 +1381,15 @@ namespace Shoal.Storage.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Shoal.Storage.Entities.DeviceDataPoint", b =>
+                {
+                    b.HasOne("Shoal.Storage.Entities.Device", null)
+                        .WithMany()
+                        .HasForeignKey("DeviceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shoal.Storage.Entities.DeviceDesiredState", b =>
                 {
                     b.HasOne("Shoal.Storage.Entities.Device", null)
                         .WithMany()

@@ -3,10 +3,9 @@ using System.Threading.Channels;
 namespace Shoal.Gateway;
 
 /// <summary>
-/// Wakes this node's <see cref="CommandDispatchWorker"/> at once: when an NA stores a command here, or a device subscribes
-/// to its commands. Many wake-ups before the worker runs make one run.
+/// Wakes a gateway worker at once, between its polls. Many wake-ups before the worker runs make one run.
 /// </summary>
-internal sealed class CommandSignal
+internal abstract class WakeSignal
 {
     private readonly Channel<bool> _wakeUps = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
@@ -26,3 +25,9 @@ internal sealed class CommandSignal
         }
     }
 }
+
+/// <summary>Wakes <see cref="CommandDispatchWorker"/>: an NA stored a command on this node, or a device connected.</summary>
+internal sealed class CommandSignal : WakeSignal;
+
+/// <summary>Wakes <see cref="DeviceShadowWorker"/>: desired values were stored on this node, or a device connected.</summary>
+internal sealed class DeviceShadowSignal : WakeSignal;

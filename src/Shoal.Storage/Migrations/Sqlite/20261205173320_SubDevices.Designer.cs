@@ -11,7 +11,7 @@ using Shoal.Storage;
 namespace Shoal.Storage.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteShoalDb))]
-    [Migration("20261205142141_SubDevices")]
+    [Migration("20261205173320_SubDevices")]
     partial class SubDevices
     {
         /// <inheritdoc />
@@ -496,6 +496,35 @@ namespace Shoal.Storage.Migrations.Sqlite
                     b.HasIndex("DeviceId", "EventTime");
 
                     b.ToTable("DeviceDataPoints");
+                });
+
+            modelBuilder.Entity("Shoal.Storage.Entities.DeviceDesiredState", b =>
+                {
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ServiceId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("AcceptedVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Desired")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("EventTime")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("DeviceId", "ServiceId");
+
+                    b.ToTable("DeviceDesiredStates");
                 });
 
             modelBuilder.Entity("Shoal.Storage.Entities.DeviceEvent", b =>
@@ -1355,6 +1384,15 @@ namespace Shoal.Storage.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Shoal.Storage.Entities.DeviceDataPoint", b =>
+                {
+                    b.HasOne("Shoal.Storage.Entities.Device", null)
+                        .WithMany()
+                        .HasForeignKey("DeviceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Shoal.Storage.Entities.DeviceDesiredState", b =>
                 {
                     b.HasOne("Shoal.Storage.Entities.Device", null)
                         .WithMany()
