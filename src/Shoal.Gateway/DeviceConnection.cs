@@ -4,15 +4,12 @@ namespace Shoal.Gateway;
 
 /// <summary>One authenticated MQTT connection of a device, with what the gateway looked up once when it connected.</summary>
 internal sealed class DeviceConnection(string deviceId, string applicationId, bool dataManagement, string clientId, MqttProtocolVersion protocol)
+    : DeviceIdentity(deviceId, applicationId, dataManagement)
 {
     private DateTimeOffset _windowStart;
     private int _publishesInWindow;
     private readonly TaskCompletionSource _downlink = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public string DeviceId => deviceId;
-    public string ApplicationId => applicationId;
-    /// <summary>Whether the application keeps history; read at connect time, not per message.</summary>
-    public bool DataManagement => dataManagement;
     public string ClientId => clientId;
     /// <summary>MQTT 3.1.1 has no reason codes in PUBACK: a refused message there closes the connection.</summary>
     public bool HasReasonCodes => protocol >= MqttProtocolVersion.V500;
