@@ -6,8 +6,7 @@ namespace Shoal.Gateway;
 internal sealed class DeviceConnection(string deviceId, string applicationId, bool dataManagement, string clientId, MqttProtocolVersion protocol)
     : DeviceIdentity(deviceId, applicationId, dataManagement)
 {
-    private DateTimeOffset _windowStart;
-    private int _publishesInWindow;
+    private readonly RateWindow _publishes = new();
     private readonly TaskCompletionSource _downlink = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public string ClientId => clientId;
@@ -27,16 +26,6 @@ internal sealed class DeviceConnection(string deviceId, string applicationId, bo
 
     public void DownlinkSubscribed() => _downlink.TrySetResult();
 
-    /// <summary>
-    /// Counts a publish in a one-second window. No lock: MQTTnet handles one client's packets one after another.
-    /// </summary>
-    public bool TryTakePublish(DateTimeOffset now, int perSecond)
-    {
-        if (now - _windowStart >= TimeSpan.FromSeconds(1) || now < _windowStart)
-        {
-            _windowStart = now;
-            _publishesInWindow = 0;
-        }
-        return ++_publishesInWindow <= perSecond;
-    }
+    /// <summary>Counts a publish in a one-second window. No lock: MQTTnet handles one client's packets one after another.</summary>
+    public bool TryTakePublish(DateTimeOffset now, int perSecond) => _publishes.TryTake(now, perSecond);
 }
