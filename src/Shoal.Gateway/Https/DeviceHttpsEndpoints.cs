@@ -13,7 +13,8 @@ internal static class DeviceHttpsEndpoints
 {
     public static IEndpointRouteBuilder MapDeviceHttps(this IEndpointRouteBuilder endpoints)
     {
-        var v5 = endpoints.MapGroup("/v5");
+        // Devices carry their own token, not a portal session: the portal's sign-in policy does not apply.
+        var v5 = endpoints.MapGroup("/v5").AllowAnonymous();
         v5.MapPost("/device-auth", AuthenticateAsync);
         v5.MapPost("/devices/{deviceId}/sys/properties/report", ReportPropertiesAsync);
         v5.MapPost("/devices/{deviceId}/sys/messages/up", SendMessageAsync);
