@@ -15,6 +15,7 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
     public DbSet<PlatformSettings> PlatformSettings => Set<PlatformSettings>();
     public DbSet<NorthboundToken> NorthboundTokens => Set<NorthboundToken>();
     public DbSet<Device> Devices => Set<Device>();
+    public DbSet<DeviceAccessToken> DeviceAccessTokens => Set<DeviceAccessToken>();
     public DbSet<ApplicationGrant> ApplicationGrants => Set<ApplicationGrant>();
     public DbSet<DeviceDataPoint> DeviceDataPoints => Set<DeviceDataPoint>();
     public DbSet<DeviceServiceState> DeviceServiceStates => Set<DeviceServiceState>();
@@ -136,6 +137,15 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
             }
             device.Property(d => d.Description).HasMaxLength(2048);
             device.HasOne<Application>().WithMany().HasForeignKey(d => d.ApplicationId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<DeviceAccessToken>(token =>
+        {
+            token.Property(t => t.DeviceId).HasMaxLength(64);
+            token.Property(t => t.TokenHash).HasMaxLength(32);
+            token.HasIndex(t => t.TokenHash).IsUnique();
+            token.HasIndex(t => t.DeviceId);
+            token.HasOne<Device>().WithMany().HasForeignKey(t => t.DeviceId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<ApplicationGrant>(grant =>
