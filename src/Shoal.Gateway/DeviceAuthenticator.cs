@@ -21,6 +21,22 @@ internal sealed record Authentication(DeviceConnection? Connection, MqttConnectR
     public static Authentication Refused(MqttConnectReasonCode code, string reason) => new(null, code, reason);
 }
 
+internal enum PasswordCheckOutcome
+{
+    /// <summary>Unknown device, wrong password, or a timestamp too far from now: one answer for all, so IDs cannot be probed.</summary>
+    Refused,
+    Frozen,
+    /// <summary>A sub-device: it reaches Shoal only through its gateway, never on its own.</summary>
+    SubDevice,
+    Accepted,
+}
+
+/// <summary>The outcome of a device's password check, and the device when it was accepted.</summary>
+internal sealed record PasswordCheck(PasswordCheckOutcome Outcome, DeviceIdentity? Device)
+{
+    public static readonly PasswordCheck Refused = new(PasswordCheckOutcome.Refused, null);
+}
+
 /// <summary>
 /// Checks a device's CONNECT as the reference platform does: client ID <c>{deviceId}_0_{signType}_{YYYYMMDDHH}</c>,
 /// user name = device ID, password = lowercase hex HMAC-SHA256 keyed by the timestamp over the device secret.
@@ -50,8 +66,7 @@ internal sealed partial class DeviceAuthenticator(
         }
         var deviceId = match.Groups["device"].Value;
         var timestamp = match.Groups["timestamp"].Value;
-        if (!DateTimeOffset.TryParseExact(timestamp, TimestampFormat, CultureInfo.InvariantCulture,
-                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var signedAt))
+        if (ParseTimestamp(timestamp) is not { } signedAt)
         {
             return Authentication.Refused(MqttConnectReasonCode.ClientIdentifierNotValid, "The client ID's timestamp is not a time.");
         }
@@ -59,9 +74,27 @@ internal sealed partial class DeviceAuthenticator(
         {
             return BadCredentials();
         }
-        if (match.Groups["sign"].Value == "1" && (time.GetUtcNow() - signedAt).Duration() > options.Value.ClockTolerance)
+        var check = await CheckPasswordAsync(deviceId, match.Groups["sign"].Value == "1", timestamp, signedAt, password, cancellationToken);
+        return check.Outcome switch
         {
-            return BadCredentials();
+            PasswordCheckOutcome.Accepted => new Authentication(
+                new DeviceConnection(deviceId, check.Device!.ApplicationId, check.Device.DataManagement, clientId!, protocol), MqttConnectReasonCode.Success, null),
+            PasswordCheckOutcome.Frozen => Authentication.Refused(MqttConnectReasonCode.NotAuthorized, "The device's application is frozen."),
+            PasswordCheckOutcome.SubDevice => Authentication.Refused(MqttConnectReasonCode.NotAuthorized, "A sub-device speaks only through its gateway's connection."),
+            _ => BadCredentials(),
+        };
+    }
+
+    /// <summary>
+    /// The check both device interfaces share: the device exists, the password is the HMAC of its secret keyed by
+    /// <paramref name="timestamp"/>, and, when <paramref name="checkTime"/>, that timestamp is within the clock tolerance.
+    /// </summary>
+    public async Task<PasswordCheck> CheckPasswordAsync(
+        string deviceId, bool checkTime, string timestamp, DateTimeOffset signedAt, ReadOnlyMemory<byte> password, CancellationToken cancellationToken)
+    {
+        if (checkTime && (time.GetUtcNow() - signedAt).Duration() > options.Value.ClockTolerance)
+        {
+            return PasswordCheck.Refused;
         }
 
         await using var scope = scopes.CreateAsyncScope();
@@ -72,18 +105,21 @@ internal sealed partial class DeviceAuthenticator(
             .SingleOrDefaultAsync(cancellationToken);
         if (device is null || !PasswordMatches(timestamp, Reveal(deviceId, device.ProtectedSecret), password.Span))
         {
-            return BadCredentials();
+            return PasswordCheck.Refused;
         }
         if (device.GatewayId is not null)
         {
-            return Authentication.Refused(MqttConnectReasonCode.NotAuthorized, "A sub-device speaks only through its gateway's connection.");
+            return new PasswordCheck(PasswordCheckOutcome.SubDevice, null);
         }
-        if (device.FrozenAt is not null)
-        {
-            return Authentication.Refused(MqttConnectReasonCode.NotAuthorized, "The device's application is frozen.");
-        }
-        return new Authentication(new DeviceConnection(deviceId, device.ApplicationId, device.DataManagement, clientId!, protocol), MqttConnectReasonCode.Success, null);
+        return device.FrozenAt is not null
+            ? new PasswordCheck(PasswordCheckOutcome.Frozen, null)
+            : new PasswordCheck(PasswordCheckOutcome.Accepted, new DeviceIdentity(deviceId, device.ApplicationId, device.DataManagement));
     }
+
+    /// <summary>A sign type 0 or 1 timestamp, <c>YYYYMMDDHH</c> in UTC; null when it is not one.</summary>
+    public static DateTimeOffset? ParseTimestamp(string timestamp) =>
+        DateTimeOffset.TryParseExact(timestamp, TimestampFormat, CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var signedAt) ? signedAt : null;
 
     private static bool PasswordMatches(string timestamp, string? secret, ReadOnlySpan<byte> password)
     {

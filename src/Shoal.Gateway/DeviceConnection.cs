@@ -4,16 +4,12 @@ namespace Shoal.Gateway;
 
 /// <summary>One authenticated MQTT connection of a device, with what the gateway looked up once when it connected.</summary>
 internal sealed class DeviceConnection(string deviceId, string applicationId, bool dataManagement, string clientId, MqttProtocolVersion protocol)
+    : DeviceIdentity(deviceId, applicationId, dataManagement)
 {
-    private DateTimeOffset _windowStart;
-    private int _publishesInWindow;
+    private readonly RateWindow _publishes = new();
     private DateTimeOffset _seenNotedAt = DateTimeOffset.MinValue;
     private readonly TaskCompletionSource _downlink = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public string DeviceId => deviceId;
-    public string ApplicationId => applicationId;
-    /// <summary>Whether the application keeps history; read at connect time, not per message.</summary>
-    public bool DataManagement => dataManagement;
     public string ClientId => clientId;
     /// <summary>MQTT 3.1.1 has no reason codes in PUBACK: a refused message there closes the connection.</summary>
     public bool HasReasonCodes => protocol >= MqttProtocolVersion.V500;
@@ -42,16 +38,6 @@ internal sealed class DeviceConnection(string deviceId, string applicationId, bo
         return true;
     }
 
-    /// <summary>
-    /// Counts a publish in a one-second window. No lock: MQTTnet handles one client's packets one after another.
-    /// </summary>
-    public bool TryTakePublish(DateTimeOffset now, int perSecond)
-    {
-        if (now - _windowStart >= TimeSpan.FromSeconds(1) || now < _windowStart)
-        {
-            _windowStart = now;
-            _publishesInWindow = 0;
-        }
-        return ++_publishesInWindow <= perSecond;
-    }
+    /// <summary>Counts a publish in a one-second window. No lock: MQTTnet handles one client's packets one after another.</summary>
+    public bool TryTakePublish(DateTimeOffset now, int perSecond) => _publishes.TryTake(now, perSecond);
 }

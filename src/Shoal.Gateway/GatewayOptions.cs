@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Shoal.Gateway;
 
-/// <summary>The device access address: MQTT over TCP and TLS, device authentication, limits and ingest.</summary>
+/// <summary>The device access address: MQTT over TCP and TLS, HTTPS, device authentication, limits and ingest.</summary>
 public sealed class GatewayOptions
 {
     public const string Section = "Gateway";
@@ -14,6 +14,16 @@ public sealed class GatewayOptions
     /// <summary>MQTT over TLS port, with the certificate of the HTTPS endpoints; 0 disables it. Default: 8883.</summary>
     [Range(0, 65535)]
     public int TlsPort { get; set; } = 8883;
+
+    /// <summary>
+    /// Port of HTTPS device access, for devices that report without keeping a connection; it uses the certificate of
+    /// the HTTPS endpoints; 0 disables it. Default: 0.
+    /// </summary>
+    [Range(0, 65535)]
+    public int HttpsPort { get; set; }
+
+    /// <summary>How long an access token from HTTPS device authentication is valid. Default: 24 hours.</summary>
+    public TimeSpan HttpsTokenLifetime { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>
     /// This node's name, recorded on each device it holds the connection of, so that at start it can set OFFLINE the

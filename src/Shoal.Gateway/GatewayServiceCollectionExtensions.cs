@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
 using Shoal.Gateway.Edge;
+using Shoal.Gateway.Https;
 using Shoal.Storage.Ingest;
 
 namespace Shoal.Gateway;
@@ -8,7 +9,8 @@ namespace Shoal.Gateway;
 public static class GatewayServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the device gateway: the MQTT server, the ingest writer, the command dispatcher and the shadow worker, configured from the <c>Gateway</c> section.
+    /// Registers the device gateway: the MQTT server, HTTPS device access, the ingest writer, the command dispatcher and the shadow worker,
+    /// configured from the <c>Gateway</c> section.
     /// <paramref name="tlsCertificate"/> is called once, at start, when the TLS port is on.
     /// </summary>
     public static IServiceCollection AddGateway(this IServiceCollection services, Func<X509Certificate2> tlsCertificate)
@@ -27,6 +29,9 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<CommandSignal>();
         services.AddSingleton<DeviceReplies>();
         services.AddSingleton<DeviceRequests>();
+        services.AddSingleton<DeviceTokens>();
+        services.AddSingleton<DeviceRequestRate>();
+        services.AddSingleton<DeviceHttpsAccess>();
         services.AddSingleton<CommandDispatchWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<CommandDispatchWorker>());
         services.AddSingleton<LastSeenWriter>();

@@ -62,8 +62,8 @@ internal static class GatewayTrace
                 "Check the device's network and keep-alive, and that no second device uses the same ID."));
     }
 
-    /// <summary>A publish the gateway refused before storing it.</summary>
-    public static void Refused(this TraceRecorder recorder, DeviceConnection device, string topic, int size, string reason)
+    /// <summary>A publish or HTTPS report the gateway refused before storing it.</summary>
+    public static void Refused(this TraceRecorder recorder, DeviceIdentity device, string topic, int size, string reason)
     {
         if (recorder.IsTraced(device.DeviceId))
         {

@@ -3,11 +3,11 @@ using Shoal.Storage.Entities;
 namespace Shoal.Gateway;
 
 /// <summary>Something a device did that must be committed before the device hears it was accepted.</summary>
-internal abstract class IngestItem(DeviceConnection device, DateTimeOffset receivedAt)
+internal abstract class IngestItem(DeviceIdentity device, DateTimeOffset receivedAt)
 {
     private readonly TaskCompletionSource _stored = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public DeviceConnection Device => device;
+    public DeviceIdentity Device => device;
     public DateTimeOffset ReceivedAt => receivedAt;
     /// <summary>The device event the item was stored as, if any; its ID is known once committed.</summary>
     public DeviceEvent? Event { get; set; }
@@ -22,37 +22,43 @@ internal abstract class IngestItem(DeviceConnection device, DateTimeOffset recei
 /// <summary>One service's properties from a <c>sys/properties/report</c>.</summary>
 internal sealed record ReportedService(string ServiceId, string Data, IReadOnlyList<string> PropertyNames, DateTimeOffset EventTime);
 
-internal sealed class PropertiesReported(DeviceConnection device, DateTimeOffset receivedAt, IReadOnlyList<ReportedService> services)
+internal sealed class PropertiesReported(DeviceIdentity device, DateTimeOffset receivedAt, IReadOnlyList<ReportedService> services)
     : IngestItem(device, receivedAt)
 {
     public IReadOnlyList<ReportedService> Services => services;
 }
 
-internal sealed class MessageUp(DeviceConnection device, DateTimeOffset receivedAt, string payload) : IngestItem(device, receivedAt)
+internal sealed class MessageUp(DeviceIdentity device, DateTimeOffset receivedAt, string payload) : IngestItem(device, receivedAt)
 {
     /// <summary>The event payload: the message as JSON, or base64 when it is not JSON.</summary>
     public string Payload => payload;
 }
 
 /// <summary>What the device published on <c>sys/events/up</c>.</summary>
-internal sealed class EventReported(DeviceConnection device, DateTimeOffset receivedAt, string payload) : IngestItem(device, receivedAt)
+internal sealed class EventReported(DeviceIdentity device, DateTimeOffset receivedAt, string payload) : IngestItem(device, receivedAt)
 {
     /// <summary>The event payload: the device's JSON as it sent it.</summary>
     public string Payload => payload;
 }
 
-internal sealed class DeviceConnected(DeviceConnection device, DateTimeOffset receivedAt) : IngestItem(device, receivedAt);
+internal sealed class DeviceConnected(DeviceIdentity device, DateTimeOffset receivedAt) : IngestItem(device, receivedAt);
 
-internal sealed class DeviceDisconnected(DeviceConnection device, DateTimeOffset receivedAt) : IngestItem(device, receivedAt);
+/// <summary>
+/// A device authenticated over HTTPS: it is activated and seen, but not ONLINE, since HTTPS keeps no session whose end
+/// would set it OFFLINE again.
+/// </summary>
+internal sealed class DeviceAuthenticated(DeviceIdentity device, DateTimeOffset receivedAt) : IngestItem(device, receivedAt);
+
+internal sealed class DeviceDisconnected(DeviceIdentity device, DateTimeOffset receivedAt) : IngestItem(device, receivedAt);
 
 /// <summary>The device's PUBACK of a command publish.</summary>
-internal sealed class CommandAcknowledged(DeviceConnection device, DateTimeOffset receivedAt, string commandId) : IngestItem(device, receivedAt)
+internal sealed class CommandAcknowledged(DeviceIdentity device, DateTimeOffset receivedAt, string commandId) : IngestItem(device, receivedAt)
 {
     public string CommandId => commandId;
 }
 
 /// <summary>The device's answer on <c>sys/commands/response/request_id={commandId}</c>.</summary>
-internal sealed class CommandResponded(DeviceConnection device, DateTimeOffset receivedAt, string commandId, CommandResponse response)
+internal sealed class CommandResponded(DeviceIdentity device, DateTimeOffset receivedAt, string commandId, CommandResponse response)
     : IngestItem(device, receivedAt)
 {
     public string CommandId => commandId;

@@ -105,7 +105,7 @@ internal sealed partial class IngestWriter(
         var rows = new IngestRows();
         var refused = new List<IngestItem>();
         var now = time.GetUtcNow();
-        if (batch.Any(item => item is DeviceConnected or DeviceDisconnected or CommandAcknowledged or CommandResponded or SubDeviceStatusesReported))
+        if (batch.Any(item => item is DeviceConnected or DeviceAuthenticated or DeviceDisconnected or CommandAcknowledged or CommandResponded or SubDeviceStatusesReported))
         {
             // Rare and needing a read first: these go through EF, in the transaction of the batch's other rows.
             await store.WriteAsync(rows, async (db, token) =>
@@ -145,7 +145,7 @@ internal sealed partial class IngestWriter(
     private static async Task<(Dictionary<string, Device> Devices, Dictionary<string, DeviceCommand> Commands)> LoadAsync(
         ShoalDb db, IReadOnlyList<IngestItem> batch, string node, CancellationToken cancellationToken)
     {
-        var statusDeviceIds = batch.Where(i => i is DeviceConnected or DeviceDisconnected).Select(i => i.Device.DeviceId)
+        var statusDeviceIds = batch.Where(i => i is DeviceConnected or DeviceAuthenticated or DeviceDisconnected).Select(i => i.Device.DeviceId)
             .Concat(batch.OfType<SubDeviceStatusesReported>().SelectMany(i => i.Statuses.Select(s => s.DeviceId)))
             .Distinct().ToList();
         var disconnecting = batch.OfType<DeviceDisconnected>().Select(i => (string?)i.Device.DeviceId).Distinct().ToList();
@@ -204,20 +204,23 @@ internal sealed partial class IngestWriter(
                     device.Status = DeviceStatus.Online;
                     device.ConnectedNode = node;
                     device.LastSeenAt = item.ReceivedAt;
-                    if (!device.Activated)
-                    {
-                        device.Activated = true;
-                        device.RegistrationExpiresAt = null;
-                        var info = DevicePayload(device);
-                        AddEvent(rows, item, DeviceEventType.DeviceBound, info, now);
-                        AddEvent(rows, item, DeviceEventType.DeviceAdded, info, now);
-                    }
+                    Activate(rows, item, device, now);
                     if (cameOnline)
                     {
                         AddEvent(rows, item, DeviceEventType.StatusChanged, DeviceStatusPayload.Online, now);
                     }
                     break;
-                case DeviceConnected:
+                case DeviceAuthenticated when devices.TryGetValue(connection.DeviceId, out var device):
+                    device.LastSeenAt = item.ReceivedAt;
+                    Activate(rows, item, device, now);
+                    if (device.Status == DeviceStatus.Inactive)
+                    {
+                        // Activated yet holding no session: what an activated device without a connection is.
+                        device.Status = DeviceStatus.Offline;
+                        AddEvent(rows, item, DeviceEventType.StatusChanged, DeviceStatusPayload.Offline, now);
+                    }
+                    break;
+                case DeviceConnected or DeviceAuthenticated:
                     refused.Add(item);
                     break;
                 // When another node has taken the device over since, the device is still online, there.
@@ -279,6 +282,20 @@ internal sealed partial class IngestWriter(
         AddEvent(rows, item, deviceId, DeviceEventType.PropertiesReported, ReportPayload(services), now);
     }
 
+    /// <summary>A device's first authentication binds it: the registration no longer expires, and its NA hears it was added.</summary>
+    private static void Activate(IngestRows rows, IngestItem item, Device device, DateTimeOffset now)
+    {
+        if (device.Activated)
+        {
+            return;
+        }
+        device.Activated = true;
+        device.RegistrationExpiresAt = null;
+        var info = DevicePayload(device);
+        AddEvent(rows, item, device.Id, DeviceEventType.DeviceBound, info, now);
+        AddEvent(rows, item, device.Id, DeviceEventType.DeviceAdded, info, now);
+    }
+
     /// <summary>
     /// A sub-device going online or offline, with the events a direct device's connect or disconnect makes. It holds the
     /// gateway's node while online, so that a node that dies with the gateway's connection sets it offline on restart.
@@ -291,14 +308,7 @@ internal sealed partial class IngestWriter(
             var cameOnline = subDevice.Status != DeviceStatus.Online;
             subDevice.Status = DeviceStatus.Online;
             subDevice.ConnectedNode = node;
-            if (!subDevice.Activated)
-            {
-                subDevice.Activated = true;
-                subDevice.RegistrationExpiresAt = null;
-                var info = DevicePayload(subDevice);
-                AddEvent(rows, item, subDevice.Id, DeviceEventType.DeviceBound, info, now);
-                AddEvent(rows, item, subDevice.Id, DeviceEventType.DeviceAdded, info, now);
-            }
+            Activate(rows, item, subDevice, now);
             if (cameOnline)
             {
                 AddEvent(rows, item, subDevice.Id, DeviceEventType.StatusChanged, DeviceStatusPayload.Online, now);
@@ -314,7 +324,7 @@ internal sealed partial class IngestWriter(
     }
 
     /// <summary>The command with this ID if it was sent to this device; a device cannot move another's commands.</summary>
-    private static DeviceCommand? OwnCommand(Dictionary<string, DeviceCommand> commands, string commandId, DeviceConnection device) =>
+    private static DeviceCommand? OwnCommand(Dictionary<string, DeviceCommand> commands, string commandId, DeviceIdentity device) =>
         commands.TryGetValue(commandId, out var command) && command.DeviceId == device.DeviceId ? command : null;
 
     private static void AddEvent(IngestRows rows, IngestItem item, DeviceEventType type, string payload, DateTimeOffset now) =>

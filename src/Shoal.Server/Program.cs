@@ -30,6 +30,7 @@ app.UseAntiforgery();
 
 app.MapManagementApi();
 app.MapNorthbound();
+app.MapGateway();
 app.MapPortal();
 
 await app.RunAsync();

@@ -15,6 +15,7 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
     public DbSet<PlatformSettings> PlatformSettings => Set<PlatformSettings>();
     public DbSet<NorthboundToken> NorthboundTokens => Set<NorthboundToken>();
     public DbSet<Device> Devices => Set<Device>();
+    public DbSet<DeviceAccessToken> DeviceAccessTokens => Set<DeviceAccessToken>();
     public DbSet<ApplicationGrant> ApplicationGrants => Set<ApplicationGrant>();
     public DbSet<DeviceDataPoint> DeviceDataPoints => Set<DeviceDataPoint>();
     public DbSet<DeviceServiceState> DeviceServiceStates => Set<DeviceServiceState>();
@@ -140,6 +141,15 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
             device.HasIndex(d => d.GatewayId);
             // The registry deletes a gateway's sub-devices itself, with their events; the cascade covers bulk deletes.
             device.HasOne<Device>().WithMany().HasForeignKey(d => d.GatewayId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<DeviceAccessToken>(token =>
+        {
+            token.Property(t => t.DeviceId).HasMaxLength(64);
+            token.Property(t => t.TokenHash).HasMaxLength(32);
+            token.HasIndex(t => t.TokenHash).IsUnique();
+            token.HasIndex(t => t.DeviceId);
+            token.HasOne<Device>().WithMany().HasForeignKey(t => t.DeviceId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<ApplicationGrant>(grant =>

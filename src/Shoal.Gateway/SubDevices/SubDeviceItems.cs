@@ -4,7 +4,7 @@ namespace Shoal.Gateway.SubDevices;
 internal sealed record SubDeviceReport(string DeviceId, IReadOnlyList<ReportedService> Services);
 
 /// <summary>A gateway's batch report: each sub-device's services, stored as that device's own properties report.</summary>
-internal sealed class SubDevicesReported(DeviceConnection gateway, DateTimeOffset receivedAt, IReadOnlyList<SubDeviceReport> reports)
+internal sealed class SubDevicesReported(DeviceIdentity gateway, DateTimeOffset receivedAt, IReadOnlyList<SubDeviceReport> reports)
     : IngestItem(gateway, receivedAt)
 {
     public IReadOnlyList<SubDeviceReport> Reports => reports;
@@ -17,7 +17,7 @@ internal sealed record SubDeviceStatus(string DeviceId, bool Online);
 /// The statuses a gateway reports for its sub-devices, applied like a direct device's connect and disconnect. The writer
 /// says which it applied: a device that is not a sub-device of this gateway is left as it is.
 /// </summary>
-internal sealed class SubDeviceStatusesReported(DeviceConnection gateway, DateTimeOffset receivedAt, IReadOnlyList<SubDeviceStatus> statuses)
+internal sealed class SubDeviceStatusesReported(DeviceIdentity gateway, DateTimeOffset receivedAt, IReadOnlyList<SubDeviceStatus> statuses)
     : IngestItem(gateway, receivedAt)
 {
     public IReadOnlyList<SubDeviceStatus> Statuses => statuses;

@@ -35,7 +35,7 @@ internal sealed partial class SubDeviceRegistry(IServiceScopeFactory scopes, IDa
     private static partial Regex DeviceIdPattern();
 
     /// <summary>Of <paramref name="deviceIds"/>, those that are not sub-devices of <paramref name="gateway"/>.</summary>
-    public async Task<List<string>> NotSubDevicesOfAsync(DeviceConnection gateway, IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken)
+    public async Task<List<string>> NotSubDevicesOfAsync(DeviceIdentity gateway, IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
@@ -44,7 +44,7 @@ internal sealed partial class SubDeviceRegistry(IServiceScopeFactory scopes, IDa
         return [.. deviceIds.Except(own, StringComparer.Ordinal)];
     }
 
-    public async Task<List<Device>> ListAsync(DeviceConnection gateway, CancellationToken cancellationToken)
+    public async Task<List<Device>> ListAsync(DeviceIdentity gateway, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
@@ -56,7 +56,7 @@ internal sealed partial class SubDeviceRegistry(IServiceScopeFactory scopes, IDa
     /// Registers what can be registered of <paramref name="requested"/> under the gateway, in one transaction. Sub-devices
     /// never connect: each gets a secret no one is told, and a registration that never expires.
     /// </summary>
-    public async Task<List<SubDeviceOutcome>> AddAsync(DeviceConnection gateway, IReadOnlyList<SubDeviceToAdd> requested, CancellationToken cancellationToken)
+    public async Task<List<SubDeviceOutcome>> AddAsync(DeviceIdentity gateway, IReadOnlyList<SubDeviceToAdd> requested, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
@@ -110,7 +110,7 @@ internal sealed partial class SubDeviceRegistry(IServiceScopeFactory scopes, IDa
     }
 
     /// <summary>Deletes those of <paramref name="deviceIds"/> that are sub-devices of the gateway, each with its deletion event.</summary>
-    public async Task<List<SubDeviceOutcome>> DeleteAsync(DeviceConnection gateway, IReadOnlyList<string> deviceIds, CancellationToken cancellationToken)
+    public async Task<List<SubDeviceOutcome>> DeleteAsync(DeviceIdentity gateway, IReadOnlyList<string> deviceIds, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
@@ -143,7 +143,7 @@ internal sealed partial class SubDeviceRegistry(IServiceScopeFactory scopes, IDa
     }
 
     private static SubDeviceFailure? Check(
-        DeviceConnection gateway, SubDeviceToAdd request, string deviceId, HashSet<string> takenNodeIds, HashSet<string> takenDeviceIds)
+        DeviceIdentity gateway, SubDeviceToAdd request, string deviceId, HashSet<string> takenNodeIds, HashSet<string> takenDeviceIds)
     {
         SubDeviceFailure Fail(string code, string message) => new(null, request.NodeId, request.ProductId, code, message);
         if (string.IsNullOrEmpty(request.NodeId) || string.IsNullOrEmpty(request.ProductId))
@@ -175,7 +175,7 @@ internal sealed partial class SubDeviceRegistry(IServiceScopeFactory scopes, IDa
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
-    private async Task RecordAsync(ShoalDb db, DeviceConnection gateway, string action, string detail, CancellationToken cancellationToken)
+    private async Task RecordAsync(ShoalDb db, DeviceIdentity gateway, string action, string detail, CancellationToken cancellationToken)
     {
         var owner = await db.Applications.Where(a => a.Id == gateway.ApplicationId).Select(a => a.OwnerId).SingleAsync(cancellationToken);
         db.AuditEntries.Add(new AuditEntry

@@ -1,16 +1,46 @@
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Shoal.Gateway;
+using Shoal.Gateway.Https;
 using Shoal.Server.Northbound;
 
 namespace Shoal.Server.Hosting;
 
 internal static class GatewayHosting
 {
-    /// <summary>The device access address; MQTTS uses the certificate of the HTTPS endpoints.</summary>
+    /// <summary>The connection tag of HTTPS device access, which answers only the device paths.</summary>
+    public const string DeviceHttpsEndpoint = "DeviceHttps";
+
+    /// <summary>The device access address; MQTTS and HTTPS device access use the certificate of the HTTPS endpoints.</summary>
     public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
     {
         var northbound = builder.Configuration.GetSection(NorthboundOptions.Section).Get<NorthboundOptions>() ?? new NorthboundOptions();
+        var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
         var dataDirectory = builder.DataDirectory();
-        builder.Services.AddGateway(() => ServerCertificate.Load(northbound.CertificatePath, northbound.CertificatePassword, dataDirectory));
+        var certificate = new Lazy<X509Certificate2>(() => ServerCertificate.Load(northbound.CertificatePath, northbound.CertificatePassword, dataDirectory));
+        builder.Services.AddGateway(() => certificate.Value);
+        if (gateway.HttpsPort != 0)
+        {
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(gateway.HttpsPort, listen =>
+            {
+                listen.UseHttps(https =>
+                {
+                    https.ServerCertificate = certificate.Value;
+                    https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                });
+                listen.Use(next => connection =>
+                {
+                    connection.Items[DeviceHttpsEndpoint] = true;
+                    return next(connection);
+                });
+            }));
+        }
         return builder;
+    }
+
+    public static WebApplication MapGateway(this WebApplication app)
+    {
+        app.MapDeviceHttps();
+        return app;
     }
 }

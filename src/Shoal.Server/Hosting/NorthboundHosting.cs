@@ -49,15 +49,18 @@ internal static class NorthboundHosting
     }
 
     /// <summary>
-    /// Keeps the two addresses apart: the application access address answers only the northbound API,
-    /// and the portal's address never answers it. Connections are tagged by the Kestrel endpoint that took them.
+    /// Keeps the addresses apart: the application access address answers only the northbound API, HTTPS device access
+    /// only the device paths, and the portal's address neither. Connections are tagged by the Kestrel endpoint that took them.
     /// </summary>
     public static WebApplication SeparateAddresses(this WebApplication app)
     {
         app.Use((http, next) =>
         {
             var connection = http.Features.Get<IConnectionItemsFeature>()?.Items;
-            if (connection is not null && connection.ContainsKey(NorthboundEndpoint) != http.Request.Path.StartsWithSegments("/iocm"))
+            var path = http.Request.Path;
+            if (connection is not null
+                && (connection.ContainsKey(NorthboundEndpoint) != path.StartsWithSegments("/iocm")
+                    || connection.ContainsKey(GatewayHosting.DeviceHttpsEndpoint) != path.StartsWithSegments("/v5")))
             {
                 http.Response.StatusCode = StatusCodes.Status404NotFound;
                 return Task.CompletedTask;

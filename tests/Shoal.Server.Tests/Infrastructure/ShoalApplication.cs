@@ -48,6 +48,7 @@ public class ShoalApplication<TDatabase> : WebApplicationFactory<Program>, IAsyn
         // Fixtures run side by side: only a gateway fixture opens MQTT ports, and on a free one.
         builder.UseSetting("Gateway:Port", "0");
         builder.UseSetting("Gateway:TlsPort", "0");
+        builder.UseSetting("Gateway:HttpsPort", "0");
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
         builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time)));
     }

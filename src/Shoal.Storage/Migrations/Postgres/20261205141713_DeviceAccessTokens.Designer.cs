@@ -13,8 +13,8 @@ using Shoal.Storage;
 namespace Shoal.Storage.Migrations.Postgres
 {
     [DbContext(typeof(PostgresShoalDb))]
-    [Migration("20261205173333_SubDevices")]
-    partial class SubDevices
+    [Migration("20261205141713_DeviceAccessTokens")]
+    partial class DeviceAccessTokens
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -300,10 +300,6 @@ namespace Shoal.Storage.Migrations.Postgres
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
 
-                    b.Property<string>("GatewayId")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
-
                     b.Property<DateTimeOffset>("LastModifiedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -364,8 +360,6 @@ namespace Shoal.Storage.Migrations.Postgres
 
                     b.HasIndex("ConnectedNode");
 
-                    b.HasIndex("GatewayId");
-
                     b.HasIndex("RegistrationExpiresAt");
 
                     b.HasIndex("ApplicationId", "CreatedAt");
@@ -374,6 +368,40 @@ namespace Shoal.Storage.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("Devices");
+                });
+
+            modelBuilder.Entity("Shoal.Storage.Entities.DeviceAccessToken", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("DeviceId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("IssuedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DeviceId");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.ToTable("DeviceAccessTokens");
                 });
 
             modelBuilder.Entity("Shoal.Storage.Entities.DeviceCommand", b =>
@@ -506,35 +534,6 @@ namespace Shoal.Storage.Migrations.Postgres
                     b.HasIndex("DeviceId", "EventTime");
 
                     b.ToTable("DeviceDataPoints");
-                });
-
-            modelBuilder.Entity("Shoal.Storage.Entities.DeviceDesiredState", b =>
-                {
-                    b.Property<string>("DeviceId")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
-
-                    b.Property<string>("ServiceId")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
-
-                    b.Property<long>("AcceptedVersion")
-                        .HasColumnType("bigint");
-
-                    b.Property<string>("Desired")
-                        .IsRequired()
-                        .HasColumnType("text");
-
-                    b.Property<DateTimeOffset>("EventTime")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<long>("Version")
-                        .IsConcurrencyToken()
-                        .HasColumnType("bigint");
-
-                    b.HasKey("DeviceId", "ServiceId");
-
-                    b.ToTable("DeviceDesiredStates");
                 });
 
             modelBuilder.Entity("Shoal.Storage.Entities.DeviceEvent", b =>
@@ -1389,11 +1388,15 @@ namespace Shoal.Storage.Migrations.Postgres
                         .HasForeignKey("ApplicationId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
 
+            modelBuilder.Entity("Shoal.Storage.Entities.DeviceAccessToken", b =>
+                {
                     b.HasOne("Shoal.Storage.Entities.Device", null)
                         .WithMany()
-                        .HasForeignKey("GatewayId")
-                        .OnDelete(DeleteBehavior.Cascade);
+                        .HasForeignKey("DeviceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Shoal.Storage.Entities.DeviceCommand", b =>
@@ -1406,15 +1409,6 @@ namespace Shoal.Storage.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Shoal.Storage.Entities.DeviceDataPoint", b =>
-                {
-                    b.HasOne("Shoal.Storage.Entities.Device", null)
-                        .WithMany()
-                        .HasForeignKey("DeviceId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("Shoal.Storage.Entities.DeviceDesiredState", b =>
                 {
                     b.HasOne("Shoal.Storage.Entities.Device", null)
                         .WithMany()
