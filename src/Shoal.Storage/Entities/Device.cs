@@ -34,6 +34,11 @@ public sealed class Device
     public string? ConnectedNode { get; set; }
     /// <summary>The gateway this sub-device speaks through, in the same application; null for a device that connects itself.</summary>
     public string? GatewayId { get; set; }
+    /// <summary>
+    /// On a gateway: counts the changes to its sub-devices, one per addition or deletion. It is the version of the notices
+    /// the gateway is sent, which the gateway gives back when it asks what changed.
+    /// </summary>
+    public long SubDevicesVersion { get; set; }
 
     public bool IsSubDevice => GatewayId is not null;
 

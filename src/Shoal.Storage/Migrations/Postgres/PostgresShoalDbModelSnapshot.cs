@@ -349,6 +349,9 @@ namespace Shoal.Storage.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<long>("SubDevicesVersion")
+                        .HasColumnType("bigint");
+
                     b.Property<int>("Timeout")
                         .HasColumnType("integer");
 

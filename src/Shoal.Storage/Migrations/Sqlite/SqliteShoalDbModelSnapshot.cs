@@ -341,6 +341,9 @@ namespace Shoal.Storage.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("SubDevicesVersion")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Timeout")
                         .HasColumnType("INTEGER");
 

@@ -2,7 +2,7 @@
 
 #nullable disable
 
-namespace Shoal.Storage.Migrations.Postgres
+namespace Shoal.Storage.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class SubDevices : Migration
@@ -13,9 +13,16 @@ namespace Shoal.Storage.Migrations.Postgres
             migrationBuilder.AddColumn<string>(
                 name: "GatewayId",
                 table: "Devices",
-                type: "character varying(64)",
+                type: "TEXT",
                 maxLength: 64,
                 nullable: true);
+
+            migrationBuilder.AddColumn<long>(
+                name: "SubDevicesVersion",
+                table: "Devices",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: 0L);
 
             migrationBuilder.CreateIndex(
                 name: "IX_Devices_GatewayId",
@@ -44,6 +51,10 @@ namespace Shoal.Storage.Migrations.Postgres
 
             migrationBuilder.DropColumn(
                 name: "GatewayId",
+                table: "Devices");
+
+            migrationBuilder.DropColumn(
+                name: "SubDevicesVersion",
                 table: "Devices");
         }
     }

@@ -11,7 +11,7 @@ using Shoal.Storage;
 namespace Shoal.Storage.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteShoalDb))]
-    [Migration("20261205174302_SubDevices")]
+    [Migration("20261205174903_SubDevices")]
     partial class SubDevices
     {
         /// <inheritdoc />
@@ -343,6 +343,9 @@ namespace Shoal.Storage.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
+
+                    b.Property<long>("SubDevicesVersion")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("Timeout")
                         .HasColumnType("INTEGER");

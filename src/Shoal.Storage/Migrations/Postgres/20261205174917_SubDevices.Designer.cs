@@ -13,7 +13,7 @@ using Shoal.Storage;
 namespace Shoal.Storage.Migrations.Postgres
 {
     [DbContext(typeof(PostgresShoalDb))]
-    [Migration("20261205174322_SubDevices")]
+    [Migration("20261205174917_SubDevices")]
     partial class SubDevices
     {
         /// <inheritdoc />
@@ -351,6 +351,9 @@ namespace Shoal.Storage.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
+
+                    b.Property<long>("SubDevicesVersion")
+                        .HasColumnType("bigint");
 
                     b.Property<int>("Timeout")
                         .HasColumnType("integer");
