@@ -16,20 +16,28 @@ internal sealed record CommandCallback(string Url, string Body, string? IssuerId
 /// </summary>
 internal static class Notifications
 {
-    private static readonly Dictionary<DeviceEventType, Func<DeviceEvent, IEnumerable<Notification>>> Makers = new()
+    private static readonly Dictionary<DeviceEventType, Func<DeviceEvent, string, IEnumerable<Notification>>> Makers = new()
     {
         [DeviceEventType.PropertiesReported] = DataChanged,
-        [DeviceEventType.DeviceAdded] = e => [DeviceInfo(NotifyTypes.DeviceAdded, e, new JsonObject { ["nodeType"] = "GATEWAY" })],
-        [DeviceEventType.DeviceBound] = e => [DeviceInfo(NotifyTypes.BindDevice, e, new JsonObject { ["resultCode"] = "succeeded" })],
-        [DeviceEventType.DeviceInfoChanged] = e => [Push(NotifyTypes.DeviceInfoChanged, e, new JsonObject { ["deviceInfo"] = Info(e) }, withRequestId: false)],
-        [DeviceEventType.DeviceDeleted] = e => [Push(NotifyTypes.DeviceDeleted, e, [], withRequestId: false)],
-        [DeviceEventType.CommandStateChanged] = e => [CommandRsp(e), .. MessageConfirm(e)],
-        [DeviceEventType.EventReported] = DeviceEvents,
-        [DeviceEventType.MessageUp] = e => [MessageUp(e)],
+        [DeviceEventType.DeviceAdded] = (e, g) =>
+            [DeviceInfo(NotifyTypes.DeviceAdded, e, g, new JsonObject { ["nodeType"] = g == e.DeviceId ? "GATEWAY" : "ENDPOINT" })],
+        [DeviceEventType.DeviceBound] = (e, g) => [DeviceInfo(NotifyTypes.BindDevice, e, g, new JsonObject { ["resultCode"] = "succeeded" })],
+        [DeviceEventType.DeviceInfoChanged] = (e, g) => [Push(NotifyTypes.DeviceInfoChanged, e, g, new JsonObject { ["deviceInfo"] = Info(e) }, withRequestId: false)],
+        [DeviceEventType.DeviceDeleted] = (e, g) => [Push(NotifyTypes.DeviceDeleted, e, g, [], withRequestId: false)],
+        [DeviceEventType.CommandStateChanged] = (e, _) => [CommandRsp(e), .. MessageConfirm(e)],
+        [DeviceEventType.EventReported] = (e, _) => DeviceEvents(e),
+        [DeviceEventType.MessageUp] = (e, g) => [MessageUp(e, g)],
     };
 
-    public static IEnumerable<Notification> From(DeviceEvent deviceEvent) =>
-        Makers.TryGetValue(deviceEvent.Type, out var make) ? make(deviceEvent) : [];
+    /// <summary>
+    /// The pushes of <paramref name="deviceEvent"/>. They name the device's gateway: a sub-device's parent given as
+    /// <paramref name="gatewayId"/>, or the device itself when it connects on its own (null).
+    /// </summary>
+    public static IEnumerable<Notification> From(DeviceEvent deviceEvent, string? gatewayId = null)
+    {
+        ArgumentNullException.ThrowIfNull(deviceEvent);
+        return Makers.TryGetValue(deviceEvent.Type, out var make) ? make(deviceEvent, gatewayId ?? deviceEvent.DeviceId) : [];
+    }
 
     /// <summary>
     /// The push to a command's own callback URL, when it has one: <c>{deviceId, commandId, result{resultCode, resultDetail}}</c>,
@@ -58,7 +66,7 @@ internal static class Notifications
     }
 
     /// <summary>A report makes one <c>deviceDatasChanged</c> with every service, and one <c>deviceDataChanged</c> per service.</summary>
-    private static IEnumerable<Notification> DataChanged(DeviceEvent deviceEvent)
+    private static IEnumerable<Notification> DataChanged(DeviceEvent deviceEvent, string gatewayId)
     {
         var services = JsonNode.Parse(deviceEvent.Payload)!["services"]!.AsArray()
             .Select(s => new JsonObject
@@ -71,13 +79,13 @@ internal static class Notifications
             .ToList();
         foreach (var service in services)
         {
-            yield return Push(NotifyTypes.DeviceDataChanged, deviceEvent, new JsonObject { ["service"] = service.DeepClone() });
+            yield return Push(NotifyTypes.DeviceDataChanged, deviceEvent, gatewayId, new JsonObject { ["service"] = service.DeepClone() });
         }
-        yield return Push(NotifyTypes.DeviceDatasChanged, deviceEvent, new JsonObject { ["services"] = new JsonArray([.. services]) });
+        yield return Push(NotifyTypes.DeviceDatasChanged, deviceEvent, gatewayId, new JsonObject { ["services"] = new JsonArray([.. services]) });
     }
 
     /// <summary>A device that was just bound or added is online; its other fields come from the event.</summary>
-    private static Notification DeviceInfo(string notifyType, DeviceEvent deviceEvent, JsonObject fields)
+    private static Notification DeviceInfo(string notifyType, DeviceEvent deviceEvent, string gatewayId, JsonObject fields)
     {
         var info = new JsonObject { ["status"] = "ONLINE" };
         foreach (var (name, value) in Info(deviceEvent))
@@ -85,7 +93,7 @@ internal static class Notifications
             info[name] = value!.DeepClone();
         }
         fields["deviceInfo"] = info;
-        return Push(notifyType, deviceEvent, fields);
+        return Push(notifyType, deviceEvent, gatewayId, fields);
     }
 
     /// <summary>The device's fields in the event, but its ID (the push names it already) and those it does not have.</summary>
@@ -207,11 +215,11 @@ internal static class Notifications
     /// <c>{notifyType, requestId, deviceId, gatewayId, topic?, message | base64, eventTime}</c>: the message as it was
     /// stored, JSON as it came and anything else in base64, with the topic when the device named its own.
     /// </summary>
-    private static Notification MessageUp(DeviceEvent deviceEvent)
+    private static Notification MessageUp(DeviceEvent deviceEvent, string gatewayId)
     {
         var fields = JsonNode.Parse(deviceEvent.Payload)!.AsObject();
         fields["eventTime"] = Time(deviceEvent.CreatedAt);
-        return Push(NotifyTypes.DeviceMessageUp, deviceEvent, fields);
+        return Push(NotifyTypes.DeviceMessageUp, deviceEvent, gatewayId, fields);
     }
 
     private static string? Text(JsonNode? node) =>
@@ -224,7 +232,7 @@ internal static class Notifications
     /// <c>{notifyType, requestId, deviceId, gatewayId, ...}</c>: the fields every device push starts with. The reference
     /// pushes changes and deletions without a request ID.
     /// </summary>
-    private static Notification Push(string notifyType, DeviceEvent deviceEvent, JsonObject fields, bool withRequestId = true)
+    private static Notification Push(string notifyType, DeviceEvent deviceEvent, string gatewayId, JsonObject fields, bool withRequestId = true)
     {
         var body = new JsonObject { ["notifyType"] = notifyType };
         if (withRequestId)
@@ -232,7 +240,7 @@ internal static class Notifications
             body["requestId"] = deviceEvent.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         body["deviceId"] = deviceEvent.DeviceId;
-        body["gatewayId"] = deviceEvent.DeviceId;
+        body["gatewayId"] = gatewayId;
         foreach (var (name, value) in fields.ToList())
         {
             fields.Remove(name);

@@ -36,6 +36,11 @@ internal sealed partial class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> o
             .ToListAsync(cancellationToken);
 
         var applicationIds = events.Select(e => e.ApplicationId).Distinct().ToList();
+        // A sub-device's pushes name its gateway; one deleted since names itself.
+        var deviceIds = events.Select(e => e.DeviceId).Distinct().ToList();
+        var gateways = deviceIds.Count == 0
+            ? []
+            : await db.Devices.Where(d => deviceIds.Contains(d.Id) && d.GatewayId != null).ToDictionaryAsync(d => d.Id, d => d.GatewayId!, cancellationToken);
         var pushing = await db.Applications
             .Where(a => applicationIds.Contains(a.Id) && a.PushService && a.FrozenAt == null)
             .Select(a => a.Id)
@@ -94,7 +99,7 @@ internal sealed partial class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> o
             try
             {
                 callback = Notifications.CommandCallback(deviceEvent);
-                notifications = subscribed.Contains(deviceEvent.ApplicationId) ? [.. Notifications.From(deviceEvent)] : [];
+                notifications = subscribed.Contains(deviceEvent.ApplicationId) ? [.. Notifications.From(deviceEvent, gateways.GetValueOrDefault(deviceEvent.DeviceId))] : [];
             }
             catch (Exception error) when (error is not OperationCanceledException)
             {
