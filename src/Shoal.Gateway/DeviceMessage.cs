@@ -33,4 +33,34 @@ internal static class DeviceMessage
         }
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
+
+    /// <summary>
+    /// The <c>object_device_id</c> of a message in the reference's system format, <c>{"object_device_id","name","id","content"}</c>:
+    /// the device it is about. Null when the payload is not a JSON object or names none ("" names none).
+    /// </summary>
+    public static string? ObjectDeviceId(ReadOnlySequence<byte> payload)
+    {
+        var reader = new Utf8JsonReader(payload);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isTarget = reader.ValueTextEquals("object_device_id"u8);
+                reader.Read();
+                if (isTarget)
+                {
+                    return reader.TokenType == JsonTokenType.String && reader.GetString() is { Length: > 0 } deviceId ? deviceId : null;
+                }
+                reader.Skip();
+            }
+        }
+        catch (Exception error) when (error is JsonException or InvalidOperationException)
+        {
+        }
+        return null;
+    }
 }

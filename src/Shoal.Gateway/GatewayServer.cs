@@ -8,6 +8,7 @@ using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 using Shoal.Gateway.Edge;
+using Shoal.Gateway.SubDevices;
 using Shoal.Storage;
 using Shoal.Storage.Tracing;
 
@@ -20,7 +21,8 @@ namespace Shoal.Gateway;
 internal sealed partial class GatewayServer(
     IOptions<GatewayOptions> options, DeviceListener listener, DeviceAuthenticator authenticator, DeviceSessions sessions,
     StaleConnections staleConnections, IngestQueue queue, CommandSignal commands, DeviceReplies replies, LastSeenWriter lastSeen, TraceRecorder recorder,
-    TimeProvider time, DeviceShadowRequests shadows, DeviceShadowSignal desired, ILogger<GatewayServer> logger) : IHostedService, IDisposable
+    TimeProvider time, DeviceShadowRequests shadows, DeviceShadowSignal desired, SubDeviceRegistry subDevices, SubDeviceEvents subDeviceEvents,
+    ILogger<GatewayServer> logger) : IHostedService, IDisposable
 {
     private static readonly string ConnectionKey = typeof(DeviceConnection).FullName!;
     /// <summary>Marks the messages the gateway itself injects, so the device publish rules do not apply to them.</summary>
@@ -236,13 +238,38 @@ internal sealed partial class GatewayServer(
             case DeviceTopic.PropertiesReport when PropertiesReport.Parse(message.Payload, now, settings.MaxServicesPerReport, settings.ClockTolerance) is { } services:
                 item = new PropertiesReported(device, now, services);
                 break;
-            case DeviceTopic.MessagesUp:
-                item = new MessageUp(device, now, DeviceMessage.EventPayload(message.Payload, topic: null));
+            case DeviceTopic.SubDevicesReport:
+            {
+                var batch = SubDeviceReports.Parse(message.Payload, now, SubDeviceReports.MaxDevicesOverMqtt, settings.MaxServicesPerReport, settings.ClockTolerance);
+                if (batch.Refusal is not null)
+                {
+                    Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, batch.Refusal);
+                    return;
+                }
+                if (await CheckSubDevicesAsync(device, [.. batch.Reports.Select(r => r.DeviceId).Distinct()], publish.CancellationToken) is { } refused)
+                {
+                    Refuse(publish, device, refused.Code, refused.Reason);
+                    return;
+                }
+                item = new SubDevicesReported(device, now, batch.Reports);
                 break;
+            }
+            case DeviceTopic.MessagesUp:
+            {
+                var subDeviceId = DeviceMessage.ObjectDeviceId(message.Payload) is { } target && target != device.DeviceId ? target : null;
+                if (subDeviceId is not null && await CheckSubDevicesAsync(device, [subDeviceId], publish.CancellationToken) is { } refused)
+                {
+                    Refuse(publish, device, refused.Code, refused.Reason);
+                    return;
+                }
+                item = new MessageUp(device, now, DeviceMessage.EventPayload(message.Payload, topic: null), subDeviceId);
+                break;
+            }
             case DeviceTopic.Custom:
                 item = new MessageUp(device, now, DeviceMessage.EventPayload(message.Payload, message.Topic));
                 break;
             case DeviceTopic.EventsUp when DeviceJson.Parse(message.Payload) is { } events:
+            {
                 EventsRequest request;
                 using (events)
                 {
@@ -250,20 +277,41 @@ internal sealed partial class GatewayServer(
                 }
                 if (request.Refusal is { } refusal)
                 {
-                    Refuse(publish, device, MqttPubAckReasonCode.ImplementationSpecificError, refusal, closeWithoutReasonCodes: false);
+                    Refuse(publish, device, request.Malformed ? MqttPubAckReasonCode.PayloadFormatInvalid : MqttPubAckReasonCode.ImplementationSpecificError,
+                        refusal, closeWithoutReasonCodes: request.Malformed);
                     return;
                 }
-                foreach (var reply in request.Replies)
+                if (request.SubDeviceId is { } subDeviceId && await CheckSubDevicesAsync(device, [subDeviceId], publish.CancellationToken) is { } refused)
                 {
-                    await PublishAsync(reply.Topic, reply.Payload, publish.CancellationToken);
+                    Refuse(publish, device, refused.Code, refused.Reason);
+                    return;
+                }
+                var answers = new List<DeviceReplyMessage>(request.Replies);
+                try
+                {
+                    foreach (var subDeviceRequest in request.SubDeviceRequests)
+                    {
+                        answers.AddRange(await subDeviceEvents.AnswerAsync(device, subDeviceRequest, now, publish.CancellationToken));
+                    }
+                }
+                catch (Exception error)
+                {
+                    NotStored(device.DeviceId, error);
+                    Refuse(publish, device, MqttPubAckReasonCode.ImplementationSpecificError, "The sub-device request could not be carried out; send it again.");
+                    return;
+                }
+                foreach (var answer in answers)
+                {
+                    await PublishAsync(answer.Topic, answer.Payload, publish.CancellationToken);
                 }
                 if (!request.Store)
                 {
                     publish.ProcessPublish = false;
                     return;
                 }
-                item = new EventReported(device, now, Encoding.UTF8.GetString(message.Payload));
+                item = new EventReported(device, now, Encoding.UTF8.GetString(message.Payload), request.SubDeviceId);
                 break;
+            }
             case DeviceTopic.CommandResponse when CommandResponse.Parse(message.Payload) is { } response:
                 item = new CommandResponded(device, now, TopicPolicy.RespondedCommandId(device.DeviceId, message.Topic)!, response);
                 break;
@@ -357,6 +405,30 @@ internal sealed partial class GatewayServer(
         {
             NotStored(device.DeviceId, error);
         }
+    }
+
+    /// <summary>
+    /// Null when each of <paramref name="deviceIds"/> is a sub-device of <paramref name="gateway"/>; otherwise why the
+    /// message that names them is refused whole. A device of another gateway or application and an unknown one get the
+    /// same answer: a gateway speaks only for its own sub-devices.
+    /// </summary>
+    private async Task<(MqttPubAckReasonCode Code, string Reason)?> CheckSubDevicesAsync(
+        DeviceConnection gateway, IReadOnlyCollection<string> deviceIds, CancellationToken cancellationToken)
+    {
+        List<string> foreign;
+        try
+        {
+            foreign = await subDevices.NotSubDevicesOfAsync(gateway, deviceIds, cancellationToken);
+        }
+        catch (Exception error)
+        {
+            NotStored(gateway.DeviceId, error);
+            return (MqttPubAckReasonCode.ImplementationSpecificError, "The message could not be checked; send it again.");
+        }
+        return foreign.Count == 0
+            ? null
+            : (MqttPubAckReasonCode.NotAuthorized,
+                $"Not sub-devices of {gateway.DeviceId}: {string.Join(", ", foreign.Take(10))}{(foreign.Count > 10 ? ", …" : "")}; nothing was stored.");
     }
 
     /// <summary>

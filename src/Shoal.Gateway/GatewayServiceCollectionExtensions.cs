@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
 using Shoal.Gateway.Edge;
 using Shoal.Gateway.Https;
+using Shoal.Gateway.SubDevices;
 using Shoal.Storage.Ingest;
 
 namespace Shoal.Gateway;
@@ -39,6 +40,9 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<SessionReviewSignal>();
         services.AddSingleton<SessionReview>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionReview>());
+        services.AddSingleton<SubDeviceRegistry>();
+        services.AddSingleton<SubDeviceEvents>();
+        services.AddSingleton<SubDeviceNotices>();
         services.AddSingleton<DeviceShadowRequests>();
         services.AddSingleton<DeviceShadowSignal>();
         services.AddSingleton<DeviceShadowWorker>();

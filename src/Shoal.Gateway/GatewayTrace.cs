@@ -90,7 +90,12 @@ internal static class GatewayTrace
             return responded.CommandId;
         }
         var serial = recorder.NewSerial();
-        var what = item is PropertiesReported report ? $"Properties of {report.Services.Count} service(s)" : "A message";
+        var what = item switch
+        {
+            PropertiesReported report => $"Properties of {report.Services.Count} service(s)",
+            SubDevices.SubDevicesReported batch => $"Properties of {batch.Reports.Count} sub-device(s)",
+            _ => "A message",
+        };
         recorder.Record(item.Device.DeviceId, serial, TraceStep.DataUp, true, $"{what}, parsed.", extra: new TraceExtra(Topic: topic, Size: size));
         return serial;
     }
@@ -101,7 +106,7 @@ internal static class GatewayTrace
         {
             return;
         }
-        var history = item is PropertiesReported && !item.Device.DataManagement ? " History is not kept: the application's data management is off." : "";
+        var history = item is PropertiesReported or SubDevices.SubDevicesReported && !item.Device.DataManagement ? " History is not kept: the application's data management is off." : "";
         recorder.Record(item.Device.DeviceId, serial, TraceStep.Storage, true, $"Committed and acknowledged.{history}");
         recorder.Stored(item.Device.DeviceId, serial, item.Event?.Id);
     }

@@ -28,17 +28,24 @@ internal sealed class PropertiesReported(DeviceIdentity device, DateTimeOffset r
     public IReadOnlyList<ReportedService> Services => services;
 }
 
-internal sealed class MessageUp(DeviceIdentity device, DateTimeOffset receivedAt, string payload) : IngestItem(device, receivedAt)
+/// <summary>A message up; a gateway sends one for a sub-device by naming it in <c>object_device_id</c>.</summary>
+internal sealed class MessageUp(DeviceIdentity device, DateTimeOffset receivedAt, string payload, string? subDeviceId = null)
+    : IngestItem(device, receivedAt)
 {
     /// <summary>The event payload: the message as JSON, or base64 when it is not JSON.</summary>
     public string Payload => payload;
+    /// <summary>The sub-device of the gateway the message is stored for; null for the device itself.</summary>
+    public string? SubDeviceId => subDeviceId;
 }
 
-/// <summary>What the device published on <c>sys/events/up</c>.</summary>
-internal sealed class EventReported(DeviceIdentity device, DateTimeOffset receivedAt, string payload) : IngestItem(device, receivedAt)
+/// <summary>What the device published on <c>sys/events/up</c>, for itself or, from a gateway, for one of its sub-devices.</summary>
+internal sealed class EventReported(DeviceIdentity device, DateTimeOffset receivedAt, string payload, string? subDeviceId = null)
+    : IngestItem(device, receivedAt)
 {
     /// <summary>The event payload: the device's JSON as it sent it.</summary>
     public string Payload => payload;
+    /// <summary>The sub-device of the gateway the events are stored for; null for the device itself.</summary>
+    public string? SubDeviceId => subDeviceId;
 }
 
 internal sealed class DeviceConnected(DeviceIdentity device, DateTimeOffset receivedAt) : IngestItem(device, receivedAt);

@@ -194,10 +194,10 @@ internal sealed partial class IngestWriter(
                     }
                     break;
                 case MessageUp message:
-                    AddEvent(rows, item, DeviceEventType.MessageUp, message.Payload, now);
+                    AddEvent(rows, item, message.SubDeviceId ?? connection.DeviceId, DeviceEventType.MessageUp, message.Payload, now);
                     break;
                 case EventReported reported:
-                    AddEvent(rows, item, DeviceEventType.EventReported, reported.Payload, now);
+                    AddEvent(rows, item, reported.SubDeviceId ?? connection.DeviceId, DeviceEventType.EventReported, reported.Payload, now);
                     break;
                 case DeviceConnected when devices.TryGetValue(connection.DeviceId, out var device):
                     var cameOnline = device.Status != DeviceStatus.Online;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Shoal.Gateway.SubDevices;
 
 namespace Shoal.Gateway;
 
@@ -11,13 +12,26 @@ internal sealed record DeviceReplyMessage(string Topic, byte[] Payload);
 /// are stored in the event log (and pushed as <c>deviceEvent</c>), or why they are refused, when
 /// <paramref name="Refusal"/> is set.
 /// </summary>
-internal sealed record EventsRequest(IReadOnlyList<DeviceReplyMessage> Replies, bool Store, string? Refusal = null);
+internal sealed record EventsRequest(IReadOnlyList<DeviceReplyMessage> Replies, bool Store, string? Refusal = null)
+{
+    /// <summary>The gateway's <c>$sub_device_manager</c> requests, answered by <see cref="SubDeviceEvents"/>.</summary>
+    public IReadOnlyList<SubDeviceRequest> SubDeviceRequests { get; init; } = [];
+
+    /// <summary>The sub-device the events are about (a gateway's <c>object_device_id</c>); null for the device itself.</summary>
+    public string? SubDeviceId { get; init; }
+
+    /// <summary>Refused as a request that is not one, rather than as a service Shoal does not offer.</summary>
+    public bool Malformed { get; init; }
+
+    public static EventsRequest Refused(string reason, bool malformed = false) => new([], Store: false, reason) { Malformed = malformed };
+}
 
 /// <summary>
-/// The system services a device reaches through <c>{"services":[{"service_id","event_type","paras"}]}</c> on
-/// <c>sys/events/up</c>. Time sync is answered; device reports Shoal can only pass on (logs, SDK information,
-/// firmware versions) and the device's own services are stored; requests for a service Shoal does not offer are refused
-/// by name rather than taken and left unanswered.
+/// The system services a device reaches through <c>{"object_device_id"?,"services":[{"service_id","event_type","paras"}]}</c>
+/// on <c>sys/events/up</c>. Time sync and a gateway's sub-device management are answered; device reports Shoal can only
+/// pass on (logs, SDK information, firmware versions) and the device's own services are stored; requests for a service
+/// Shoal does not offer are refused by name rather than taken and left unanswered. A gateway reports a sub-device's
+/// events by naming it in <c>object_device_id</c>.
 /// </summary>
 internal static class SystemEvents
 {
@@ -39,26 +53,47 @@ internal static class SystemEvents
         {
             return new EventsRequest([], Store: true);
         }
+        var subDeviceId = Text(envelope, "object_device_id") is { Length: > 0 } target && target != deviceId ? target : null;
         var replies = new List<DeviceReplyMessage>();
+        var subDeviceRequests = new List<SubDeviceRequest>();
         var store = false;
         foreach (var service in services.EnumerateArray())
         {
             var serviceId = Text(service, "service_id");
-            if (serviceId == TimeSync && Text(service, "event_type") == "time_sync_request")
+            var eventType = Text(service, "event_type");
+            var answered = SubDeviceEvents.Handles(serviceId, eventType) || (serviceId == TimeSync && eventType == "time_sync_request");
+            if (answered && subDeviceId is not null)
+            {
+                return EventsRequest.Refused($"Shoal answers {serviceId} {eventType} for the gateway itself, not for sub-device {subDeviceId}; nothing was stored.");
+            }
+            if (SubDeviceEvents.Handles(serviceId, eventType))
+            {
+                var read = SubDeviceEvents.Read(service);
+                if (read.Request is null)
+                {
+                    return EventsRequest.Refused(read.Refusal!, read.Malformed);
+                }
+                subDeviceRequests.Add(read.Request);
+            }
+            else if (answered)
             {
                 replies.Add(TimeSyncResponse(deviceId, service, receivedAt, time.GetUtcNow()));
             }
             else if (serviceId is ['$', ..] && !Stored.Contains(serviceId))
             {
                 var what = NotOffered.TryGetValue(serviceId, out var name) ? $" ({name})" : "";
-                return new EventsRequest([], Store: false, $"Shoal offers no {serviceId} service{what}; nothing was stored.");
+                return EventsRequest.Refused($"Shoal offers no {serviceId} service{what}; nothing was stored.");
             }
             else
             {
                 store = true;
             }
         }
-        return new EventsRequest(replies, store || replies.Count == 0);
+        return new EventsRequest(replies, store || (replies.Count == 0 && subDeviceRequests.Count == 0))
+        {
+            SubDeviceRequests = subDeviceRequests,
+            SubDeviceId = subDeviceId,
+        };
     }
 
     /// <summary>

@@ -5,15 +5,19 @@ namespace Shoal.Storage;
 public static class SubDeviceVersions
 {
     /// <summary>
-    /// Moves the gateway's <see cref="Entities.Device.SubDevicesVersion"/> on by one and returns the new version. Run it in
-    /// the transaction that changes the sub-devices: the update locks the gateway's row, so concurrent changes of one
-    /// gateway's sub-devices get versions in the order they commit.
+    /// Saves a change of the gateway's sub-devices and moves its <see cref="Entities.Device.SubDevicesVersion"/> on by one,
+    /// in one transaction; returns the new version. The update locks the gateway's row first, so concurrent changes of
+    /// one gateway's sub-devices get versions in the order they commit.
     /// </summary>
-    public static async Task<long> NextSubDevicesVersionAsync(this ShoalDb db, string gatewayId, CancellationToken cancellationToken)
+    public static async Task<long> SaveSubDeviceChangesAsync(this ShoalDb db, string gatewayId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var gateway = db.Devices.Where(d => d.Id == gatewayId);
         await gateway.ExecuteUpdateAsync(u => u.SetProperty(d => d.SubDevicesVersion, d => d.SubDevicesVersion + 1), cancellationToken);
-        return await gateway.Select(d => d.SubDevicesVersion).SingleAsync(cancellationToken);
+        var version = await gateway.Select(d => d.SubDevicesVersion).SingleAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return version;
     }
 }

@@ -17,16 +17,22 @@ internal sealed record SubDeviceFailure(string? DeviceId, string? NodeId, string
 /// <summary>What one device of a gateway's request came to: the device, or why not.</summary>
 internal sealed record SubDeviceOutcome(Device? Device, SubDeviceFailure? Failure);
 
+/// <summary>What a gateway's request to add or delete sub-devices came to, and the gateway's sub-device version after it.</summary>
+internal sealed record SubDeviceChanges(IReadOnlyList<SubDeviceOutcome> Outcomes, long Version)
+{
+    public IEnumerable<Device> Changed => Outcomes.Select(o => o.Device).OfType<Device>();
+}
+
 /// <summary>The sub-devices of gateways, as the gateways themselves add, delete and list them over MQTT.</summary>
 internal sealed partial class SubDeviceRegistry(IServiceScopeFactory scopes, IDataProtectionProvider protection, EventLogSignal committed, TimeProvider time)
 {
     public const string InvalidDevice = "INVALID_DEVICE";
     public const string DeviceExists = "DEVICE_EXISTS";
     public const string NotSubDevice = "NOT_SUB_DEVICE";
-    public const string TooManyDevices = "TOO_MANY_DEVICES";
     public const string InvalidStatus = "INVALID_STATUS";
 
-    private const int MaxIdLength = 64;
+    /// <summary>Longest device ID and node ID, as the device table holds them.</summary>
+    public const int MaxIdLength = 64;
     private const int MaxTextLength = 256;
     private const int MaxDescriptionLength = 2048;
     private readonly IDataProtector _secrets = protection.CreateProtector(Device.SecretProtectionPurpose);
@@ -39,24 +45,28 @@ internal sealed partial class SubDeviceRegistry(IServiceScopeFactory scopes, IDa
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
-        var own = await db.Devices.Where(d => deviceIds.Contains(d.Id) && d.GatewayId == gateway.DeviceId)
+        var own = await db.Devices
+            .Where(d => deviceIds.Contains(d.Id) && d.GatewayId == gateway.DeviceId && d.ApplicationId == gateway.ApplicationId)
             .Select(d => d.Id).ToListAsync(cancellationToken);
         return [.. deviceIds.Except(own, StringComparer.Ordinal)];
     }
 
-    public async Task<List<Device>> ListAsync(DeviceIdentity gateway, CancellationToken cancellationToken)
+    /// <summary>The gateway's sub-devices, oldest first, and its sub-device version.</summary>
+    public async Task<(List<Device> Devices, long Version)> ListAsync(DeviceIdentity gateway, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
-        return await db.Devices.AsNoTracking().Where(d => d.GatewayId == gateway.DeviceId)
+        var version = await db.Devices.Where(d => d.Id == gateway.DeviceId).Select(d => d.SubDevicesVersion).SingleOrDefaultAsync(cancellationToken);
+        var devices = await db.Devices.AsNoTracking().Where(d => d.GatewayId == gateway.DeviceId)
             .OrderBy(d => d.CreatedAt).ThenBy(d => d.Id).ToListAsync(cancellationToken);
+        return (devices, version);
     }
 
     /// <summary>
     /// Registers what can be registered of <paramref name="requested"/> under the gateway, in one transaction. Sub-devices
     /// never connect: each gets a secret no one is told, and a registration that never expires.
     /// </summary>
-    public async Task<List<SubDeviceOutcome>> AddAsync(DeviceIdentity gateway, IReadOnlyList<SubDeviceToAdd> requested, CancellationToken cancellationToken)
+    public async Task<SubDeviceChanges> AddAsync(DeviceIdentity gateway, IReadOnlyList<SubDeviceToAdd> requested, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
@@ -70,13 +80,12 @@ internal sealed partial class SubDeviceRegistry(IServiceScopeFactory scopes, IDa
 
         var now = time.GetUtcNow();
         var outcomes = new List<SubDeviceOutcome>(wanted.Count);
-        var added = new List<Device>();
         foreach (var (request, deviceId) in wanted)
         {
             var problem = Check(gateway, request, deviceId, takenNodeIds, takenDeviceIds);
             if (problem is not null)
             {
-                outcomes.Add(new SubDeviceOutcome(null, problem with { DeviceId = request.DeviceId }));
+                outcomes.Add(new SubDeviceOutcome(null, problem));
                 continue;
             }
             takenNodeIds.Add(request.NodeId!);
@@ -97,24 +106,36 @@ internal sealed partial class SubDeviceRegistry(IServiceScopeFactory scopes, IDa
                 LastModifiedAt = now,
             };
             db.Devices.Add(device);
-            added.Add(device);
             outcomes.Add(new SubDeviceOutcome(device, null));
         }
-        if (added.Count > 0)
+        var added = outcomes.Where(o => o.Device is not null).Select(o => o.Device!).ToList();
+        if (added.Count == 0)
         {
-            await RecordAsync(db, gateway, "device.registered",
-                $"Gateway {gateway.DeviceId} added sub-devices {string.Join(", ", added.Select(d => $"{d.Id} (nodeId {d.NodeId})"))}.", cancellationToken);
-            await db.SaveChangesAsync(cancellationToken);
+            return new SubDeviceChanges(outcomes, 0);
         }
-        return outcomes;
+        await RecordAsync(db, gateway, "device.registered",
+            $"Gateway {gateway.DeviceId} added sub-devices {string.Join(", ", added.Select(d => $"{d.Id} (nodeId {d.NodeId})"))}.", cancellationToken);
+        try
+        {
+            return new SubDeviceChanges(outcomes, await db.SaveSubDeviceChangesAsync(gateway.DeviceId, cancellationToken));
+        }
+        catch (DbUpdateException)
+        {
+            // Another request took one of the IDs between the check and the commit: nothing of this one was stored.
+            return new SubDeviceChanges([.. outcomes.Select(o => o.Device is { } device
+                ? new SubDeviceOutcome(null, new SubDeviceFailure(null, device.NodeId, device.ProductId, DeviceExists,
+                    $"The node_id {device.NodeId} or device ID {device.Id} was registered meanwhile; nothing of this request was added."))
+                : o)], 0);
+        }
     }
 
     /// <summary>Deletes those of <paramref name="deviceIds"/> that are sub-devices of the gateway, each with its deletion event.</summary>
-    public async Task<List<SubDeviceOutcome>> DeleteAsync(DeviceIdentity gateway, IReadOnlyList<string> deviceIds, CancellationToken cancellationToken)
+    public async Task<SubDeviceChanges> DeleteAsync(DeviceIdentity gateway, IReadOnlyList<string> deviceIds, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
-        var own = await db.Devices.Where(d => deviceIds.Contains(d.Id) && d.GatewayId == gateway.DeviceId).ToDictionaryAsync(d => d.Id, cancellationToken);
+        var own = await db.Devices.Where(d => deviceIds.Contains(d.Id) && d.GatewayId == gateway.DeviceId && d.ApplicationId == gateway.ApplicationId)
+            .ToDictionaryAsync(d => d.Id, cancellationToken);
         var now = time.GetUtcNow();
         var outcomes = new List<SubDeviceOutcome>(deviceIds.Count);
         foreach (var deviceId in deviceIds)
@@ -133,13 +154,14 @@ internal sealed partial class SubDeviceRegistry(IServiceScopeFactory scopes, IDa
             outcomes.Add(new SubDeviceOutcome(device, null));
         }
         var deleted = outcomes.Where(o => o.Device is not null).Select(o => o.Device!.Id).ToList();
-        if (deleted.Count > 0)
+        if (deleted.Count == 0)
         {
-            await RecordAsync(db, gateway, "device.deleted", $"Gateway {gateway.DeviceId} deleted sub-devices {string.Join(", ", deleted)}.", cancellationToken);
-            await db.SaveChangesAsync(cancellationToken);
-            committed.Raise();
+            return new SubDeviceChanges(outcomes, 0);
         }
-        return outcomes;
+        await RecordAsync(db, gateway, "device.deleted", $"Gateway {gateway.DeviceId} deleted sub-devices {string.Join(", ", deleted)}.", cancellationToken);
+        var version = await db.SaveSubDeviceChangesAsync(gateway.DeviceId, cancellationToken);
+        committed.Raise();
+        return new SubDeviceChanges(outcomes, version);
     }
 
     private static SubDeviceFailure? Check(

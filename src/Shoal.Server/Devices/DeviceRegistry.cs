@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Shoal.Server.Audit;
+using Shoal.Gateway.SubDevices;
 using Shoal.Server.Common;
 using Shoal.Storage;
 using Shoal.Storage.Entities;
@@ -33,7 +34,7 @@ internal sealed record RequiredMissing(string Field) : Failure(StatusCodes.Statu
 
 /// <summary>The devices of each application: registration, changes, deletion and their secrets.</summary>
 internal sealed partial class DeviceRegistry(
-    ShoalDb db, IDataProtectionProvider protection, AuditLog audit, Gateway.SessionReviewSignal sessions, TimeProvider time)
+    ShoalDb db, IDataProtectionProvider protection, AuditLog audit, Gateway.SessionReviewSignal sessions, SubDeviceNotices notices, TimeProvider time)
 {
     private readonly IDataProtector _secrets = protection.CreateProtector(Device.SecretProtectionPurpose);
 
@@ -118,13 +119,25 @@ internal sealed partial class DeviceRegistry(
         await RecordAsync(actor, applicationId, "device.registered",
             gatewayId is null ? $"Device {device.Id} (nodeId {nodeId})." : $"Device {device.Id} (nodeId {nodeId}), a sub-device of gateway {gatewayId}.",
             cancellationToken);
+        long? version = null;
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            if (gatewayId is null)
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            else
+            {
+                version = await db.SaveSubDeviceChangesAsync(gatewayId, cancellationToken);
+            }
         }
         catch (DbUpdateException)
         {
             return new NodeIdTaken();
+        }
+        if (version is { } added)
+        {
+            await notices.AddedAsync(gatewayId!, device, added, cancellationToken);
         }
         return new IssuedDevice(device, secret);
     }
@@ -198,8 +211,16 @@ internal sealed partial class DeviceRegistry(
             ? $"Device {device.Id} (nodeId {device.NodeId})."
             : $"Device {device.Id} (nodeId {device.NodeId}) and its {subDevices.Count} sub-devices ({string.Join(", ", subDevices.Select(d => d.Id))}).",
             cancellationToken);
-        await db.SaveChangesAsync(cancellationToken);
-        sessions.Raise();
+        if (device.GatewayId is { } gatewayId)
+        {
+            var version = await db.SaveSubDeviceChangesAsync(gatewayId, cancellationToken);
+            await notices.DeletedAsync(gatewayId, device, version, cancellationToken);
+        }
+        else
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            sessions.Raise();
+        }
         return device;
     }
 

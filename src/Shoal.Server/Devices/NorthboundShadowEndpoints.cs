@@ -69,7 +69,7 @@ internal static class NorthboundShadowEndpoints
         NorthboundDeviceEndpoints.DeviceInfoResponse DeviceInfo, IReadOnlyList<ShadowServiceResponse> Services)
     {
         public static ShadowResponse From(Device d, List<ServiceShadow> services) => new(
-            d.Id, d.Id, "GATEWAY", NorthboundJson.Time(d.CreatedAt), NorthboundJson.Time(d.LastModifiedAt),
+            d.Id, d.GatewayId ?? d.Id, d.NodeType, NorthboundJson.Time(d.CreatedAt), NorthboundJson.Time(d.LastModifiedAt),
             NorthboundDeviceEndpoints.DeviceInfoResponse.From(d),
             [.. services.Select(ShadowServiceResponse.From)]);
     }
