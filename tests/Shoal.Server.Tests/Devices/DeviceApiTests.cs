@@ -55,6 +55,32 @@ public abstract class DeviceApiTests<TDatabase>(ShoalApplication<TDatabase> shoa
     }
 
     [Fact]
+    public async Task Register_WithGatewayId_IsAnEndpointOfThatGateway()
+    {
+        var (client, devices) = await ApplicationAsync();
+        var gatewayId = (await (await client.PostAsJsonAsync(devices, new { nodeId = "gateway-1" })).JsonAsync(HttpStatusCode.Created))
+            .GetProperty("device").GetProperty("id").GetString();
+
+        var device = (await (await client.PostAsJsonAsync(devices, new { nodeId = "meter-1", gatewayId })).JsonAsync(HttpStatusCode.Created)).GetProperty("device");
+
+        Assert.Equal((gatewayId, "ENDPOINT"), (device.GetProperty("gatewayId").GetString(), device.GetProperty("nodeType").GetString()));
+    }
+
+    [Fact]
+    public async Task Register_GatewayOfAnotherApplication_IsRefusedNamingGatewayId()
+    {
+        var (client, devices) = await ApplicationAsync();
+        var (otherClient, otherDevices) = await ApplicationAsync();
+        var gatewayId = (await (await otherClient.PostAsJsonAsync(otherDevices, new { nodeId = "gateway-1" })).JsonAsync(HttpStatusCode.Created))
+            .GetProperty("device").GetProperty("id").GetString();
+
+        var response = await client.PostAsJsonAsync(devices, new { nodeId = "meter-1", gatewayId });
+
+        Assert.Contains("gateway", await response.FieldErrorAsync("gatewayId"), StringComparison.Ordinal);
+        Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>(devices)).GetProperty("totalCount").GetInt32());
+    }
+
+    [Fact]
     public async Task Update_NewName_IsReturnedAndKept()
     {
         var (client, devices) = await ApplicationAsync();
