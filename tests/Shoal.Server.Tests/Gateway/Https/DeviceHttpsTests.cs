@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
@@ -134,6 +135,19 @@ public abstract class DeviceHttpsTests<TDatabase>(DeviceHttpsApplication<TDataba
         Assert.Equal(HttpStatusCode.OK, within.StatusCode);
         await AssertErrorAsync(after, HttpStatusCode.Forbidden, "IOTDA.000004");
         Assert.Equal(HttpStatusCode.OK, renewedAfter.StatusCode);
+    }
+
+    [Fact]
+    public async Task Report_TokenWonBeforeASecretReset_Answers403()
+    {
+        var (app, device) = await shoal.NewHttpsDeviceAsync();
+        var token = await shoal.TokenAsync(device);
+
+        var reset = await app.Owner.Client.PostAsJsonAsync($"/api/v1/applications/{app.Id}/devices/{device.Id}/secret", new { });
+        var response = await shoal.PostAsync(device.Id, PropertiesPath, token, Report);
+
+        Assert.Equal(HttpStatusCode.OK, reset.StatusCode);
+        await AssertErrorAsync(response, HttpStatusCode.Forbidden, "IOTDA.000004");
     }
 
     [Fact]
