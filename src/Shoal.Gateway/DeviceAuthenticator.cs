@@ -116,6 +116,16 @@ internal sealed partial class DeviceAuthenticator(
             : new PasswordCheck(PasswordCheckOutcome.Accepted, new DeviceIdentity(deviceId, device.ApplicationId, device.DataManagement));
     }
 
+    /// <summary>
+    /// Runs the first device lookup and loads the secret keys before devices connect, so the first CONNECT after a start
+    /// does not pay for query compilation and key loading (SDKs give up on a CONNACK after a second).
+    /// </summary>
+    public async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        await CheckPasswordAsync("", checkTime: false, "", DateTimeOffset.MinValue, ReadOnlyMemory<byte>.Empty, cancellationToken);
+        _secrets.Unprotect(_secrets.Protect(""));
+    }
+
     /// <summary>A sign type 0 or 1 timestamp, <c>YYYYMMDDHH</c> in UTC; null when it is not one.</summary>
     public static DateTimeOffset? ParseTimestamp(string timestamp) =>
         DateTimeOffset.TryParseExact(timestamp, TimestampFormat, CultureInfo.InvariantCulture,

@@ -78,11 +78,12 @@ internal sealed class DeviceRequests(
         }), cancellationToken);
 
     /// <summary>Publishes the message as it is on <c>sys/messages/down</c>; Answered means published, not received.</summary>
-    public async Task<DeviceReply> SendMessageAsync(string deviceId, JsonElement message, CancellationToken cancellationToken)
+    public async Task<DeviceReply> SendMessageAsync(string deviceId, JsonElement message, string? userTopic, CancellationToken cancellationToken)
     {
         var payload = Encoding.UTF8.GetBytes(message.GetRawText());
-        var published = await ConnectedAsync(deviceId, cancellationToken) && await gateway.PublishAsync(TopicPolicy.MessagesDown(deviceId), payload, cancellationToken);
-        recorder.MessageDown(deviceId, TopicPolicy.MessagesDown(deviceId), payload.Length, published);
+        var topic = userTopic is null ? TopicPolicy.MessagesDown(deviceId) : TopicPolicy.UserTopic(deviceId, userTopic);
+        var published = await ConnectedAsync(deviceId, cancellationToken) && await gateway.PublishAsync(topic, payload, cancellationToken);
+        recorder.MessageDown(deviceId, topic, payload.Length, published);
         return new DeviceReply(published ? DeviceReplyStatus.Answered : DeviceReplyStatus.NotConnected);
     }
 

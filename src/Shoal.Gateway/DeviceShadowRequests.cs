@@ -38,6 +38,11 @@ internal sealed partial class DeviceShadowRequests(IServiceScopeFactory scopes, 
             {
                 await using var scope = scopes.CreateAsyncScope();
                 services = await DeviceShadowView.ReadAsync(scope.ServiceProvider.GetRequiredService<ShoalDb>(), deviceId, serviceId, cancellationToken);
+                // The reference knows every service from the product model; a named service without values yet is empty, not absent.
+                if (serviceId is not null && services.Count == 0)
+                {
+                    services.Add(new ServiceShadow(serviceId, null, null, null, null, 0));
+                }
             }
             catch (Exception error) when (error is not OperationCanceledException)
             {

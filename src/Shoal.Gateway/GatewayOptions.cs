@@ -17,10 +17,10 @@ public sealed class GatewayOptions
 
     /// <summary>
     /// Port of HTTPS device access, for devices that report without keeping a connection; it uses the certificate of
-    /// the HTTPS endpoints; 0 disables it. Default: 0.
+    /// the HTTPS endpoints; 0 disables it. Default: 8943.
     /// </summary>
     [Range(0, 65535)]
-    public int HttpsPort { get; set; }
+    public int HttpsPort { get; set; } = 8943;
 
     /// <summary>How long an access token from HTTPS device authentication is valid. Default: 24 hours.</summary>
     public TimeSpan HttpsTokenLifetime { get; set; } = TimeSpan.FromHours(24);

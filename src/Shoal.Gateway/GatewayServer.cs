@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Hosting;
@@ -47,6 +48,7 @@ internal sealed partial class GatewayServer(
         _server.InterceptingPublishAsync += OnPublishAsync;
         _server.InterceptingSubscriptionAsync += OnSubscribingAsync;
         _server.ClientAcknowledgedPublishPacketAsync += OnAcknowledgedAsync;
+        await authenticator.WarmUpAsync(cancellationToken);
         await _server.StartAsync();
         LogListening(logger, settings.Port, settings.TlsPort);
     }
@@ -230,6 +232,16 @@ internal sealed partial class GatewayServer(
         {
             Refuse(publish, device, MqttPubAckReasonCode.QuotaExceeded, $"More than {settings.MaxMessagesPerSecondPerDevice} messages in a second.");
             return;
+        }
+
+        if (TopicPolicy.IsGzipped(device.DeviceId, message.Topic))
+        {
+            if (DeviceGzip.Inflate(message.Payload, settings.MaxPayloadBytes) is not { } inflated)
+            {
+                Refuse(publish, device, MqttPubAckReasonCode.PayloadFormatInvalid, $"The payload is not gzip, or inflates to more than {settings.MaxPayloadBytes} bytes.");
+                return;
+            }
+            message.Payload = new ReadOnlySequence<byte>(inflated);
         }
 
         IngestItem item;

@@ -17,9 +17,10 @@ internal sealed partial class LastSeenWriter(IServiceScopeFactory scopes, IOptio
     private const int ChunkSize = 500;
     private ConcurrentDictionary<string, DateTimeOffset> _seen = new(StringComparer.Ordinal);
 
-    public void Note(DeviceConnection device, DateTimeOffset at)
+    /// <summary>An MQTT connection is noted at most once per interval; an HTTPS request, rarer, every time.</summary>
+    public void Note(DeviceIdentity device, DateTimeOffset at)
     {
-        if (device.TakeSeenNote(at, options.Value.LastSeenInterval))
+        if (device is not DeviceConnection connection || connection.TakeSeenNote(at, options.Value.LastSeenInterval))
         {
             _seen[device.DeviceId] = at;
         }

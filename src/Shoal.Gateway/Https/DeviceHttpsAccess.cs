@@ -12,7 +12,7 @@ namespace Shoal.Gateway.Https;
 /// the 200 comes only once it is committed; each refusal stores nothing.
 /// </summary>
 internal sealed partial class DeviceHttpsAccess(
-    DeviceAuthenticator authenticator, DeviceTokens tokens, DeviceRequestRate rate, IngestQueue queue, TraceRecorder recorder,
+    DeviceAuthenticator authenticator, DeviceTokens tokens, DeviceRequestRate rate, IngestQueue queue, TraceRecorder recorder, LastSeenWriter lastSeen,
     IOptions<GatewayOptions> options, TimeProvider time, ILogger<DeviceHttpsAccess> logger)
 {
     public const string AccessTokenHeader = "access_token";
@@ -103,6 +103,7 @@ internal sealed partial class DeviceHttpsAccess(
         {
             await queue.StoreAsync(item, cancellationToken);
             recorder.Stored(item, serial);
+            lastSeen.Note(device, item.ReceivedAt);
             return TypedResults.Ok();
         }
         catch (Exception error) when (error is not OperationCanceledException)

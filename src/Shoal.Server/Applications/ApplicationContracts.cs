@@ -33,6 +33,7 @@ public sealed record ApplicationResponse(
     Guid? SmsServerId,
     string ApplicationAccessAddress,
     string DeviceAccessAddress,
+    string? DeviceHttpsAccessAddress,
     bool HasSecret,
     DateTimeOffset? PreviousSecretValidUntil,
     TermsResponse Terms,
@@ -54,6 +55,7 @@ public sealed record ApplicationCredentialsResponse(
     string Secret,
     string ApplicationAccessAddress,
     string DeviceAccessAddress,
+    string? DeviceHttpsAccessAddress,
     ApplicationResponse Application);
 
 public sealed record AuditEntryResponse(long Id, string Action, string Actor, string? Detail, string? Address, DateTimeOffset At, string? ApplicationId);
@@ -64,7 +66,7 @@ public sealed record IndustryResponse(string Key, string Label);
 
 internal static class ApplicationMapping
 {
-    public static ApplicationResponse ToResponse(this Application a, string applicationAccessAddress, string deviceAccessAddress) => new(
+    public static ApplicationResponse ToResponse(this Application a, AccessAddresses addresses) => new(
         a.Id,
         a.Name,
         a.IsDefault,
@@ -81,8 +83,9 @@ internal static class ApplicationMapping
         a.Icon is null ? null : $"/api/v1/applications/{a.Id}/icon",
         a.EmailServerId,
         a.SmsServerId,
-        applicationAccessAddress,
-        deviceAccessAddress,
+        addresses.Application,
+        addresses.Device,
+        addresses.DeviceHttps,
         a.SecretHash is not null,
         a.PreviousSecretValidUntil,
         new TermsResponse(a.TermsVersion, a.TermsAcceptedAt, a.TermsAcceptedBy),
@@ -95,3 +98,6 @@ internal static class ApplicationMapping
     public static PageResponse<TOut> ToResponse<TIn, TOut>(this Paged<TIn> page, Func<TIn, TOut> map) =>
         new([.. page.Items.Select(map)], page.Page, page.PageSize, page.TotalCount, page.PageCount);
 }
+
+/// <summary>Where NAs and devices reach Shoal, as the operator configured it; HTTPS device access may be hidden.</summary>
+public sealed record AccessAddresses(string Application, string Device, string? DeviceHttps);

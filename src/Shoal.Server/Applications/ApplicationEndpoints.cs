@@ -30,7 +30,7 @@ internal static class ApplicationEndpoints
         HttpContext http, Applications applications, int? page, int? pageSize, CancellationToken cancellationToken)
     {
         var result = await applications.ListAsync(Actor.From(http).RequiredId, page, pageSize, cancellationToken);
-        return TypedResults.Ok(result.ToResponse(a => a.ToResponse(applications.ApplicationAccessAddress, applications.DeviceAccessAddress)));
+        return TypedResults.Ok(result.ToResponse(a => a.ToResponse(applications.Addresses)));
     }
 
     private static async Task<Results<Created<ApplicationCredentialsResponse>, ProblemHttpResult>> Create(
@@ -63,7 +63,7 @@ internal static class ApplicationEndpoints
         var application = await applications.FindAsync(Actor.From(http).RequiredId, id, cancellationToken);
         return application is null
             ? new Missing("Application").ToProblem()
-            : TypedResults.Ok(application.ToResponse(applications.ApplicationAccessAddress, applications.DeviceAccessAddress) with
+            : TypedResults.Ok(application.ToResponse(applications.Addresses) with
             {
                 Warnings = (await ServerSelection.OfAsync(db, id, cancellationToken)).SelectionWarnings,
             });
@@ -74,7 +74,7 @@ internal static class ApplicationEndpoints
     {
         var outcome = await applications.UpdateAsync(Actor.From(http), id, request, cancellationToken);
         return outcome.Succeeded
-            ? TypedResults.Ok(outcome.Value!.ToResponse(applications.ApplicationAccessAddress, applications.DeviceAccessAddress))
+            ? TypedResults.Ok(outcome.Value!.ToResponse(applications.Addresses))
             : outcome.Failure!.ToProblem();
     }
 
@@ -114,7 +114,7 @@ internal static class ApplicationEndpoints
         await http.Request.Body.CopyToAsync(buffer, cancellationToken);
         var outcome = await applications.SetIconAsync(Actor.From(http), id, buffer.ToArray(), cancellationToken);
         return outcome.Succeeded
-            ? TypedResults.Ok(outcome.Value!.ToResponse(applications.ApplicationAccessAddress, applications.DeviceAccessAddress))
+            ? TypedResults.Ok(outcome.Value!.ToResponse(applications.Addresses))
             : outcome.Failure!.ToProblem();
     }
 
@@ -138,7 +138,8 @@ internal static class ApplicationEndpoints
     private static ApplicationCredentialsResponse Credentials(Applications applications, IssuedSecret issued) => new(
         issued.Application.Id,
         issued.Secret,
-        applications.ApplicationAccessAddress,
-        applications.DeviceAccessAddress,
-        issued.Application.ToResponse(applications.ApplicationAccessAddress, applications.DeviceAccessAddress));
+        applications.Addresses.Application,
+        applications.Addresses.Device,
+        applications.Addresses.DeviceHttps,
+        issued.Application.ToResponse(applications.Addresses));
 }

@@ -271,9 +271,10 @@ internal sealed class Applications(
         return new Paged<AuditEntry>(items, number, size, total);
     }
 
-    public string ApplicationAccessAddress => options.Value.ApplicationAccessAddress;
-
-    public string DeviceAccessAddress => options.Value.DeviceAccessAddress;
+    public AccessAddresses Addresses => new(
+        options.Value.ApplicationAccessAddress,
+        options.Value.DeviceAccessAddress,
+        string.IsNullOrEmpty(options.Value.DeviceHttpsAccessAddress) ? null : options.Value.DeviceHttpsAccessAddress);
 
     public static Refused QuotaReached(int quota) => new(
         StatusCodes.Status409Conflict,

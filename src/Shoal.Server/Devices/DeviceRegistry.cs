@@ -224,7 +224,7 @@ internal sealed partial class DeviceRegistry(
         return device;
     }
 
-    /// <summary>Issues a new device secret (or sets the given psk); the old one stops working at once.</summary>
+    /// <summary>Issues a new device secret (or sets the given psk); the old one, and every HTTPS access token it won, stop working at once.</summary>
     public async Task<Outcome<IssuedDevice>> ResetSecretAsync(
         string applicationId, string deviceId, string? psk, Actor actor, CancellationToken cancellationToken)
     {
@@ -242,7 +242,10 @@ internal sealed partial class DeviceRegistry(
         device.ProtectedSecret = _secrets.Protect(secret);
         device.LastModifiedAt = time.GetUtcNow();
         await RecordAsync(actor, applicationId, "device.secret-reset", $"Device {device.Id} (nodeId {device.NodeId}).", cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.DeviceAccessTokens.Where(t => t.DeviceId == device.Id).ExecuteDeleteAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return new IssuedDevice(device, secret);
     }
 

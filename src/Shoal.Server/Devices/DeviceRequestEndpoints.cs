@@ -26,7 +26,7 @@ internal static class DeviceRequestEndpoints
         group.MapGet("/properties", GetProperties)
             .WithSummary("Asks the connected device for its current properties and returns its answer (sys/properties/get).");
         group.MapPost("/messages", SendMessage)
-            .WithSummary("Publishes a JSON message to the connected device (sys/messages/down).");
+            .WithSummary("Publishes a JSON message to the connected device: on sys/messages/down, or with ?topic= on user/{topic}, which the device subscribes to.");
         group.MapPost("/events", SendEvent)
             .WithSummary("Publishes an event to the connected device (sys/events/down): one of its own services, or $ota version_query.");
         return routes;
@@ -71,13 +71,17 @@ internal static class DeviceRequestEndpoints
 
     private static async Task<Results<Accepted, ProblemHttpResult>> SendMessage(
         HttpContext http, Applications.Applications applications, DeviceRegistry registry, DeviceRequests requests, string id, string deviceId,
-        JsonElement message, CancellationToken cancellationToken)
+        JsonElement message, string? topic, CancellationToken cancellationToken)
     {
+        if (topic is not null && !TopicPolicy.IsUserTopic(topic))
+        {
+            return new InvalidInput(FieldErrors.Of("topic", TopicPolicy.UserTopicRule)).ToProblem();
+        }
         if (await FindDeviceAsync(http, applications, registry, id, deviceId, cancellationToken) is { } missing)
         {
             return missing;
         }
-        var reply = await requests.SendMessageAsync(deviceId, message, cancellationToken);
+        var reply = await requests.SendMessageAsync(deviceId, message, topic, cancellationToken);
         return reply.Status == DeviceReplyStatus.Answered ? TypedResults.Accepted((string?)null) : ToProblem(reply);
     }
 

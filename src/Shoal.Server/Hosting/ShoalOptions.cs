@@ -18,6 +18,9 @@ public sealed class ShoalOptions
     [Required]
     public string DeviceAccessAddress { get; set; } = "mqtt://localhost:1883";
 
+    /// <summary>The address of HTTPS device access, shown on every application; empty hides it. Default: <c>https://localhost:8943</c>.</summary>
+    public string? DeviceHttpsAccessAddress { get; set; } = "https://localhost:8943";
+
     /// <summary>Version of the Terms of Personal Data Use a user accepts. Default: <c>2026-11</c>.</summary>
     [Required]
     public string TermsVersion { get; set; } = "2026-11";

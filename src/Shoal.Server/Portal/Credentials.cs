@@ -1,3 +1,5 @@
+using Shoal.Server.Applications;
+
 namespace Shoal.Server.Portal;
 
 /// <summary>
@@ -9,8 +11,7 @@ internal sealed record Credentials(
     IReadOnlyList<CredentialLine> Lines, IReadOnlyList<CredentialLink> Links)
 {
     public static Credentials ForApplication(
-        string title, string lead, string applicationId, string applicationName, string secret,
-        string applicationAccessAddress, string deviceAccessAddress) => new(
+        string title, string lead, string applicationId, string applicationName, string secret, AccessAddresses addresses) => new(
         title, lead,
         "The secret is shown only now and cannot be displayed again. Save it somewhere safe; if it is lost, reset it.",
         "Shoal application credentials", FileNameFor(applicationName), "save-secret",
@@ -18,8 +19,8 @@ internal sealed record Credentials(
             new("Application name", applicationName),
             new("Application ID", applicationId, "app-id", Copy: true),
             new("Application secret", secret, "app-secret", Secret: true, Copy: true),
-            new("Application access address", applicationAccessAddress, "app-access-address"),
-            new("Device access address", deviceAccessAddress, "device-access-address"),
+            new("Application access address", addresses.Application, "app-access-address"),
+            .. DeviceAddresses(addresses),
         ],
         [
             new("Go to application details", $"/applications/{applicationId}", "go-details"),
@@ -27,7 +28,7 @@ internal sealed record Credentials(
         ]);
 
     public static Credentials ForDevice(
-        string title, string lead, string applicationId, string deviceId, string nodeId, string secret, string deviceAccessAddress) => new(
+        string title, string lead, string applicationId, string deviceId, string nodeId, string secret, AccessAddresses addresses) => new(
         title, lead,
         "The device secret is shown only now and cannot be displayed again. Save it somewhere safe; if it is lost, reset it.",
         "Shoal device credentials", FileNameFor(nodeId), "save-device-secret",
@@ -35,13 +36,17 @@ internal sealed record Credentials(
             new("Node ID", nodeId, "device-node-id"),
             new("Device ID", deviceId, "device-id", Copy: true),
             new("Device secret", secret, "device-secret", Secret: true, Copy: true),
-            new("Device access address", deviceAccessAddress, "device-access-address"),
+            .. DeviceAddresses(addresses),
             new("Application ID", applicationId),
         ],
         [
             new("Go to device details", $"/applications/{applicationId}/devices/{deviceId}", "go-device"),
             new("Return to device list", $"/applications/{applicationId}/devices", "return-devices"),
         ]);
+
+    private static IEnumerable<CredentialLine> DeviceAddresses(AccessAddresses addresses) => addresses.DeviceHttps is { } https
+        ? [new("Device access address", addresses.Device, "device-access-address"), new("Device HTTPS access address", https, "device-https-address")]
+        : [new("Device access address", addresses.Device, "device-access-address")];
 
     private static string FileNameFor(string name) => SafeFileName($"shoal-{name}-secret.txt");
 

@@ -13,7 +13,7 @@ public abstract class ApplicationCreationTests<TDatabase>(ShoalApplication<TData
     private static object Valid(string name) => new { name, industry = "agriculture", acceptTerms = true };
 
     [Fact]
-    public async Task Create_ValidInput_ReturnsIdSecretAndBothAddressesOnce()
+    public async Task Create_ValidInput_ReturnsIdSecretAndTheAccessAddressesOnce()
     {
         var user = await shoal.SignUpAsync();
 
@@ -23,6 +23,7 @@ public abstract class ApplicationCreationTests<TDatabase>(ShoalApplication<TData
         Assert.Equal(32, created.GetProperty("secret").GetString()!.Length);
         Assert.Equal("https://localhost:8743", created.GetProperty("applicationAccessAddress").GetString());
         Assert.Equal("mqtt://localhost:1883", created.GetProperty("deviceAccessAddress").GetString());
+        Assert.Equal("https://localhost:8943", created.GetProperty("deviceHttpsAccessAddress").GetString());
         var details = await user.Client.GetStringAsync($"/api/v1/applications/{id}");
         Assert.DoesNotContain(created.GetProperty("secret").GetString()!, details, StringComparison.Ordinal);
     }

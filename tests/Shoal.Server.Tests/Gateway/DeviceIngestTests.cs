@@ -106,6 +106,77 @@ public abstract class DeviceIngestTests<TDatabase>(GatewayApplication<TDatabase>
         Assert.True(await shoal.QueryAsync(db => db.DeviceEvents.AnyAsync(e => e.DeviceId == device.Id && e.Type == DeviceEventType.MessageUp)));
     }
 
+    [Theory]
+    [InlineData("sys/properties/report?encoding=gzip")]
+    [InlineData("sys/properties/report?request_id=r-44&encoding=gzip")]
+    public async Task Report_GzippedOnTheEncodingTopic_IsStoredInflated(string path)
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device);
+
+        var result = await PublishAsync(client, device.Topic(path), Gzip(Report));
+
+        Assert.Equal(MqttClientPublishReasonCode.Success, result.ReasonCode);
+        var point = await shoal.QueryAsync(db => db.DeviceDataPoints.AsNoTracking().SingleAsync(p => p.DeviceId == device.Id));
+        Assert.Equal(("Temperature", """{"value":21.5}"""), (point.ServiceId, point.Data));
+    }
+
+    [Fact]
+    public async Task MessageUp_GzippedOnTheEncodingTopic_IsStoredInflated()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device);
+
+        var result = await PublishAsync(client, device.Topic("sys/messages/up?encoding=gzip"), Gzip("""{"hello":1}"""));
+
+        Assert.Equal(MqttClientPublishReasonCode.Success, result.ReasonCode);
+        var message = await shoal.QueryAsync(db => db.DeviceEvents.AsNoTracking().SingleAsync(e => e.DeviceId == device.Id && e.Type == DeviceEventType.MessageUp));
+        Assert.Equal("""{"message":{"hello":1}}""", message.Payload);
+    }
+
+    [Fact]
+    public async Task Report_OnTheEncodingTopicButNotGzip_IsRefusedAndNothingIsStored()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device);
+
+        var result = await PublishAsync(client, device.Topic("sys/properties/report?encoding=gzip"), System.Text.Encoding.UTF8.GetBytes(Report));
+
+        Assert.Equal(MqttClientPublishReasonCode.PayloadFormatInvalid, result.ReasonCode);
+        Assert.False(await shoal.QueryAsync(db => db.DeviceDataPoints.AnyAsync(p => p.DeviceId == device.Id)));
+    }
+
+    [Fact]
+    public async Task MessageUp_GzipInflatingPastThePayloadLimit_IsRefusedAndNothingIsStored()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device);
+        var bomb = Gzip(new string(' ', 262_145));
+
+        var result = await PublishAsync(client, device.Topic("sys/messages/up?encoding=gzip"), bomb);
+
+        Assert.True(bomb.Length < 2_000);
+        Assert.Equal(MqttClientPublishReasonCode.PayloadFormatInvalid, result.ReasonCode);
+        Assert.False(await shoal.QueryAsync(db => db.DeviceEvents.AnyAsync(e => e.DeviceId == device.Id && e.Type == DeviceEventType.MessageUp)));
+    }
+
+    private static Task<MqttClientPublishResult> PublishAsync(IMqttClient client, string topic, byte[] payload) =>
+        client.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic(topic)
+            .WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .Build());
+
+    private static byte[] Gzip(string text)
+    {
+        using var compressed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Optimal))
+        {
+            gzip.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        }
+        return compressed.ToArray();
+    }
+
     [Fact]
     public async Task Report_DataManagementOff_StoresNoHistoryButTheLatestValueAndTheEvent()
     {

@@ -91,6 +91,32 @@ public abstract class DeviceRequestTests<TDatabase>(GatewayApplication<TDatabase
     }
 
     [Fact]
+    public async Task SendMessage_WithAUserTopic_ReachesTheDeviceSubscribedToIt()
+    {
+        var (app, device) = await shoal.NewDeviceAsync();
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device, topics: "user/topictest");
+
+        var response = await app.Owner.Client.PostAsJsonAsync($"{Route}/{app.Id}/devices/{device.Id}/messages?topic=topictest", new { door = "close" });
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal((device.Topic("user/topictest"), """{"door":"close"}"""), await inbox.NextAsync());
+    }
+
+    [Theory]
+    [InlineData("a/%2B/b")]
+    [InlineData("a//b")]
+    [InlineData("%23")]
+    public async Task SendMessage_WithATopicThatIsNotOne_Answers400(string topic)
+    {
+        var (app, device) = await shoal.NewDeviceAsync();
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
+
+        var response = await app.Owner.Client.PostAsJsonAsync($"{Route}/{app.Id}/devices/{device.Id}/messages?topic={topic}", new { door = "close" });
+
+        Assert.Contains("user/", await response.FieldErrorAsync("topic"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SendMessage_DeviceOnMqtt311SubscribedToNothing_ReceivesIt()
     {
         var (app, device) = await shoal.NewDeviceAsync();

@@ -69,6 +69,20 @@ public abstract class DeviceShadowTests<TDatabase>(GatewayApplication<TDatabase>
         Assert.Equal(("{}", 0), (service.GetProperty("desired").GetProperty("properties").GetRawText(), service.GetProperty("version").GetInt32()));
     }
 
+    [Fact]
+    public async Task ShadowGet_ForAServiceWithNothingStored_AnswersItEmptyAtVersionZero()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
+
+        await inbox.PublishAsync("sys/shadow/get/request_id=1", """{"service_id":"smokeDetector"}""");
+
+        Assert.Equal(
+            (device.Topic("sys/shadow/get/response/request_id=1"),
+                $$$"""{"object_device_id":"{{{device.Id}}}","shadow":[{"service_id":"smokeDetector","desired":{"properties":{}},"reported":{"properties":{}},"version":0}]}"""),
+            await inbox.NextAsync());
+    }
+
     [Theory]
     [InlineData("{}")]
     [InlineData("""{"object_device_id":"","service_id":""}""")]

@@ -37,6 +37,7 @@ public sealed class ServerProcess : IAsyncDisposable
             ["Kestrel:Endpoints:Northbound:Url"] = $"https://127.0.0.1:{FreePorts.Next()}",
             ["Gateway:Port"] = MqttPort.ToString(CultureInfo.InvariantCulture),
             ["Gateway:TlsPort"] = "0",
+            ["Gateway:HttpsPort"] = "0",
             // A device here publishes as fast as it is acknowledged.
             ["Gateway:MaxMessagesPerSecondPerDevice"] = "1000000",
             ["Accounts:PasswordHashIterations"] = "10000",

@@ -57,7 +57,7 @@ internal sealed class CreateModel(
         Created = Credentials.ForApplication(
             "Application created",
             $"“{application.Name}” is ready. Your network application connects with the application ID and secret below; devices connect to the device access address.",
-            application.Id, application.Name, secret, applications.ApplicationAccessAddress, applications.DeviceAccessAddress);
+            application.Id, application.Name, secret, applications.Addresses);
         return Page();
     }
 

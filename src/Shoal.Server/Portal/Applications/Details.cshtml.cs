@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Shoal.Server.Applications;
 using Shoal.Server.Audit;
 using Shoal.Server.MessageServers;
 using Shoal.Storage.Entities;
@@ -12,9 +13,7 @@ internal sealed class DetailsModel(Server.Applications.Applications applications
 
     public Application Application { get; private set; } = null!;
 
-    public string ApplicationAccessAddress => applications.ApplicationAccessAddress;
-
-    public string DeviceAccessAddress => applications.DeviceAccessAddress;
+    public AccessAddresses Addresses => applications.Addresses;
 
     public string? EmailServerName { get; private set; }
 
@@ -50,7 +49,7 @@ internal sealed class DetailsModel(Server.Applications.Applications applications
                 GraceMinutes > 0 && application.PreviousSecretValidUntil is { } until
                     ? $"The previous secret keeps working until {Display.Time(until)}; update your network application before then."
                     : "The previous secret and every token issued with it stopped working. Update your network application now.",
-                application.Id, application.Name, secret, applications.ApplicationAccessAddress, applications.DeviceAccessAddress);
+                application.Id, application.Name, secret, applications.Addresses);
         }
         else
         {

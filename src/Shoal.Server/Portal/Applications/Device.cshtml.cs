@@ -111,7 +111,7 @@ internal sealed class DeviceModel(Server.Applications.Applications applications,
         Issued = Credentials.ForDevice(
             "New device secret issued",
             "The previous secret stopped working. The device must use the new secret the next time it connects.",
-            id, device.Id, device.NodeId, secret, applications.DeviceAccessAddress);
+            id, device.Id, device.NodeId, secret, applications.Addresses);
         return Page();
     }
 

@@ -49,7 +49,7 @@ internal sealed class DevicesModel(Server.Applications.Applications applications
             Issued = Credentials.ForDevice(
                 "Device registered",
                 $"“{device.Name ?? device.NodeId}” can connect now. It signs in with its device ID and the secret below.",
-                id, device.Id, device.NodeId, secret, applications.DeviceAccessAddress);
+                id, device.Id, device.NodeId, secret, applications.Addresses);
             Input = new();
         }
         else

@@ -1,7 +1,10 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Shoal.Gateway;
 using Shoal.Server.Tests.Infrastructure;
 using Shoal.Storage.Entities;
 
@@ -137,6 +140,19 @@ public abstract class DeviceHttpsTests<TDatabase>(DeviceHttpsApplication<TDataba
     }
 
     [Fact]
+    public async Task Report_TokenWonBeforeASecretReset_Answers403()
+    {
+        var (app, device) = await shoal.NewHttpsDeviceAsync();
+        var token = await shoal.TokenAsync(device);
+
+        var reset = await app.Owner.Client.PostAsJsonAsync($"/api/v1/applications/{app.Id}/devices/{device.Id}/secret", new { });
+        var response = await shoal.PostAsync(device.Id, PropertiesPath, token, Report);
+
+        Assert.Equal(HttpStatusCode.OK, reset.StatusCode);
+        await AssertErrorAsync(response, HttpStatusCode.Forbidden, "IOTDA.000004");
+    }
+
+    [Fact]
     public async Task Report_TokenPastItsLifetime_Answers403()
     {
         var (_, device) = await shoal.NewHttpsDeviceAsync();
@@ -161,6 +177,20 @@ public abstract class DeviceHttpsTests<TDatabase>(DeviceHttpsApplication<TDataba
         Assert.Equal((app.Id, "Temperature", """{"value":21.5}"""), (point.ApplicationId, point.ServiceId, point.Data));
         Assert.Equal(new DateTimeOffset(2026, 11, 25, 10, 15, 0, TimeSpan.Zero), point.EventTime);
         Assert.True(await shoal.QueryAsync(db => db.DeviceEvents.AnyAsync(e => e.DeviceId == device.Id && e.Type == DeviceEventType.PropertiesReported)));
+    }
+
+    [Fact]
+    public async Task Report_Accepted_MovesTheDevicesLastSeen()
+    {
+        var (_, device) = await shoal.NewHttpsDeviceAsync();
+        var token = await shoal.TokenAsync(device);
+        shoal.Time.Advance(TimeSpan.FromMinutes(5));
+
+        await shoal.PostAsync(device.Id, PropertiesPath, token, Report);
+        await shoal.Services.GetRequiredService<LastSeenWriter>().WriteAsync(CancellationToken.None);
+
+        var seen = await shoal.QueryAsync(db => db.Devices.AsNoTracking().Where(d => d.Id == device.Id).Select(d => d.LastSeenAt).SingleAsync());
+        Assert.Equal(shoal.Time.GetUtcNow(), seen!.Value, TimeSpan.FromMilliseconds(1));
     }
 
     [Fact]
