@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Shoal.Gateway.SubDevices;
 using Shoal.Storage.Tracing;
 
 namespace Shoal.Gateway.Https;
@@ -13,27 +14,36 @@ namespace Shoal.Gateway.Https;
 /// </summary>
 internal sealed partial class DeviceHttpsAccess(
     DeviceAuthenticator authenticator, DeviceTokens tokens, DeviceRequestRate rate, IngestQueue queue, TraceRecorder recorder, LastSeenWriter lastSeen,
+    SubDeviceRegistry subDevices,
     IOptions<GatewayOptions> options, TimeProvider time, ILogger<DeviceHttpsAccess> logger)
 {
     public const string AccessTokenHeader = "access_token";
 
-    /// <summary>How one kind of report reads its body: an ingest item for the device, or null when the body is not such a report.</summary>
-    public sealed record Report(Func<byte[], GatewayOptions, DateTimeOffset, Func<DeviceIdentity, IngestItem>?> Parse, Func<GatewayOptions, string> Expected);
+    /// <summary>A report's body as read: how to make its ingest item for the device, or why the body is refused.</summary>
+    public sealed record ReportReading(Func<DeviceIdentity, IngestItem>? Item, string? Refusal = null);
 
-    public static readonly Report PropertiesReport = new(
-        (body, settings, now) =>
-            Gateway.PropertiesReport.Parse(new ReadOnlySequence<byte>(body), now, settings.MaxServicesPerReport, settings.ClockTolerance) is { } services
-                ? device => new PropertiesReported(device, now, services)
-                : null,
-        settings => """The report is not {"services":[{"service_id","properties":{...}}]}""" + $" with 1 to {settings.MaxServicesPerReport} services, or it is not UTF-8 JSON.");
+    /// <summary>How one kind of report reads its body.</summary>
+    public sealed record Report(Func<byte[], GatewayOptions, DateTimeOffset, ReportReading> Read);
 
-    public static readonly Report MessageUp = new(
-        (body, _, now) =>
-        {
-            var payload = DeviceMessage.EventPayload(new ReadOnlySequence<byte>(body), topic: null);
-            return device => new MessageUp(device, now, payload);
-        },
-        _ => "");
+    /// <summary>Most sub-devices in one batch report over HTTPS, as on the reference platform.</summary>
+    public const int MaxSubDevicesPerReport = 50;
+
+    public static readonly Report PropertiesReport = new((body, settings, now) =>
+        Gateway.PropertiesReport.Parse(new ReadOnlySequence<byte>(body), now, settings.MaxServicesPerReport, settings.ClockTolerance) is { } services
+            ? new(device => new PropertiesReported(device, now, services))
+            : new(null, """The report is not {"services":[{"service_id","properties":{...}}]}""" + $" with 1 to {settings.MaxServicesPerReport} services, or it is not UTF-8 JSON."));
+
+    public static readonly Report MessageUp = new((body, _, now) =>
+    {
+        var payload = DeviceMessage.EventPayload(new ReadOnlySequence<byte>(body), topic: null);
+        return new(device => new MessageUp(device, now, payload));
+    });
+
+    public static readonly Report SubDevicesReport = new((body, settings, now) =>
+    {
+        var batch = SubDeviceReports.Parse(new ReadOnlySequence<byte>(body), now, MaxSubDevicesPerReport, settings.MaxServicesPerReport, settings.ClockTolerance);
+        return batch.Refusal is null ? new(gateway => new SubDevicesReported(gateway, now, batch.Reports)) : new(null, batch.Refusal);
+    });
 
     public async Task<Results<Ok<AccessTokenResponse>, JsonHttpResult<DeviceHttpsError>>> AuthenticateAsync(
         HttpRequest request, CancellationToken cancellationToken)
@@ -91,13 +101,31 @@ internal sealed partial class DeviceHttpsAccess(
             return Refused(device, path, (int)(request.ContentLength ?? 0), $"The body is larger than {settings.MaxPayloadBytes} bytes.",
                 DeviceHttpsError.TooLarge(settings.MaxPayloadBytes));
         }
-        if (report.Parse(body, settings, time.GetUtcNow()) is not { } newItem)
+        var reading = report.Read(body, settings, time.GetUtcNow());
+        if (reading.Item is not { } newItem)
         {
-            var expected = report.Expected(settings);
-            return Refused(device, path, body.Length, expected, DeviceHttpsError.InvalidInput(expected));
+            return Refused(device, path, body.Length, reading.Refusal!, DeviceHttpsError.InvalidInput(reading.Refusal!));
         }
 
         var item = newItem(device);
+        if (item is SubDevicesReported batch)
+        {
+            List<string> foreign;
+            try
+            {
+                foreign = await subDevices.NotSubDevicesOfAsync(device, [.. batch.Reports.Select(r => r.DeviceId).Distinct()], cancellationToken);
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                LogNotStored(logger, device.DeviceId, error);
+                return DeviceHttpsError.NotStored();
+            }
+            if (foreign.Count > 0)
+            {
+                return Refused(device, path, body.Length, $"Not sub-devices of {device.DeviceId}: {string.Join(", ", foreign.Take(10))}; nothing was stored.",
+                    DeviceHttpsError.NotSubDevices());
+            }
+        }
         var serial = recorder.Received(item, path, body.Length);
         try
         {

@@ -18,8 +18,7 @@ internal static class DeviceHttpsEndpoints
         v5.MapPost("/device-auth", AuthenticateAsync);
         v5.MapPost("/devices/{deviceId}/sys/properties/report", ReportPropertiesAsync);
         v5.MapPost("/devices/{deviceId}/sys/messages/up", SendMessageAsync);
-        v5.MapPost("/devices/{deviceId}/sys/gateway/sub-devices/properties/report", () =>
-            DeviceHttpsError.NotOffered("Gateway batch reports are not offered over HTTPS; a gateway reports its sub-devices over MQTT."));
+        v5.MapPost("/devices/{deviceId}/sys/gateway/sub-devices/properties/report", ReportSubDevicesAsync);
         return endpoints;
     }
 
@@ -30,6 +29,10 @@ internal static class DeviceHttpsEndpoints
     private static Task<Results<Ok, JsonHttpResult<DeviceHttpsError>>> ReportPropertiesAsync(
         string deviceId, HttpRequest request, DeviceHttpsAccess access, CancellationToken cancellationToken) =>
         access.ReceiveAsync(deviceId, request, DeviceHttpsAccess.PropertiesReport, cancellationToken);
+
+    private static Task<Results<Ok, JsonHttpResult<DeviceHttpsError>>> ReportSubDevicesAsync(
+        string deviceId, HttpRequest request, DeviceHttpsAccess access, CancellationToken cancellationToken) =>
+        access.ReceiveAsync(deviceId, request, DeviceHttpsAccess.SubDevicesReport, cancellationToken);
 
     private static Task<Results<Ok, JsonHttpResult<DeviceHttpsError>>> SendMessageAsync(
         string deviceId, HttpRequest request, DeviceHttpsAccess access, CancellationToken cancellationToken) =>

@@ -23,6 +23,9 @@ internal sealed record DeviceHttpsError(
     public static JsonHttpResult<DeviceHttpsError> InvalidToken() =>
         Answer(StatusCodes.Status403Forbidden, "IOTDA.000004", "Invalid access token.");
 
+    public static JsonHttpResult<DeviceHttpsError> NotSubDevices() =>
+        Answer(StatusCodes.Status400BadRequest, "IOTDA.021104", "Subdevices in the request do not exist or do not belong to the gateway.");
+
     public static JsonHttpResult<DeviceHttpsError> RateLimited() =>
         Answer(StatusCodes.Status403Forbidden, "IOTDA.021101", "Request reached the maximum rate limit.");
 
@@ -32,9 +35,6 @@ internal sealed record DeviceHttpsError(
     /// <summary>Not a reference code: the reference documents none for a failed write, and the device should simply retry.</summary>
     public static JsonHttpResult<DeviceHttpsError> NotStored() =>
         Answer(StatusCodes.Status503ServiceUnavailable, "SHOAL.000503", "Not stored; send it again.");
-
-    public static JsonHttpResult<DeviceHttpsError> NotOffered(string message) =>
-        Answer(StatusCodes.Status404NotFound, "SHOAL.000404", message);
 
     private static JsonHttpResult<DeviceHttpsError> Answer(int status, string code, string message) =>
         TypedResults.Json(new DeviceHttpsError(code, message), statusCode: status);

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Shoal.Gateway;
 using Shoal.Server.Tests.Infrastructure;
+using Shoal.Server.Tests.Northbound;
 using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Tests.Gateway.Https;
@@ -287,14 +288,57 @@ public abstract class DeviceHttpsTests<TDatabase>(DeviceHttpsApplication<TDataba
     }
 
     [Fact]
-    public async Task GatewayBatchReport_IsNotOffered()
+    public async Task GatewayBatchReport_OfItsSubDevices_IsStoredAsEachOnesReport()
     {
-        var (_, device) = await shoal.NewHttpsDeviceAsync();
-        var token = await shoal.TokenAsync(device);
+        var (app, gateway) = await shoal.NewHttpsDeviceAsync();
+        var first = await SubDeviceAsync(app, gateway.Id);
+        var second = await SubDeviceAsync(app, gateway.Id);
+        var token = await shoal.TokenAsync(gateway);
 
-        var response = await shoal.PostAsync(device.Id, "sys/gateway/sub-devices/properties/report", token, """{"devices":[]}""");
+        var response = await shoal.PostAsync(gateway.Id, SubDevicesPath, token, BatchReport(first, second));
 
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var points = await shoal.QueryAsync(db => db.DeviceDataPoints.AsNoTracking()
+            .Where(p => p.DeviceId == first || p.DeviceId == second).Select(p => p.DeviceId).ToListAsync());
+        Assert.Equal(new[] { first, second }.Order(StringComparer.Ordinal), points.Order(StringComparer.Ordinal), StringComparer.Ordinal);
+    }
+
+    [Fact]
+    public async Task GatewayBatchReport_NamingADeviceThatIsNotItsSubDevice_Answers400AndStoresNothing()
+    {
+        var (app, gateway) = await shoal.NewHttpsDeviceAsync();
+        var own = await SubDeviceAsync(app, gateway.Id);
+        var (_, stranger) = await shoal.NewHttpsDeviceAsync();
+        var token = await shoal.TokenAsync(gateway);
+
+        var response = await shoal.PostAsync(gateway.Id, SubDevicesPath, token, BatchReport(own, stranger.Id));
+
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, "IOTDA.021104");
+        Assert.False(await shoal.QueryAsync(db => db.DeviceDataPoints.AnyAsync(p => p.DeviceId == own || p.DeviceId == stranger.Id)));
+    }
+
+    [Fact]
+    public async Task GatewayBatchReport_MoreThan50SubDevices_Answers400()
+    {
+        var (app, gateway) = await shoal.NewHttpsDeviceAsync();
+        var own = await SubDeviceAsync(app, gateway.Id);
+        var token = await shoal.TokenAsync(gateway);
+
+        var response = await shoal.PostAsync(gateway.Id, SubDevicesPath, token, BatchReport([.. Enumerable.Repeat(own, 51)]));
+
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, "IOTDA.000006");
+        Assert.False(await shoal.QueryAsync(db => db.DeviceDataPoints.AnyAsync(p => p.DeviceId == own)));
+    }
+
+    private const string SubDevicesPath = "sys/gateway/sub-devices/properties/report";
+
+    private static string BatchReport(params string[] deviceIds) =>
+        $$$"""{"devices":[{{{string.Join(",", deviceIds.Select(id => $$$"""{"device_id":"{{{id}}}","services":[{"service_id":"Meter","properties":{"kwh":3}}]}"""))}}}]}""";
+
+    private static async Task<string> SubDeviceAsync(NaApplication app, string gatewayId)
+    {
+        var created = await app.Owner.Client.PostAsJsonAsync($"/api/v1/applications/{app.Id}/devices", new { nodeId = $"node-{Guid.NewGuid():N}", gatewayId });
+        return (await created.JsonAsync(HttpStatusCode.Created)).GetProperty("device").GetProperty("id").GetString()!;
     }
 
     [Fact]
