@@ -109,18 +109,20 @@ internal sealed partial class CommandDispatchWorker(
         var unacknowledgedSince = now - options.Value.CommandRetransmitInterval;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
+        // A sub-device's commands go to its gateway, which passes them on.
         var due = await db.DeviceCommands
-            .Where(c => listening.Contains(c.DeviceId))
-            .Where(c => (c.Status == DeviceCommandStatus.Pending && c.ExpiresAt >= now)
-                || (c.Status == DeviceCommandStatus.Sent && c.IssuedTimes <= c.MaxRetransmit && c.SentAt <= unacknowledgedSince))
-            .OrderBy(c => c.CreatedAt)
+            .Join(db.Devices, c => c.DeviceId, d => d.Id, (c, d) => new { Command = c, Addressee = d.GatewayId ?? d.Id })
+            .Where(c => listening.Contains(c.Addressee))
+            .Where(c => (c.Command.Status == DeviceCommandStatus.Pending && c.Command.ExpiresAt >= now)
+                || (c.Command.Status == DeviceCommandStatus.Sent && c.Command.IssuedTimes <= c.Command.MaxRetransmit && c.Command.SentAt <= unacknowledgedSince))
+            .OrderBy(c => c.Command.CreatedAt)
             .Take(BatchSize)
             .ToListAsync(cancellationToken);
         if (due.Count == 0)
         {
             return;
         }
-        foreach (var command in due)
+        foreach (var command in due.Select(c => c.Command))
         {
             command.IssuedTimes++;
             command.SentAt = now;
@@ -139,10 +141,11 @@ internal sealed partial class CommandDispatchWorker(
         {
             return;
         }
-        foreach (var command in due)
+        foreach (var (command, addressee) in due.Select(c => (c.Command, c.Addressee)))
         {
-            await gateway.PublishAsync(TopicPolicy.CommandRequest(command.DeviceId, command.Id), Request(command), cancellationToken);
-            recorder.CommandPublished(command, TopicPolicy.CommandRequest(command.DeviceId, command.Id));
+            var topic = TopicPolicy.CommandRequest(addressee, command.Id);
+            await gateway.PublishAsync(topic, Request(command), cancellationToken);
+            recorder.CommandPublished(command, topic);
             LogPublished(logger, command.Id, command.DeviceId, command.IssuedTimes);
         }
     }

@@ -142,7 +142,7 @@ internal sealed partial class IngestWriter(
     /// The devices whose status the batch changes, with the online sub-devices of the gateways that disconnect (they go
     /// offline with their gateway), and the commands it answers.
     /// </summary>
-    private static async Task<(Dictionary<string, Device> Devices, Dictionary<string, DeviceCommand> Commands)> LoadAsync(
+    private static async Task<(Dictionary<string, Device> Devices, Dictionary<string, AddressedCommand> Commands)> LoadAsync(
         ShoalDb db, IReadOnlyList<IngestItem> batch, string node, CancellationToken cancellationToken)
     {
         var statusDeviceIds = batch.Where(i => i is DeviceConnected or DeviceAuthenticated or DeviceDisconnected).Select(i => i.Device.DeviceId)
@@ -158,13 +158,15 @@ internal sealed partial class IngestWriter(
             .OfType<string>().Distinct().ToList();
         var commands = commandIds.Count == 0
             ? []
-            : await db.DeviceCommands.Where(c => commandIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, cancellationToken);
+            : await db.DeviceCommands.Where(c => commandIds.Contains(c.Id))
+                .Join(db.Devices, c => c.DeviceId, d => d.Id, (c, d) => new AddressedCommand(c, d.GatewayId ?? d.Id))
+                .ToDictionaryAsync(c => c.Command.Id, cancellationToken);
         return (devices, commands);
     }
 
     /// <summary>Turns the batch into rows, in order, and applies the status and command changes to the loaded entities.</summary>
     private void Collect(
-        IReadOnlyList<IngestItem> batch, IngestRows rows, Dictionary<string, Device> devices, Dictionary<string, DeviceCommand> commands,
+        IReadOnlyList<IngestItem> batch, IngestRows rows, Dictionary<string, Device> devices, Dictionary<string, AddressedCommand> commands,
         List<IngestItem> refused, DateTimeOffset now)
     {
         var node = options.Value.Node;
@@ -324,8 +326,12 @@ internal sealed partial class IngestWriter(
     }
 
     /// <summary>The command with this ID if it was sent to this device; a device cannot move another's commands.</summary>
-    private static DeviceCommand? OwnCommand(Dictionary<string, DeviceCommand> commands, string commandId, DeviceIdentity device) =>
-        commands.TryGetValue(commandId, out var command) && command.DeviceId == device.DeviceId ? command : null;
+    /// <summary>The command, when it was sent to <paramref name="device"/>: its own, or one of a sub-device it is the gateway of.</summary>
+    private static DeviceCommand? OwnCommand(Dictionary<string, AddressedCommand> commands, string commandId, DeviceIdentity device) =>
+        commands.TryGetValue(commandId, out var command) && command.Addressee == device.DeviceId ? command.Command : null;
+
+    /// <summary>A command with the device it is published to: the gateway of a sub-device, or the device itself.</summary>
+    private sealed record AddressedCommand(DeviceCommand Command, string Addressee);
 
     private static void AddEvent(IngestRows rows, IngestItem item, DeviceEventType type, string payload, DateTimeOffset now) =>
         AddEvent(rows, item, item.Device.DeviceId, type, payload, now);

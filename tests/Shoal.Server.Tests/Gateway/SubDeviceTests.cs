@@ -437,6 +437,44 @@ public abstract class SubDeviceTests<TDatabase>(PushApplication<TDatabase> shoal
         }
     }
 
+    [Fact]
+    public async Task Command_ForASubDevice_GoesToItsGatewayWhoseAnswerCompletesIt()
+    {
+        var (app, device) = await shoal.NewDeviceAsync();
+        using var gateway = await DeviceInbox.ConnectAsync(shoal, device);
+        var subDevice = (await AddAsync(gateway, "a"))[0];
+
+        var created = await (await app.Na.SendAsync(HttpMethod.Post, Commands.DeviceCommandTests<SqliteDatabase>.CommandsPath,
+            new { deviceId = subDevice, command = new { serviceId = "Switch", method = "SET", paras = new { on = true } } })).JsonAsync(HttpStatusCode.Created);
+        var commandId = created.GetProperty("commandId").GetString()!;
+        var (topic, payload) = await gateway.NextAsync();
+        var answered = await gateway.RespondAsync(commandId, """{"result_code":0,"paras":{"done":true}}""");
+
+        Assert.Equal(gateway.Device.Topic($"sys/commands/request_id={commandId}"), topic);
+        Assert.Equal(subDevice, JsonDocument.Parse(payload).RootElement.GetProperty("object_device_id").GetString());
+        Assert.Equal(MqttClientPublishReasonCode.Success, answered.ReasonCode);
+        Assert.Equal(DeviceCommandStatus.Successful,
+            await shoal.QueryAsync(db => db.DeviceCommands.Where(c => c.Id == commandId).Select(c => c.Status).SingleAsync()));
+    }
+
+    [Fact]
+    public async Task CommandResponse_ForACommandOfAnotherGatewaysSubDevice_IsIgnored()
+    {
+        var (app, device) = await shoal.NewDeviceAsync();
+        using var gateway = await DeviceInbox.ConnectAsync(shoal, device);
+        var subDevice = (await AddAsync(gateway, "a"))[0];
+        var created = await (await app.Na.SendAsync(HttpMethod.Post, Commands.DeviceCommandTests<SqliteDatabase>.CommandsPath,
+            new { deviceId = subDevice, command = new { serviceId = "Switch", method = "SET", paras = new { on = true } } })).JsonAsync(HttpStatusCode.Created);
+        var commandId = created.GetProperty("commandId").GetString()!;
+        await gateway.NextAsync();
+        using var other = await GatewayAsync();
+
+        await other.RespondAsync(commandId, """{"result_code":1}""");
+
+        Assert.NotEqual(DeviceCommandStatus.Failed,
+            await shoal.QueryAsync(db => db.DeviceCommands.Where(c => c.Id == commandId).Select(c => c.Status).SingleAsync()));
+    }
+
     private async Task<DeviceInbox> GatewayAsync()
     {
         var (_, device) = await shoal.NewDeviceAsync();
