@@ -118,6 +118,8 @@ internal sealed partial class DeviceListener(
         var settings = options.Value;
         var remote = socket.RemoteEndPoint as IPEndPoint;
         var address = remote?.Address is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : remote?.Address ?? IPAddress.None;
+        // The deadline runs from before the connection counts as pending, so whoever sees it pending sees its clock started.
+        using var deadline = new CancellationTokenSource(settings.ConnectTimeout, time);
         if (!TryAdmit(address, settings))
         {
             socket.Dispose();
@@ -126,7 +128,6 @@ internal sealed partial class DeviceListener(
         socket.NoDelay = true;
         Stream stream = new NetworkStream(socket, ownsSocket: true);
         var awaitingConnect = 1;
-        using var deadline = new CancellationTokenSource(settings.ConnectTimeout, time);
         var closeIfLate = deadline.Token.Register(socket.Dispose);
         void ConnectRead()
         {
