@@ -29,10 +29,10 @@ internal sealed partial class CommandDispatchWorker(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                await signal.WaitAsync(options.Value.CommandPollInterval, time, stoppingToken);
+                var devices = await signal.WaitAsync(options.Value.CommandPollInterval, time, stoppingToken);
                 try
                 {
-                    await RunOnceAsync(stoppingToken);
+                    await RunOnceAsync(stoppingToken, devices);
                 }
                 catch (Exception error) when (error is not OperationCanceledException)
                 {
@@ -51,15 +51,21 @@ internal sealed partial class CommandDispatchWorker(
         base.Dispose();
     }
 
-    /// <summary>Ends the commands whose time is up, then publishes those due to the devices listening on this node.</summary>
-    public async Task RunOnceAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Ends the commands whose time is up, then publishes those due to the devices listening on this node; with
+    /// <paramref name="devices"/>, only publishes those due to these devices (they have just connected).
+    /// </summary>
+    public async Task RunOnceAsync(CancellationToken cancellationToken, IReadOnlySet<string>? devices = null)
     {
         await _running.WaitAsync(cancellationToken);
         try
         {
             var now = time.GetUtcNow();
-            await EndOverdueAsync(now, cancellationToken);
-            await PublishDueAsync(now, cancellationToken);
+            if (devices is null)
+            {
+                await EndOverdueAsync(now, cancellationToken);
+            }
+            await PublishDueAsync(now, devices, cancellationToken);
         }
         finally
         {
@@ -99,9 +105,9 @@ internal sealed partial class CommandDispatchWorker(
     }
 
     /// <summary>PENDING commands, and SENT ones whose PUBACK is overdue and may be sent again, of devices connected here.</summary>
-    private async Task PublishDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task PublishDueAsync(DateTimeOffset now, IReadOnlySet<string>? devices, CancellationToken cancellationToken)
     {
-        var listening = sessions.ReceivingDownlink().Select(c => c.DeviceId).ToList();
+        var listening = sessions.ReceivingDownlink().Select(c => c.DeviceId).Where(id => devices is null || devices.Contains(id)).ToList();
         if (listening.Count == 0)
         {
             return;

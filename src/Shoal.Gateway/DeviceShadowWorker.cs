@@ -33,10 +33,10 @@ internal sealed partial class DeviceShadowWorker(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                await signal.WaitAsync(options.Value.ShadowPollInterval, time, stoppingToken);
+                var devices = await signal.WaitAsync(options.Value.ShadowPollInterval, time, stoppingToken);
                 try
                 {
-                    await RunOnceAsync(stoppingToken);
+                    await RunOnceAsync(stoppingToken, devices);
                 }
                 catch (Exception error) when (error is not OperationCanceledException)
                 {
@@ -55,12 +55,13 @@ internal sealed partial class DeviceShadowWorker(
         base.Dispose();
     }
 
-    public async Task RunOnceAsync(CancellationToken cancellationToken)
+    /// <summary>Sends the devices listening on this node what they hold differently from their desired values; with <paramref name="devices"/>, only these.</summary>
+    public async Task RunOnceAsync(CancellationToken cancellationToken, IReadOnlySet<string>? devices = null)
     {
         await _running.WaitAsync(cancellationToken);
         try
         {
-            await PublishDifferencesAsync(cancellationToken);
+            await PublishDifferencesAsync(devices, cancellationToken);
         }
         finally
         {
@@ -68,9 +69,9 @@ internal sealed partial class DeviceShadowWorker(
         }
     }
 
-    private async Task PublishDifferencesAsync(CancellationToken cancellationToken)
+    private async Task PublishDifferencesAsync(IReadOnlySet<string>? devices, CancellationToken cancellationToken)
     {
-        var connections = sessions.ReceivingDownlink();
+        var connections = sessions.ReceivingDownlink().Where(c => devices is null || devices.Contains(c.DeviceId)).ToList();
         if (connections.Count == 0)
         {
             return;

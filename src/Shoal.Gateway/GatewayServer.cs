@@ -161,8 +161,8 @@ internal sealed partial class GatewayServer(
         await _server.SubscribeAsync(connection.ClientId, new MqttTopicFilterBuilder()
             .WithTopic(TopicPolicy.Prefix(connection.DeviceId) + "sys/#").WithAtLeastOnceQoS().Build());
         connection.DownlinkSubscribed();
-        commands.Wake();
-        desired.Wake();
+        commands.Wake(connection.DeviceId);
+        desired.Wake(connection.DeviceId);
     }
 
     private async Task OnDisconnectedAsync(ClientDisconnectedEventArgs disconnected)
