@@ -325,8 +325,10 @@ internal sealed partial class IngestWriter(
         }
     }
 
-    /// <summary>The command with this ID if it was sent to this device; a device cannot move another's commands.</summary>
-    /// <summary>The command, when it was sent to <paramref name="device"/>: its own, or one of a sub-device it is the gateway of.</summary>
+    /// <summary>
+    /// The command with this ID if it was sent to this device: its own, or one of a sub-device it is the gateway of. A
+    /// device cannot move another's commands.
+    /// </summary>
     private static DeviceCommand? OwnCommand(Dictionary<string, AddressedCommand> commands, string commandId, DeviceIdentity device) =>
         commands.TryGetValue(commandId, out var command) && command.Addressee == device.DeviceId ? command.Command : null;
 
@@ -347,8 +349,10 @@ internal sealed partial class IngestWriter(
             CreatedAt = now,
         });
 
-    /// <summary><c>{"services":[{"serviceId","data":{...},"eventTime"}]}</c>: what a data push is made from.</summary>
-    /// <summary>The report as its event stores it; the writer's buffer is reused, since one batch is written at a time.</summary>
+    /// <summary>
+    /// The report as its event stores it, <c>{"services":[{"serviceId","data":{...},"eventTime"}]}</c>: what a data push
+    /// is made from. The writer's buffer is reused, since one batch is written at a time.
+    /// </summary>
     private string ReportPayload(IReadOnlyList<ReportedService> services)
     {
         _payload.ResetWrittenCount();
