@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Shoal.Storage;
 
@@ -11,6 +12,7 @@ public static class StorageServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton<EventLogSignal>();
+        services.AddSingleton(new Changes(relayed: options.Provider == DatabaseProvider.Postgres));
         switch (options.Provider)
         {
             case DatabaseProvider.Sqlite:
@@ -25,6 +27,8 @@ public static class StorageServiceCollectionExtensions
                 }
                 services.AddDbContextPool<PostgresShoalDb>(db => db.UseNpgsql(options.ConnectionString));
                 services.AddScoped<ShoalDb>(sp => sp.GetRequiredService<PostgresShoalDb>());
+                services.AddHostedService(sp => new PostgresChangeRelay(
+                    sp.GetRequiredService<Changes>(), options.ConnectionString, sp.GetRequiredService<ILogger<PostgresChangeRelay>>()));
                 break;
             default:
                 throw new InvalidOperationException($"Unknown Storage:Provider '{options.Provider}'.");

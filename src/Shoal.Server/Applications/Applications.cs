@@ -30,7 +30,7 @@ internal sealed class Applications(
     ApplicationFactory factory,
     SecretHasher hasher,
     AuditLog audit,
-    Northbound.TokenCache tokens,
+    Changes changes,
     PlatformMail platformMail,
     Tracing.TraceSessions traces,
     Gateway.SessionReviewSignal sessions,
@@ -150,6 +150,7 @@ internal sealed class Applications(
             audit.Record(db, actor, application.OwnerId, "application.updated", application.Id, $"Changed {string.Join(", ", changed)}.");
             await traces.WithdrawAsync(application, application.UpdatedAt, cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
+            changes.Publish(ChangeKind.Application, application.Id);
             await traces.ConsentChangedAsync(cancellationToken);
         }
         return application;
@@ -222,7 +223,7 @@ internal sealed class Applications(
             $"The secret of your application {application.Name} ({application.Id}) was reset at {now:u}. {previous}\n\n"
             + "If you did not expect this, sign in to Shoal and reset it again.", cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
-        tokens.Forget(application.Id);
+        changes.Publish(ChangeKind.ApplicationTokens, application.Id);
         return new IssuedSecret(application, secret);
     }
 
@@ -253,7 +254,7 @@ internal sealed class Applications(
         db.Applications.Remove(application);
         audit.Record(db, actor, application.OwnerId, "application.deleted", application.Id, $"Deleted '{application.Name}' and everything in it.");
         await db.SaveChangesAsync(cancellationToken);
-        tokens.Forget(application.Id);
+        changes.Publish(ChangeKind.Application, application.Id);
         sessions.Raise();
         return application;
     }

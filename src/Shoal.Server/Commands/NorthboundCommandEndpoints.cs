@@ -59,7 +59,7 @@ internal static class NorthboundCommandEndpoints
         var caller = NorthboundCaller.Of(http);
         var outcome = await commands.CreateAsync(
             caller.TargetApplicationId, deviceId,
-            new NewCommand(command.ServiceId, command.Method, command.Paras, callbackUrl, expireTime, maxRetransmit, caller.ActsForAnother ? caller.Caller.Id : null),
+            new NewCommand(command.ServiceId, command.Method, command.Paras, callbackUrl, expireTime, maxRetransmit, caller.ActsForAnother ? caller.CallerId : null),
             cancellationToken);
         return outcome.Succeeded ? Json(DeviceCommandView.Json(outcome.Value!), status) : ToError(outcome.Failure!).ToResult();
     }

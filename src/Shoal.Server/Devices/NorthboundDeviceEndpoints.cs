@@ -150,7 +150,7 @@ internal static class NorthboundDeviceEndpoints
     }
 
     private static Actor ActorOf(HttpContext http, NorthboundCaller caller) =>
-        new(null, caller.ActsForAnother ? $"NA of application {caller.Caller.Id} (granted {caller.Grant})" : $"NA of application {caller.Caller.Id}",
+        new(null, caller.ActsForAnother ? $"NA of application {caller.CallerId} (granted {caller.Grant})" : $"NA of application {caller.CallerId}",
             http.Connection.RemoteIpAddress?.ToString());
 
     private static NorthboundError ToError(Failure failure) => failure switch

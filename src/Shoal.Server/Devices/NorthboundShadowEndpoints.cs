@@ -57,7 +57,7 @@ internal static class NorthboundShadowEndpoints
     }
 
     private static Actor ActorOf(HttpContext http, NorthboundCaller caller) =>
-        new(null, caller.ActsForAnother ? $"NA of application {caller.Caller.Id} (granted {caller.Grant})" : $"NA of application {caller.Caller.Id}",
+        new(null, caller.ActsForAnother ? $"NA of application {caller.CallerId} (granted {caller.Grant})" : $"NA of application {caller.CallerId}",
             http.Connection.RemoteIpAddress?.ToString());
 
     private sealed record ServiceDesiredBody(string? ServiceId, JsonElement? Desired);

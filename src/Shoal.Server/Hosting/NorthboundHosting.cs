@@ -17,7 +17,7 @@ internal static class NorthboundHosting
         var services = builder.Services;
         services.AddOptions<NorthboundOptions>().BindConfiguration(NorthboundOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<NorthboundCallRate>();
-        services.AddSingleton<TokenCache>();
+        services.AddSingleton<AccessTokenCheck>();
         services.AddScoped<NorthboundTokens>();
         services.AddScoped<DeviceRegistry>();
         services.AddScoped<DeviceData>();

@@ -10,7 +10,7 @@ namespace Shoal.Server.Northbound;
 /// Who is calling (the NA's own application) and on whose devices it acts: its own, or, with <c>?appId=</c>,
 /// those of an application that granted it access.
 /// </summary>
-internal sealed record NorthboundCaller(Application Caller, string TargetApplicationId, GrantLevel? Grant)
+internal sealed record NorthboundCaller(string CallerId, string TargetApplicationId, GrantLevel? Grant)
 {
     public bool ActsForAnother => Grant is not null;
 
@@ -19,7 +19,7 @@ internal sealed record NorthboundCaller(Application Caller, string TargetApplica
 }
 
 /// <summary>Authenticates every northbound call but the login ones, applies the application's call rate, and resolves grants.</summary>
-internal sealed class NorthboundAuthentication(NorthboundCallRate rate) : IEndpointFilter
+internal sealed class NorthboundAuthentication(AccessTokenCheck tokens, NorthboundCallRate rate) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -34,13 +34,12 @@ internal sealed class NorthboundAuthentication(NorthboundCallRate rate) : IEndpo
         {
             return NorthboundError.InvalidToken().ToResult();
         }
-        var services = http.RequestServices;
-        var (caller, error) = await services.GetRequiredService<NorthboundTokens>().AuthenticateAsync(appKey, token, http.RequestAborted);
-        if (error is not null)
+        var (caller, error) = await tokens.AuthenticateAsync(appKey, token, http.RequestAborted);
+        if (caller is null)
         {
-            return error.ToResult();
+            return error!.ToResult();
         }
-        if (!rate.TryTake(caller!.Id))
+        if (!rate.TryTake(caller))
         {
             return NorthboundError.Throttled().ToResult();
         }
@@ -58,19 +57,19 @@ internal sealed class NorthboundAuthentication(NorthboundCallRate rate) : IEndpo
     /// The caller acting on <paramref name="target"/>: on itself when it is empty or its own ID, otherwise only with a
     /// grant in force from that application (edit for anything but a read).
     /// </summary>
-    public static async Task<(NorthboundCaller? Caller, NorthboundError? Error)> ResolveAsync(HttpContext http, Application caller, string? target)
+    public static async Task<(NorthboundCaller? Caller, NorthboundError? Error)> ResolveAsync(HttpContext http, string caller, string? target)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(caller);
-        if (string.IsNullOrEmpty(target) || target == caller.Id)
+        if (string.IsNullOrEmpty(target) || target == caller)
         {
-            return (new NorthboundCaller(caller, caller.Id, null), null);
+            return (new NorthboundCaller(caller, caller, null), null);
         }
         var services = http.RequestServices;
         var db = services.GetRequiredService<ShoalDb>();
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
         var grant = await db.ApplicationGrants.AsNoTracking()
-            .Where(g => g.GrantorId == target && g.GranteeId == caller.Id)
+            .Where(g => g.GrantorId == target && g.GranteeId == caller)
             .Join(db.Applications, g => g.GrantorId, a => a.Id, (g, a) => new { g.Level, g.ExpiresAt, a.FrozenAt })
             .SingleOrDefaultAsync(http.RequestAborted);
         if (grant is null || grant.ExpiresAt <= now)

@@ -15,7 +15,7 @@ internal sealed class NorthboundTokens(
     Applications.Applications applications,
     SecretHasher hasher,
     SignInThrottle throttle,
-    TokenCache cache,
+    Changes changes,
     IOptions<NorthboundOptions> options,
     TimeProvider time)
 {
@@ -75,7 +75,7 @@ internal sealed class NorthboundTokens(
             RefreshExpiresAt = now + options.Value.RefreshTokenLifetime,
         });
         await db.SaveChangesAsync(cancellationToken);
-        cache.Forget(application.Id);
+        changes.Publish(ChangeKind.ApplicationTokens, application.Id);
         return (issued, null, null);
     }
 
@@ -87,34 +87,7 @@ internal sealed class NorthboundTokens(
             .ExecuteUpdateAsync(t => t.SetProperty(x => x.RevokedAt, time.GetUtcNow()), cancellationToken);
         if (applicationId is not null)
         {
-            cache.Forget(applicationId);
+            changes.Publish(ChangeKind.ApplicationTokens, applicationId);
         }
-    }
-
-    /// <summary>
-    /// The application whose NA carries <paramref name="accessToken"/> as <paramref name="appKey"/>. A token dies with a
-    /// logout, a newer login, a secret reset (issued before the application's credentials changed) or its expiry.
-    /// </summary>
-    public async Task<(Application? Caller, NorthboundError? Error)> AuthenticateAsync(string appKey, string accessToken, CancellationToken cancellationToken)
-    {
-        var hash = hasher.Hash(accessToken);
-        var key = Convert.ToBase64String(hash);
-        if (cache.Find(key, appKey) is { } cached)
-        {
-            return cached.FrozenAt is not null ? (null, NorthboundError.Frozen()) : (cached, null);
-        }
-        var generation = cache.Generation(appKey);
-        var now = time.GetUtcNow();
-        var found = await db.NorthboundTokens.AsNoTracking()
-            .Where(t => t.AccessTokenHash == hash && t.RevokedAt == null)
-            .Join(db.Applications, t => t.ApplicationId, a => a.Id, (t, a) => new { Token = t, Application = a })
-            .SingleOrDefaultAsync(cancellationToken);
-        if (found is null || found.Application.Id != appKey || found.Token.AccessExpiresAt <= now
-            || found.Token.IssuedAt < found.Application.CredentialsIssuedAfter)
-        {
-            return (null, NorthboundError.InvalidToken());
-        }
-        cache.Remember(key, found.Application, found.Token.AccessExpiresAt, generation);
-        return found.Application.FrozenAt is not null ? (null, NorthboundError.Frozen()) : (found.Application, null);
     }
 }

@@ -7,7 +7,7 @@ using Shoal.Storage.Entities;
 namespace Shoal.Server.Operations;
 
 /// <summary>What an operator may do to users, applications and the platform; each action lands in the audit log of what it touched.</summary>
-internal sealed class OperatorConsole(ShoalDb db, AuditLog audit, Northbound.TokenCache tokens, Gateway.SessionReviewSignal sessions, TimeProvider time)
+internal sealed class OperatorConsole(ShoalDb db, AuditLog audit, Changes changes, Gateway.SessionReviewSignal sessions, TimeProvider time)
 {
     public const int MaxQuota = 10_000;
 
@@ -98,7 +98,7 @@ internal sealed class OperatorConsole(ShoalDb db, AuditLog audit, Northbound.Tok
         application.FrozenAt = frozen ? application.FrozenAt ?? time.GetUtcNow() : null;
         audit.Record(db, actor, application.OwnerId, frozen ? "application.frozen" : "application.unfrozen", application.Id);
         await db.SaveChangesAsync(cancellationToken);
-        tokens.Forget(application.Id);
+        changes.Publish(ChangeKind.Application, application.Id);
         sessions.Raise();
         return application;
     }

@@ -71,7 +71,7 @@ internal static class NorthboundRuleEndpoints
             : NorthboundError.ResourceMissing().ToResult();
 
     /// <summary>The application whose NA acts through a grant, which the rule is then bound to; null for the owner's own NA.</summary>
-    private static string? Through(HttpContext http) => NorthboundCaller.Of(http) is { ActsForAnother: true } caller ? caller.Caller.Id : null;
+    private static string? Through(HttpContext http) => NorthboundCaller.Of(http) is { ActsForAnother: true } caller ? caller.CallerId : null;
 
     private static IResult Saved(Outcome<Rule> outcome) =>
         outcome.Succeeded ? TypedResults.Json(new SavedResponse(outcome.Value!.Id), Json) : ToError(outcome.Failure!).ToResult();

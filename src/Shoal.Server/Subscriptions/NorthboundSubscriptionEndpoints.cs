@@ -32,7 +32,7 @@ internal static class NorthboundSubscriptionEndpoints
         // appId may come in the body as well as in the query; the body's names the application subscribed for.
         if (!string.IsNullOrEmpty(body!.AppId) && body.AppId != caller.TargetApplicationId)
         {
-            var (resolved, denied) = await NorthboundAuthentication.ResolveAsync(http, caller.Caller, body.AppId);
+            var (resolved, denied) = await NorthboundAuthentication.ResolveAsync(http, caller.CallerId, body.AppId);
             if (denied is not null)
             {
                 return denied.ToResult();

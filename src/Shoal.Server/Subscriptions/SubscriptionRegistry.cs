@@ -30,13 +30,13 @@ internal sealed class SubscriptionRegistry(ShoalDb db, CallbackAddressGuard guar
             return (null, NorthboundError.Missing("callbackUrl"));
         }
         // The pushes go to the subscriber's receiver, so its own push protocol (and CA) apply.
-        var protocol = await db.Applications.Where(a => a.Id == caller.Caller.Id).Select(a => a.PushProtocol).SingleAsync(cancellationToken);
+        var protocol = await db.Applications.Where(a => a.Id == caller.CallerId).Select(a => a.PushProtocol).SingleAsync(cancellationToken);
         if (await guard.CheckCallbackUrlAsync(callbackUrl, protocol, cancellationToken) is { } illegal)
         {
             return (null, NorthboundError.IllegalCallback(illegal));
         }
         if (await db.Subscriptions.AnyAsync(
-            s => s.ApplicationId == caller.TargetApplicationId && s.SubscriberId == caller.Caller.Id && s.NotifyType == notifyType, cancellationToken))
+            s => s.ApplicationId == caller.TargetApplicationId && s.SubscriberId == caller.CallerId && s.NotifyType == notifyType, cancellationToken))
         {
             return (null, NorthboundError.AlreadySubscribed());
         }
@@ -44,7 +44,7 @@ internal sealed class SubscriptionRegistry(ShoalDb db, CallbackAddressGuard guar
         {
             Id = Guid.NewGuid().ToString(),
             ApplicationId = caller.TargetApplicationId,
-            SubscriberId = caller.Caller.Id,
+            SubscriberId = caller.CallerId,
             NotifyType = notifyType,
             CallbackUrl = callbackUrl,
             CreatedAt = time.GetUtcNow(),
@@ -100,6 +100,6 @@ internal sealed class SubscriptionRegistry(ShoalDb db, CallbackAddressGuard guar
     {
         ArgumentNullException.ThrowIfNull(caller);
         var query = db.Subscriptions.Where(s => s.ApplicationId == caller.TargetApplicationId);
-        return caller.TargetApplicationId == caller.Caller.Id ? query : query.Where(s => s.SubscriberId == caller.Caller.Id);
+        return caller.TargetApplicationId == caller.CallerId ? query : query.Where(s => s.SubscriberId == caller.CallerId);
     }
 }
