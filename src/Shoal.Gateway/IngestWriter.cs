@@ -18,7 +18,8 @@ namespace Shoal.Gateway;
 /// only then lets the publishers acknowledge. One commit serves many devices, which is what makes durable ingest fast.
 /// </summary>
 internal sealed partial class IngestWriter(
-    IngestQueue queue, IngestStore store, EventLogSignal committed, IOptions<GatewayOptions> options, TimeProvider time, ILogger<IngestWriter> logger)
+    IngestQueue queue, IngestStore store, EventLogSignal committed, Changes changes, IOptions<GatewayOptions> options, TimeProvider time,
+    ILogger<IngestWriter> logger)
     : BackgroundService
 {
     private readonly ArrayBufferWriter<byte> _payload = new();
@@ -105,6 +106,7 @@ internal sealed partial class IngestWriter(
         var rows = new IngestRows();
         var refused = new List<IngestItem>();
         var now = time.GetUtcNow();
+        IReadOnlyCollection<string> statusesRead = [];
         if (batch.Any(item => item is DeviceConnected or DeviceAuthenticated or DeviceDisconnected or CommandAcknowledged or CommandResponded or SubDeviceStatusesReported))
         {
             // Rare and needing a read first: these go through EF, in the transaction of the batch's other rows.
@@ -112,6 +114,7 @@ internal sealed partial class IngestWriter(
             {
                 var (devices, commands) = await LoadAsync(db, batch, options.Value.Node, token);
                 Collect(batch, rows, devices, commands, refused, now);
+                statusesRead = devices.Keys;
                 await db.SaveChangesAsync(token);
             }, cancellationToken);
         }
@@ -125,6 +128,7 @@ internal sealed partial class IngestWriter(
         {
             committed.Raise();
         }
+        changes.Publish(ChangeKind.DeviceState, statusesRead.Concat(rows.States.Select(s => s.DeviceId)).Distinct());
         foreach (var item in batch)
         {
             if (refused.Contains(item))

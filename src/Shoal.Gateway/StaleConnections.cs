@@ -13,7 +13,7 @@ namespace Shoal.Gateway;
 /// database are left to them.
 /// </summary>
 internal sealed partial class StaleConnections(
-    IServiceScopeFactory scopes, IOptions<GatewayOptions> options, TimeProvider time, ILogger<StaleConnections> logger)
+    IServiceScopeFactory scopes, Changes changes, IOptions<GatewayOptions> options, TimeProvider time, ILogger<StaleConnections> logger)
 {
     /// <summary>
     /// Sets OFFLINE every device recorded as connected to this node, logging each change as a device event in the same
@@ -44,6 +44,7 @@ internal sealed partial class StaleConnections(
             });
         }
         await db.SaveChangesAsync(cancellationToken);
+        changes.Publish(ChangeKind.DeviceState, released.Select(d => d.Id));
         LogReleased(logger, released.Count, node);
         return released.Count;
     }

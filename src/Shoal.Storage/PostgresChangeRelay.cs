@@ -68,14 +68,19 @@ internal sealed partial class PostgresChangeRelay(Changes changes, string connec
     {
         var queued = changes.Relayed;
         var payload = new StringBuilder();
+        var sent = new HashSet<Change>();
         try
         {
             while (await queued.WaitToReadAsync(stoppingToken))
             {
                 payload.Clear().Append(_sender);
+                sent.Clear();
                 while (payload.Length < MaxPayloadBytes && queued.TryRead(out var change))
                 {
-                    payload.Append('\n').Append((char)change.Kind).Append(change.Key);
+                    if (sent.Add(change))
+                    {
+                        payload.Append('\n').Append((char)change.Kind).Append(change.Key);
+                    }
                 }
                 await NotifyAsync(payload.ToString(), stoppingToken);
             }

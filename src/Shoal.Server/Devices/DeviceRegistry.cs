@@ -34,7 +34,8 @@ internal sealed record RequiredMissing(string Field) : Failure(StatusCodes.Statu
 
 /// <summary>The devices of each application: registration, changes, deletion and their secrets.</summary>
 internal sealed partial class DeviceRegistry(
-    ShoalDb db, IDataProtectionProvider protection, AuditLog audit, Gateway.SessionReviewSignal sessions, SubDeviceNotices notices, TimeProvider time)
+    ShoalDb db, IDataProtectionProvider protection, AuditLog audit, Gateway.SessionReviewSignal sessions, SubDeviceNotices notices, Changes changes,
+    TimeProvider time)
 {
     private readonly IDataProtector _secrets = protection.CreateProtector(Device.SecretProtectionPurpose);
 
@@ -187,6 +188,7 @@ internal sealed partial class DeviceRegistry(
         AddEvent(device, DeviceEventType.DeviceInfoChanged, InfoPayload(device));
         await RecordAsync(actor, applicationId, "device.modified", $"Device {device.Id} (nodeId {device.NodeId}).", cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
+        changes.Publish(ChangeKind.Device, device.Id);
         return device;
     }
 
@@ -221,6 +223,7 @@ internal sealed partial class DeviceRegistry(
             await db.SaveChangesAsync(cancellationToken);
             sessions.Raise();
         }
+        changes.Publish(ChangeKind.Device, subDevices.Select(d => d.Id).Append(device.Id));
         return device;
     }
 
@@ -246,6 +249,7 @@ internal sealed partial class DeviceRegistry(
         await db.DeviceAccessTokens.Where(t => t.DeviceId == device.Id).ExecuteDeleteAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        changes.Publish(ChangeKind.Device, device.Id);
         return new IssuedDevice(device, secret);
     }
 
@@ -271,7 +275,9 @@ internal sealed partial class DeviceRegistry(
                 $"Device {device.Id} (nodeId {device.NodeId}) never connected within its timeout and was removed.");
         }
         await db.SaveChangesAsync(cancellationToken);
-        return await db.Devices.Where(d => ids.Contains(d.Id) && !d.Activated).ExecuteDeleteAsync(cancellationToken);
+        var removed = await db.Devices.Where(d => ids.Contains(d.Id) && !d.Activated).ExecuteDeleteAsync(cancellationToken);
+        changes.Publish(ChangeKind.Device, ids);
+        return removed;
     }
 
     /// <summary>Logs the change for pushes, in the transaction that makes it.</summary>

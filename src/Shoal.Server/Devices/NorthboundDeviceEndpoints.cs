@@ -77,14 +77,12 @@ internal static class NorthboundDeviceEndpoints
         return TypedResults.Json(new RegisterResponse(device.Id, device.VerifyCode, device.Timeout, secret), NorthboundJson.Options);
     }
 
-    private static async Task<IResult> Get(HttpContext http, DeviceRegistry registry, DeviceData data, string deviceId, CancellationToken cancellationToken)
+    private static async Task<IResult> Get(HttpContext http, DeviceViews views, string deviceId, CancellationToken cancellationToken)
     {
-        var device = await registry.FindAsync(NorthboundCaller.Of(http).TargetApplicationId, deviceId, cancellationToken);
-        if (device is null)
-        {
-            return NorthboundError.DeviceMissing().ToResult();
-        }
-        return TypedResults.Json(DeviceResponse.From(device, await data.LatestAsync(device.Id, cancellationToken)), NorthboundJson.Options);
+        var view = await views.FindAsync(deviceId, cancellationToken);
+        return view is null || view.ApplicationId != NorthboundCaller.Of(http).TargetApplicationId
+            ? NorthboundError.DeviceMissing().ToResult()
+            : TypedResults.Bytes(view.Json, NorthboundJson.ContentType);
     }
 
     private static async Task<IResult> List(HttpContext http, DeviceRegistry registry, DeviceData data, CancellationToken cancellationToken)
@@ -186,7 +184,7 @@ internal static class NorthboundDeviceEndpoints
             d.NodeId, d.Name, d.Description, d.Manufacturer, d.DeviceType, d.Model, d.ProtocolType, d.Location, d.Status.ToString().ToUpperInvariant(), "NONE");
     }
 
-    private sealed record DeviceResponse(
+    internal sealed record DeviceResponse(
         string DeviceId, string GatewayId, string NodeType, string CreateTime, string CreationTime, string LastModifiedTime,
         DeviceInfoResponse DeviceInfo, IReadOnlyList<ServiceResponse> Services)
     {
@@ -197,5 +195,5 @@ internal static class NorthboundDeviceEndpoints
     }
 
     /// <summary>The latest value of one service; the reference platform names the service type after the service.</summary>
-    private sealed record ServiceResponse(string ServiceId, string ServiceType, JsonElement Data, string EventTime);
+    internal sealed record ServiceResponse(string ServiceId, string ServiceType, JsonElement Data, string EventTime);
 }

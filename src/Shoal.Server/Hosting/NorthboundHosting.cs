@@ -21,6 +21,7 @@ internal static class NorthboundHosting
         services.AddScoped<NorthboundTokens>();
         services.AddScoped<DeviceRegistry>();
         services.AddScoped<DeviceData>();
+        services.AddSingleton<DeviceViews>();
         services.AddScoped<DesiredValues>();
         services.AddScoped<DeviceCommands>();
         services.AddSingleton<RegistrationExpiryWorker>();

@@ -10,6 +10,8 @@ internal static class NorthboundJson
 {
     public const string TimeFormat = "yyyyMMdd'T'HHmmss'Z'";
 
+    public const string ContentType = "application/json; charset=utf-8";
+
     public static readonly JsonSerializerOptions Options = Create();
 
     private static JsonSerializerOptions Create()

@@ -1,0 +1,62 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Shoal.Server.Northbound;
+using Shoal.Storage;
+
+namespace Shoal.Server.Devices;
+
+/// <summary>A device's northbound object, written as JSON, and the application it belongs to.</summary>
+internal sealed record DeviceView(string ApplicationId, byte[] Json);
+
+/// <summary>
+/// The northbound object of each device read recently, written once and served from memory until a change to the
+/// device (its registration, status or latest values) voids it on every node.
+/// </summary>
+internal sealed class DeviceViews
+{
+    /// <summary>How long a view is served without a change to void it: the bound for a change relayed late.</summary>
+    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(10);
+
+    private readonly ChangeCache<DeviceView> _views;
+    private readonly IServiceScopeFactory _scopes;
+
+    public DeviceViews(IServiceScopeFactory scopes, Changes changes, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        _scopes = scopes;
+        _views = new ChangeCache<DeviceView>(time, Lifetime, capacity: 50_000);
+        changes.Subscribe(change =>
+        {
+            if (change.Key is null)
+            {
+                _views.VoidAll();
+            }
+            else if (change.Kind is ChangeKind.Device or ChangeKind.DeviceState)
+            {
+                _views.Void(change.Key);
+            }
+        });
+    }
+
+    /// <summary>The device's view, or null when no such device exists.</summary>
+    public async ValueTask<DeviceView?> FindAsync(string deviceId, CancellationToken cancellationToken)
+    {
+        if (_views.TryGet(deviceId, out var view))
+        {
+            return view;
+        }
+        var stamp = _views.Stamp(deviceId);
+        await using var scope = _scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
+        var device = await db.Devices.AsNoTracking().SingleOrDefaultAsync(d => d.Id == deviceId, cancellationToken);
+        if (device is null)
+        {
+            return null;
+        }
+        var latest = await scope.ServiceProvider.GetRequiredService<DeviceData>().LatestAsync(deviceId, cancellationToken);
+        view = new DeviceView(device.ApplicationId,
+            JsonSerializer.SerializeToUtf8Bytes(NorthboundDeviceEndpoints.DeviceResponse.From(device, latest), NorthboundJson.Options));
+        _views.Set(deviceId, view, deviceId, stamp);
+        return view;
+    }
+}
