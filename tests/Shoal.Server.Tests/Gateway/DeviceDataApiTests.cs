@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using MQTTnet;
 using Shoal.Server.Tests.Infrastructure;
 using Shoal.Server.Tests.Northbound;
 
@@ -26,6 +27,38 @@ public abstract class DeviceDataApiTests<TDatabase>(GatewayApplication<TDatabase
         Assert.Equal(21.5, service.GetProperty("data").GetProperty("value").GetDouble());
         Assert.Equal("20261125T101500Z", service.GetProperty("eventTime").GetString());
         Assert.Equal("ONLINE", body.GetProperty("deviceInfo").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Get_AfterAnotherReport_ShowsTheNewerValue()
+    {
+        var (app, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device);
+        await client.ReportAsync(device, """{"services":[{"service_id":"Temperature","properties":{"value":21.5}}]}""");
+        await app.Na.GetAsync($"{NaClient.DevicesPath}/{device.Id}");
+
+        await client.ReportAsync(device, """{"services":[{"service_id":"Temperature","properties":{"value":22.5}}]}""");
+        var body = await (await app.Na.GetAsync($"{NaClient.DevicesPath}/{device.Id}")).JsonAsync();
+
+        Assert.Equal(22.5, Assert.Single(body.GetProperty("services").EnumerateArray()).GetProperty("data").GetProperty("value").GetDouble());
+    }
+
+    [Fact]
+    public async Task Get_AfterTheDeviceDisconnects_ShowsItOffline()
+    {
+        var (app, device) = await shoal.NewDeviceAsync();
+        var client = await shoal.ConnectAsync(device);
+        Assert.Equal("ONLINE", await StatusAsync(app, device));
+
+        await client.DisconnectAsync(new MqttClientDisconnectOptions());
+        client.Dispose();
+
+        // Served from memory until the disconnect voids it; the clock never moves, so only that can end this wait.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (await StatusAsync(app, device) != "OFFLINE")
+        {
+            await Task.Delay(20, deadline.Token);
+        }
     }
 
     [Theory]
@@ -109,6 +142,9 @@ public abstract class DeviceDataApiTests<TDatabase>(GatewayApplication<TDatabase
     }
 
     /// <summary>A device that reported Meter.reading 0, 1, 2 … a minute apart from 10:00.</summary>
+    private static async Task<string?> StatusAsync(NaApplication app, TestDevice device) =>
+        (await (await app.Na.GetAsync($"{NaClient.DevicesPath}/{device.Id}")).JsonAsync()).GetProperty("deviceInfo").GetProperty("status").GetString();
+
     private async Task<(NaApplication App, TestDevice Device)> ReportingDeviceAsync(int reports)
     {
         var (app, device) = await shoal.NewDeviceAsync();

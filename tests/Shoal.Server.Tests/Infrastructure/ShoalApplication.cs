@@ -16,10 +16,24 @@ namespace Shoal.Server.Tests.Infrastructure;
 public class ShoalApplication<TDatabase> : WebApplicationFactory<Program>, IAsyncLifetime
     where TDatabase : ITestDatabase, new()
 {
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), $"shoal-data-{Guid.NewGuid():N}");
+    private readonly string _dataDirectory;
+    private readonly bool _joined;
     private int _accounts;
 
-    public TDatabase Database { get; } = new();
+    public ShoalApplication()
+    {
+        Database = new();
+        _dataDirectory = Path.Combine(Path.GetTempPath(), $"shoal-data-{Guid.NewGuid():N}");
+    }
+
+    /// <summary>Another node of <paramref name="first"/>'s Shoal: it shares its database and its keys, and leaves both to it.</summary>
+    protected ShoalApplication(ShoalApplication<TDatabase> first)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        (Database, _dataDirectory, _joined) = (first.Database, first._dataDirectory, true);
+    }
+
+    public TDatabase Database { get; }
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
     public CapturedLogs Logs { get; } = new();
     public TestUser OperatorAccount { get; private set; } = null!;
@@ -27,7 +41,10 @@ public class ShoalApplication<TDatabase> : WebApplicationFactory<Program>, IAsyn
 
     public virtual async ValueTask InitializeAsync()
     {
-        await Database.CreateAsync();
+        if (!_joined)
+        {
+            await Database.CreateAsync();
+        }
         Start();
         OperatorAccount = await SignUpAsync("operator");
     }
@@ -72,10 +89,13 @@ public class ShoalApplication<TDatabase> : WebApplicationFactory<Program>, IAsyn
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        await Database.DisposeAsync();
-        if (Directory.Exists(_dataDirectory))
+        if (!_joined)
         {
-            Directory.Delete(_dataDirectory, recursive: true);
+            await Database.DisposeAsync();
+            if (Directory.Exists(_dataDirectory))
+            {
+                Directory.Delete(_dataDirectory, recursive: true);
+            }
         }
         GC.SuppressFinalize(this);
     }
