@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Device ingest benchmark (targets in docs/benchmarks.md: durable QoS 1 ingest, CPU per message, PUBACK latency, broker
-# peer, idle connection memory). An open-loop MQTT generator (bench/ingest/Shoal.Bench.Ingest) runs
+# peer, idle connection memory, authenticated connects). An open-loop MQTT generator (bench/ingest/Shoal.Bench.Ingest) runs
 # stepped rates against Shoal (Release, SQLite, PUBACK after commit) and then against Debian's
 # Mosquitto (broker only, nothing stored), in one run. Servers on core 0, the generator on core 1.
 # Server CPU per message is read from /proc/<pid>/stat around each measured step.
 # Needs: curl, python3, mosquitto (installed with apt-get if missing).
 # Environment: DURATION (s per step, default 10), RATES (default "1000 2000 5000 10000"),
 # DEVICES (default 1000), IDLE_DEVICES (default 2000), PROTOCOL (3 = MQTT 3.1.1, 5; default 3),
+# CONNECT_DEVICES (registered devices connected in the connect step, each once per round, 32 at a time, against Shoal and
+# then Mosquitto whatever PEER says; 0 skips it; default 10000), CONNECT_ROUNDS (default 2: the first connects, which
+# activate the devices, and a reconnect of all of them), LOAD (0 skips the idle and load steps; default 1),
 # RULES (active rules in the application, evaluated on every report but never firing; default 0),
 # PEER (1 also measures Mosquitto and the bolt-on peer, 0 skips them; default 1),
 # TRACED (the first N load devices are traced by the operator for the whole run, at most 10; default 0),
@@ -29,6 +32,9 @@ traced=${TRACED:-0}
 storage=${STORAGE:-sqlite}
 profile=${PROFILE:-0}
 warmup=${WARMUP:-5}
+connect_devices=${CONNECT_DEVICES:-10000}
+connect_rounds=${CONNECT_ROUNDS:-2}
+load=${LOAD:-1}
 last_rate=${rates##* }
 pg_server=${PG_SERVER:-"Host=127.0.0.1;Username=postgres;Password=postgres"}
 # Ports of their own, so that this can run beside bench/northbound/run.sh (18080/18743).
@@ -80,7 +86,7 @@ gen() { taskset -c 1 "$out/gen/Shoal.Bench.Ingest" --protocol "$protocol" "$@"; 
   --Shoal:DataDirectory "$out/data" \
   --Kestrel:Endpoints:Portal:Url http://127.0.0.1:$portal_port \
   --Kestrel:Endpoints:Northbound:Url http://127.0.0.1:$na_port \
-  --Gateway:Port $mqtt_port --Gateway:TlsPort 0 --Gateway:HttpsPort 0 --Gateway:MaxMessagesPerSecondPerDevice 1000000 \
+  --Gateway:Port $mqtt_port --Gateway:TlsPort 0 --Gateway:HttpsPort 0 --Gateway:MaxMessagesPerSecondPerDevice 1000000 --Gateway:MaxConnectionsPerAddress 1000000 \
   --Northbound:CallsPerWindow 10000000 --Northbound:SingleAccessToken false "${storage_args[@]}" \
   --Logging:LogLevel:Default Warning >"$out/server.log" 2>&1) &
 shoal=$!
@@ -105,6 +111,7 @@ done
 access=$(curl -sf -X POST http://127.0.0.1:$na_port/iocm/app/sec/v1.1.0/login -d "appId=$app_id&secret=$app_secret" | json "['accessToken']")
 
 register=$(( devices > idle_devices ? devices : idle_devices ))
+register=$(( connect_devices > register ? connect_devices : register ))
 echo "registering $register devices through the northbound API" >&2
 python3 - "$app_id" "$access" "$register" "$na_port" >"$out/devices.csv" <<'PY'
 import http.client, json, secrets, sys
@@ -150,6 +157,17 @@ idle_step() { # name pid port [generator args...]
     "$(python3 -c "print(($after - $before) / $idle_devices)")"
 }
 
+connect_step() { # name pid port [generator args...]: every round connects CONNECT_DEVICES devices and disconnects them
+  local name=$1 pid=$2 port=$3; shift 3
+  [ "$connect_devices" -gt 0 ] || return 0
+  local charged=$pid
+  [ "$name" != shoal ] || [ "$storage" != postgres ] || charged="$pid,$(pgrep -d, -u postgres)"
+  gen --port "$port" --devices "$connect_devices" --connect-rounds "$connect_rounds" --cpu-pid "$charged" "$@" \
+    >"$out/connects.txt" 2>"$out/connects.err" || { echo "$name: the connect step failed:" >&2; cat "$out/connects.err" >&2; exit 1; }
+  grep '^connected' "$out/connects.err" | sed "s/^/$name: /"
+  grep '^CONNECTS' "$out/connects.txt" | sed "s/^CONNECTS /$name /" >>"$out/connects-results.txt"
+}
+
 load_steps() { # name pid port [generator args...]
   local name=$1 pid=$2 port=$3; shift 3
   # A server's first seconds of load include compiling its code: they are not counted.
@@ -172,8 +190,11 @@ load_steps() { # name pid port [generator args...]
 }
 
 echo "Shoal on $storage: $devices devices, $rules active rules, $traced traced, ${duration} s per step, MQTT $protocol; server on core 0, generator on core 1"
-idle_step shoal "$shoal" "$mqtt_port" --credentials "$out/devices.csv"
-load_steps shoal "$shoal" "$mqtt_port" --credentials "$out/devices.csv"
+connect_step shoal "$shoal" "$mqtt_port" --credentials "$out/devices.csv"
+if [ "$load" = 1 ]; then
+  idle_step shoal "$shoal" "$mqtt_port" --credentials "$out/devices.csv"
+  load_steps shoal "$shoal" "$mqtt_port" --credentials "$out/devices.csv"
+fi
 kill "$shoal"; wait "$shoal" 2>/dev/null || true
 if [ "$profile" = 1 ]; then
   wait
@@ -188,8 +209,18 @@ if [ "$profile" = 1 ]; then
   echo "The samples are kept in ${TMPDIR:-/tmp}/shoal-ingest.perf.data (perf report -i)."
 fi
 
-if [ "$peer" = 1 ]; then
 printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\nmax_connections -1\nmax_queued_messages 1000000\n'  "$mosquitto_port" >"$out/mosquitto.conf"
+if [ "$connect_devices" -gt 0 ]; then
+  (exec taskset -c 0 "$mosquitto_bin" -c "$out/mosquitto.conf") &
+  mosq=$!
+  pids+=("$mosq")
+  sleep 1
+  echo "Mosquitto: the same connects, anonymous"
+  connect_step mosquitto "$mosq" "$mosquitto_port"
+  kill "$mosq"; wait "$mosq" 2>/dev/null || true
+fi
+
+if [ "$peer" = 1 ] && [ "$load" = 1 ]; then
 (exec taskset -c 0 "$mosquitto_bin" -c "$out/mosquitto.conf") &
 mosq=$!
 pids+=("$mosq")
@@ -218,12 +249,28 @@ fi
 python3 - "$out" <<'PY'
 import sys, pathlib
 d = pathlib.Path(sys.argv[1])
+connects = {}
+if (d / "connects-results.txt").exists():
+    for line in (d / "connects-results.txt").read_text().splitlines():
+        name, *kv = line.split()
+        r = dict(x.split("=", 1) for x in kv)
+        connects[(name, r["round"])] = r
+    print()
+    print(f"{'connects':>8} | {'Shoal /s':>8} {'µs each':>8} | {'Mosq /s':>8} {'µs each':>8} | {'rate ratio':>10} {'CPU ratio':>9}")
+    for rnd in sorted({k for _, k in connects}, key=int):
+        s, m = connects.get(("shoal", rnd)), connects.get(("mosquitto", rnd))
+        label = "first" if rnd == "1" else f"again {int(rnd) - 1}"
+        def cols(r): return f"{r['rate']:>8} {r['cpu_us']:>8}" if r else f"{'-':>8} {'-':>8}"
+        rate = f"{float(s['rate']) / float(m['rate']):.2f}" if s and m else "-"
+        cpu = f"{float(s['cpu_us']) / float(m['cpu_us']):.1f}x" if s and m and float(m['cpu_us']) > 0 else "-"
+        print(f"{label:>8} | {cols(s)} | {cols(m)} | {rate:>10} {cpu:>9}   ({s['devices'] if s else m['devices']} devices)")
 rows = {}
-for line in (d / "results.txt").read_text().splitlines():
+for line in ((d / "results.txt").read_text().splitlines() if (d / "results.txt").exists() else []):
     name, *kv = line.split()
     r = dict(x.split("=", 1) for x in kv)
     rows[(name, r["target"])] = r
 targets = sorted({t for _, t in rows}, key=int)
+if not targets: sys.exit()
 print()
 print(f"{'target':>7} | {'Shoal msg/s':>11} {'p50 ms':>7} {'p99 ms':>8} {'µs/msg':>7} {'err':>5} | {'Mosq msg/s':>10} {'p50 ms':>7} {'p99 ms':>8} {'µs/msg':>7} | {'CPU ratio':>9} | {'bolt-on µs/msg':>14} {'ratio':>6}")
 for t in targets:

@@ -3,15 +3,9 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
-using Shoal.Storage;
-using Shoal.Storage.Entities;
 
 namespace Shoal.Gateway;
 
@@ -40,14 +34,12 @@ internal sealed record PasswordCheck(PasswordCheckOutcome Outcome, DeviceIdentit
 /// <summary>
 /// Checks a device's CONNECT as the reference platform does: client ID <c>{deviceId}_0_{signType}_{YYYYMMDDHH}</c>,
 /// user name = device ID, password = lowercase hex HMAC-SHA256 keyed by the timestamp over the device secret.
-/// The device row is read on every connect, so a secret reset or a deletion counts from the next one.
+/// The device's credentials come from <see cref="DeviceCredentials"/>, which a secret reset, a deletion or a change to
+/// its application voids at once, so such a change counts from the next connect.
 /// </summary>
-internal sealed partial class DeviceAuthenticator(
-    IServiceScopeFactory scopes, IDataProtectionProvider protection, IOptions<GatewayOptions> options, TimeProvider time,
-    ILogger<DeviceAuthenticator> logger)
+internal sealed partial class DeviceAuthenticator(DeviceCredentials credentials, IOptions<GatewayOptions> options, TimeProvider time)
 {
     private const string TimestampFormat = "yyyyMMddHH";
-    private readonly IDataProtector _secrets = protection.CreateProtector(Device.SecretProtectionPurpose);
 
     [GeneratedRegex(@"^(?<device>.+)_0_(?<sign>[01])_(?<timestamp>\d{10})$")]
     private static partial Regex ClientIdPattern();
@@ -97,13 +89,8 @@ internal sealed partial class DeviceAuthenticator(
             return PasswordCheck.Refused;
         }
 
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
-        var device = await db.Devices.AsNoTracking()
-            .Where(d => d.Id == deviceId)
-            .Join(db.Applications, d => d.ApplicationId, a => a.Id, (d, a) => new { d.ApplicationId, d.ProtectedSecret, d.GatewayId, a.DataManagement, a.FrozenAt })
-            .SingleOrDefaultAsync(cancellationToken);
-        if (device is null || !PasswordMatches(timestamp, Reveal(deviceId, device.ProtectedSecret), password.Span))
+        var device = await credentials.GetAsync(deviceId, cancellationToken);
+        if (device is null || !PasswordMatches(timestamp, device.Secret, password.Span))
         {
             return PasswordCheck.Refused;
         }
@@ -111,7 +98,7 @@ internal sealed partial class DeviceAuthenticator(
         {
             return new PasswordCheck(PasswordCheckOutcome.SubDevice, null);
         }
-        return device.FrozenAt is not null
+        return device.Frozen
             ? new PasswordCheck(PasswordCheckOutcome.Frozen, null)
             : new PasswordCheck(PasswordCheckOutcome.Accepted, new DeviceIdentity(deviceId, device.ApplicationId, device.DataManagement));
     }
@@ -120,18 +107,15 @@ internal sealed partial class DeviceAuthenticator(
     /// Runs the first device lookup and loads the secret keys before devices connect, so the first CONNECT after a start
     /// does not pay for query compilation and key loading (SDKs give up on a CONNACK after a second).
     /// </summary>
-    public async Task WarmUpAsync(CancellationToken cancellationToken)
-    {
-        await CheckPasswordAsync("", checkTime: false, "", DateTimeOffset.MinValue, ReadOnlyMemory<byte>.Empty, cancellationToken);
-        _secrets.Unprotect(_secrets.Protect(""));
-    }
+    public Task WarmUpAsync(CancellationToken cancellationToken) => credentials.WarmUpAsync(cancellationToken);
 
     /// <summary>A sign type 0 or 1 timestamp, <c>YYYYMMDDHH</c> in UTC; null when it is not one.</summary>
     public static DateTimeOffset? ParseTimestamp(string timestamp) =>
         DateTimeOffset.TryParseExact(timestamp, TimestampFormat, CultureInfo.InvariantCulture,
             DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var signedAt) ? signedAt : null;
 
-    private static bool PasswordMatches(string timestamp, string? secret, ReadOnlySpan<byte> password)
+    /// <summary>Whether <paramref name="password"/> is the lowercase hex HMAC-SHA256 keyed by <paramref name="timestamp"/> over <paramref name="secret"/>.</summary>
+    private static bool PasswordMatches(string timestamp, byte[]? secret, ReadOnlySpan<byte> password)
     {
         if (secret is null)
         {
@@ -144,27 +128,11 @@ internal sealed partial class DeviceAuthenticator(
         {
             return false;
         }
-        var expected = HMACSHA256.HashData(Encoding.UTF8.GetBytes(timestamp), Encoding.UTF8.GetBytes(secret));
+        Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(Encoding.UTF8.GetBytes(timestamp), secret, expected);
         return CryptographicOperations.FixedTimeEquals(expected, given);
-    }
-
-    private string? Reveal(string deviceId, string protectedSecret)
-    {
-        try
-        {
-            return _secrets.Unprotect(protectedSecret);
-        }
-        catch (CryptographicException)
-        {
-            // Keys lost or rotated away: the device cannot be checked, so it is refused like a wrong password.
-            LogUnreadableSecret(logger, deviceId);
-            return null;
-        }
     }
 
     private static Authentication BadCredentials() =>
         Authentication.Refused(MqttConnectReasonCode.BadUserNameOrPassword, "Unknown device or wrong password.");
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The secret of device {DeviceId} cannot be decrypted with this node's keys.")]
-    private static partial void LogUnreadableSecret(ILogger logger, string deviceId);
 }

@@ -17,6 +17,8 @@ public static class GatewayServiceCollectionExtensions
     public static IServiceCollection AddGateway(this IServiceCollection services, Func<X509Certificate2> tlsCertificate)
     {
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<DeviceCredentials>();
+        services.AddHostedService<DeviceCredentialsPreload>();
         services.AddSingleton<DeviceAuthenticator>();
         services.AddSingleton<DeviceSessions>();
         services.AddSingleton<StaleConnections>();

@@ -6,7 +6,7 @@ namespace Shoal.Bench.Ingest;
 /// <summary>One simulated device: an ID and, for Shoal, its secret (the psk).</summary>
 internal sealed record BenchDevice(string Id, string? Secret);
 
-/// <summary>Command line: <c>--host --port --credentials FILE --devices N --rate R --duration S --protocol 3|5 --payload B --warmup S --idle S --cpu-pid PID[,PID]</c>.</summary>
+/// <summary>Command line: <c>--host --port --credentials FILE --devices N --rate R --duration S --protocol 3|5 --payload B --warmup S --idle S --connect-rounds N --cpu-pid PID[,PID]</c>.</summary>
 internal sealed class BenchOptions
 {
     public string Host { get; private set; } = "127.0.0.1";
@@ -36,6 +36,9 @@ internal sealed class BenchOptions
 
     public double WarmupSeconds { get; private set; } = 2;
 
+    /// <summary>With N &gt; 0, only connects: N rounds, each connecting every device and disconnecting them again, measured alone.</summary>
+    public int ConnectRounds { get; private set; }
+
     public static BenchOptions Parse(string[] args)
     {
         var options = new BenchOptions();
@@ -58,6 +61,7 @@ internal sealed class BenchOptions
                 case "--cpu-pid": options.CpuPids = [.. value.Split(',').Select(pid => int.Parse(pid, inv))]; break;
                 case "--warmup": options.WarmupSeconds = double.Parse(value, inv); break;
                 case "--idle": options.IdleSeconds = double.Parse(value, inv); break;
+                case "--connect-rounds": options.ConnectRounds = int.Parse(value, inv); break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
             i++;

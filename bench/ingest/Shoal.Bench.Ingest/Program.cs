@@ -22,7 +22,21 @@ var devices = options.LoadDevices();
 var payload = Payload(options.PayloadBytes);
 Console.Error.WriteLine($"{devices.Count} devices -> {options.Host}:{options.Port} (MQTT {(options.Protocol == MqttProtocolVersion.V500 ? "5" : "3.1.1")}), payload {payload.Length} B");
 
-var clients = await ConnectAllAsync(options, devices);
+if (options.ConnectRounds > 0)
+{
+    // Connects alone: every round connects all devices (each device once, the server idle before), then disconnects them.
+    for (var round = 1; round <= options.ConnectRounds; round++)
+    {
+        await ServerCpu.WaitQuietAsync(options.CpuPids);
+        var (connected, rate, cpuPerConnect) = await ConnectAllAsync(options, devices);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"CONNECTS round={round} devices={devices.Count} rate={rate:F0} cpu_us={cpuPerConnect:F1}"));
+        await DisconnectAllAsync(connected);
+    }
+    return 0;
+}
+
+var (clients, _, _) = await ConnectAllAsync(options, devices);
 try
 {
     if (options.IdleSeconds > 0)
@@ -39,18 +53,20 @@ try
 }
 finally
 {
-    await Task.WhenAll(clients.Select(async c =>
-    {
-        try
-        {
-            await c.DisconnectAsync();
-        }
-        catch (MQTTnet.Exceptions.MqttCommunicationException)
-        {
-        }
-        c.Dispose();
-    }));
+    await DisconnectAllAsync(clients);
 }
+
+static Task DisconnectAllAsync(List<IMqttClient> clients) => Task.WhenAll(clients.Select(async c =>
+{
+    try
+    {
+        await c.DisconnectAsync();
+    }
+    catch (MQTTnet.Exceptions.MqttCommunicationException)
+    {
+    }
+    c.Dispose();
+}));
 
 static byte[] Payload(int size)
 {
@@ -60,12 +76,14 @@ static byte[] Payload(int size)
     return Encoding.UTF8.GetBytes(Head + new string('x', pad) + Tail);
 }
 
-static async Task<List<IMqttClient>> ConnectAllAsync(BenchOptions options, IReadOnlyList<BenchDevice> devices)
+// Connects every device, ConnectParallelism at a time: the clients, connects/s and the server's core-µs per connect.
+static async Task<(List<IMqttClient> Clients, double Rate, double CpuPerConnect)> ConnectAllAsync(BenchOptions options, IReadOnlyList<BenchDevice> devices)
 {
     var factory = new MqttClientFactory();
     var clients = new IMqttClient[devices.Count];
     var failures = 0;
     using var gate = new SemaphoreSlim(options.ConnectParallelism);
+    var cpuBefore = ServerCpu.Read(options.CpuPids);
     var started = Stopwatch.GetTimestamp();
     await Task.WhenAll(devices.Select(async (device, i) =>
     {
@@ -109,13 +127,16 @@ static async Task<List<IMqttClient>> ConnectAllAsync(BenchOptions options, IRead
         }
     }));
     var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+    var cpuMicroseconds = ServerCpu.Read(options.CpuPids) - cpuBefore;
+    var connected = devices.Count - failures;
+    var cpuPerConnect = options.CpuPids.Count == 0 || connected == 0 ? double.NaN : (double)cpuMicroseconds / connected;
     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"connected {devices.Count - failures}/{devices.Count} in {seconds:F2} s ({(devices.Count - failures) / seconds:F0} connects/s), {failures} failed"));
+        $"connected {connected}/{devices.Count} in {seconds:F2} s ({connected / seconds:F0} connects/s), {failures} failed; server CPU {cpuPerConnect:F0} core-µs/connect"));
     if (failures > 0)
     {
         throw new InvalidOperationException($"{failures} devices could not connect");
     }
-    return [.. clients];
+    return ([.. clients], connected / seconds, cpuPerConnect);
 }
 
 static async Task<int> RunLoadAsync(BenchOptions options, IReadOnlyList<BenchDevice> devices, List<IMqttClient> clients, byte[] payload, double seconds, bool report)

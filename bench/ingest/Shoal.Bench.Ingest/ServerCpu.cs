@@ -10,6 +10,20 @@ internal static class ServerCpu
 
     public static long Read(IReadOnlyList<int> pids) => pids.Sum(Read);
 
+    /// <summary>Waits (at most a minute) until the processes use less than a tenth of a core over half a second: what came before has settled.</summary>
+    public static async Task WaitQuietAsync(IReadOnlyList<int> pids)
+    {
+        for (var i = 0; i < 120 && pids.Count > 0; i++)
+        {
+            var before = Read(pids);
+            await Task.Delay(500);
+            if (Read(pids) - before < 50_000)
+            {
+                return;
+            }
+        }
+    }
+
     private static long Read(int pid)
     {
         var stat = File.ReadAllText($"/proc/{pid}/stat");

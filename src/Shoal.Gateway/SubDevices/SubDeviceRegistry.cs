@@ -24,7 +24,8 @@ internal sealed record SubDeviceChanges(IReadOnlyList<SubDeviceOutcome> Outcomes
 }
 
 /// <summary>The sub-devices of gateways, as the gateways themselves add, delete and list them over MQTT.</summary>
-internal sealed partial class SubDeviceRegistry(IServiceScopeFactory scopes, IDataProtectionProvider protection, EventLogSignal committed, TimeProvider time)
+internal sealed partial class SubDeviceRegistry(
+    IServiceScopeFactory scopes, IDataProtectionProvider protection, EventLogSignal committed, Changes changes, TimeProvider time)
 {
     public const string InvalidDevice = "INVALID_DEVICE";
     public const string DeviceExists = "DEVICE_EXISTS";
@@ -160,6 +161,7 @@ internal sealed partial class SubDeviceRegistry(IServiceScopeFactory scopes, IDa
         }
         await RecordAsync(db, gateway, "device.deleted", $"Gateway {gateway.DeviceId} deleted sub-devices {string.Join(", ", deleted)}.", cancellationToken);
         var version = await db.SaveSubDeviceChangesAsync(gateway.DeviceId, cancellationToken);
+        changes.Publish(ChangeKind.Device, deleted);
         committed.Raise();
         return new SubDeviceChanges(outcomes, version);
     }
