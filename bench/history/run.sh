@@ -123,7 +123,7 @@ BEGIN;
 INSERT INTO DeviceDataPoints (ApplicationId, DeviceId, ServiceId, Data, PropertyNames, EventTime, ReceivedAt)
 WITH RECURSIVE t(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM t WHERE i < $points - 1)
 SELECT d.ApplicationId, d.Id, 'Sensor',
-       '{"temperature":' || (150 + (t.i * 7 + d.n) % 200) / 10.0 || ',"humidity":' || (30 + (t.i + d.n) % 50) || '}',
+       '{"temperature":' || ((150 + (t.i * 7 + d.n) % 200) / 10.0) || ',"humidity":' || (30 + (t.i + d.n) % 50) || '}',
        ',temperature,humidity,', $base + t.i * 600000000 + d.n * 10000, $base + t.i * 600000000 + d.n * 10000 + 2000000
 FROM t CROSS JOIN d;
 COMMIT;
@@ -220,7 +220,8 @@ for storage in $storages; do
   case "$storage" in
     sqlite) storage_args=() ;;
     postgres)
-      storage_args=(--Storage:Provider Postgres --Storage:ConnectionString "$pg_server;Database=$pg_db")
+      # No client-side command timeout: a migration that builds an index over every row can take longer than 30 s.
+      storage_args=(--Storage:Provider Postgres --Storage:ConnectionString "$pg_server;Database=$pg_db;Command Timeout=0")
       [ "$keep" = 1 ] || drop_dbs+=("$pg_db") ;;
     *) echo "STORAGES: sqlite or postgres" >&2; exit 1 ;;
   esac
