@@ -168,7 +168,9 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
             point.Property(p => p.DeviceId).HasMaxLength(64);
             point.Property(p => p.ServiceId).HasMaxLength(64);
             point.Property(p => p.PropertyNames).HasMaxLength(4096);
-            point.HasIndex(p => new { p.DeviceId, p.EventTime });
+            // A device's history: its count reads this index alone, and its pages read it newest first (the Id orders
+            // equal times, as the history query does) and stop at the page's end, with no sort.
+            point.HasIndex(p => new { p.DeviceId, p.ApplicationId, p.EventTime, p.Id });
             // Retention deletes by application and age.
             point.HasIndex(p => new { p.ApplicationId, p.EventTime });
             point.HasOne<Device>().WithMany().HasForeignKey(p => p.DeviceId).OnDelete(DeleteBehavior.Cascade);

@@ -537,7 +537,7 @@ namespace Shoal.Storage.Migrations.Postgres
 
                     b.HasIndex("ApplicationId", "EventTime");
 
-                    b.HasIndex("DeviceId", "EventTime");
+                    b.HasIndex("DeviceId", "ApplicationId", "EventTime", "Id");
 
                     b.ToTable("DeviceDataPoints");
                 });

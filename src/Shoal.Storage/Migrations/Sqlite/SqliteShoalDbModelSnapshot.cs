@@ -525,7 +525,7 @@ namespace Shoal.Storage.Migrations.Sqlite
 
                     b.HasIndex("ApplicationId", "EventTime");
 
-                    b.HasIndex("DeviceId", "EventTime");
+                    b.HasIndex("DeviceId", "ApplicationId", "EventTime", "Id");
 
                     b.ToTable("DeviceDataPoints");
                 });
