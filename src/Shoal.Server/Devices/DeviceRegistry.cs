@@ -148,6 +148,19 @@ internal sealed partial class DeviceRegistry(
 
     public async Task<(IReadOnlyList<Device> Devices, int TotalCount)> ListAsync(string applicationId, DeviceQuery query, CancellationToken cancellationToken)
     {
+        var found = Found(applicationId, query);
+        return (await Page(found, query).ToListAsync(cancellationToken), await found.CountAsync(cancellationToken));
+    }
+
+    /// <summary>The IDs of a page of devices, in the page's order, and how many devices the query finds in all.</summary>
+    public async Task<(IReadOnlyList<string> DeviceIds, int TotalCount)> ListIdsAsync(string applicationId, DeviceQuery query, CancellationToken cancellationToken)
+    {
+        var found = Found(applicationId, query);
+        return (await Page(found, query).Select(d => d.Id).ToListAsync(cancellationToken), await found.CountAsync(cancellationToken));
+    }
+
+    private IQueryable<Device> Found(string applicationId, DeviceQuery query)
+    {
         ArgumentNullException.ThrowIfNull(query);
         var devices = db.Devices.AsNoTracking().Where(d => d.ApplicationId == applicationId);
         if (query.Status is { } status)
@@ -162,10 +175,13 @@ internal sealed partial class DeviceRegistry(
         {
             devices = devices.Where(d => d.CreatedAt <= to);
         }
-        var total = await devices.CountAsync(cancellationToken);
+        return devices;
+    }
+
+    private static IQueryable<Device> Page(IQueryable<Device> devices, DeviceQuery query)
+    {
         var ordered = query.Ascending ? devices.OrderBy(d => d.CreatedAt).ThenBy(d => d.Id) : devices.OrderByDescending(d => d.CreatedAt).ThenBy(d => d.Id);
-        var page = await ordered.Skip(query.PageNo * query.PageSize).Take(query.PageSize).ToListAsync(cancellationToken);
-        return (page, total);
+        return ordered.Skip(query.PageNo * query.PageSize).Take(query.PageSize);
     }
 
     public async Task<Outcome<Device>> ModifyAsync(string applicationId, string deviceId, DeviceInfo info, Actor actor, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Shoal.Server.Northbound;
 using Shoal.Storage;
+using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Devices;
 
@@ -54,9 +55,42 @@ internal sealed class DeviceViews
             return null;
         }
         var latest = await scope.ServiceProvider.GetRequiredService<DeviceData>().LatestAsync(deviceId, cancellationToken);
-        view = new DeviceView(device.ApplicationId,
-            JsonSerializer.SerializeToUtf8Bytes(NorthboundDeviceEndpoints.DeviceResponse.From(device, latest), NorthboundJson.Options));
+        view = Write(device, latest);
         _views.Set(deviceId, view, deviceId, stamp);
         return view;
     }
+
+    /// <summary>The views of <paramref name="deviceIds"/> in their order, without those that no longer exist; one read for all it lacks.</summary>
+    public async Task<IReadOnlyList<DeviceView>> FindAsync(IReadOnlyList<string> deviceIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(deviceIds);
+        var views = new DeviceView?[deviceIds.Count];
+        var missing = new Dictionary<string, (int Index, long Stamp)>(StringComparer.Ordinal);
+        for (var i = 0; i < deviceIds.Count; i++)
+        {
+            if (!_views.TryGet(deviceIds[i], out var view))
+            {
+                missing[deviceIds[i]] = (i, _views.Stamp(deviceIds[i]));
+            }
+            views[i] = view;
+        }
+        if (missing.Count > 0)
+        {
+            await using var scope = _scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
+            var ids = missing.Keys.ToList();
+            var devices = await db.Devices.AsNoTracking().Where(d => ids.Contains(d.Id)).ToListAsync(cancellationToken);
+            var latest = await scope.ServiceProvider.GetRequiredService<DeviceData>().LatestAsync(ids, cancellationToken);
+            foreach (var device in devices)
+            {
+                var (index, stamp) = missing[device.Id];
+                views[index] = Write(device, latest[device.Id]);
+                _views.Set(device.Id, views[index]!, device.Id, stamp);
+            }
+        }
+        return [.. views.OfType<DeviceView>()];
+    }
+
+    private static DeviceView Write(Device device, IEnumerable<DeviceServiceState> latest) => new(device.ApplicationId,
+        JsonSerializer.SerializeToUtf8Bytes(NorthboundDeviceEndpoints.DeviceResponse.From(device, latest), NorthboundJson.Options));
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Shoal.Server.Audit;
 using Shoal.Server.Common;
@@ -85,18 +86,31 @@ internal static class NorthboundDeviceEndpoints
             : TypedResults.Bytes(view.Json, NorthboundJson.ContentType);
     }
 
-    private static async Task<IResult> List(HttpContext http, DeviceRegistry registry, DeviceData data, CancellationToken cancellationToken)
+    private static async Task<IResult> List(HttpContext http, DeviceRegistry registry, DeviceViews views, CancellationToken cancellationToken)
     {
         var (query, error) = ParseQuery(http.Request.Query);
         if (error is not null)
         {
             return error.ToResult();
         }
-        var (devices, total) = await registry.ListAsync(NorthboundCaller.Of(http).TargetApplicationId, query!, cancellationToken);
-        var services = await data.LatestAsync([.. devices.Select(d => d.Id)], cancellationToken);
-        return TypedResults.Json(
-            new DeviceListResponse(total, query!.PageNo, query.PageSize, [.. devices.Select(d => DeviceResponse.From(d, services[d.Id]))]),
-            NorthboundJson.Options);
+        var (deviceIds, total) = await registry.ListIdsAsync(NorthboundCaller.Of(http).TargetApplicationId, query!, cancellationToken);
+        var page = await views.FindAsync(deviceIds, cancellationToken);
+        var body = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(body))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("totalCount", total);
+            json.WriteNumber("pageNo", query!.PageNo);
+            json.WriteNumber("pageSize", query.PageSize);
+            json.WriteStartArray("devices");
+            foreach (var view in page)
+            {
+                json.WriteRawValue(view.Json, skipInputValidation: true);
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        return TypedResults.Bytes(body.WrittenMemory.ToArray(), NorthboundJson.ContentType);
     }
 
     private static async Task<IResult> Modify(HttpContext http, DeviceRegistry registry, string deviceId, CancellationToken cancellationToken)
@@ -173,8 +187,6 @@ internal static class NorthboundDeviceEndpoints
     private sealed record RegisterResponse(string DeviceId, string VerifyCode, int Timeout, string Psk);
 
     private sealed record RegistrationStateResponse(string DeviceId, bool Activated, string? Name);
-
-    private sealed record DeviceListResponse(int TotalCount, int PageNo, int PageSize, IReadOnlyList<DeviceResponse> Devices);
 
     internal sealed record DeviceInfoResponse(
         string NodeId, string? Name, string? Description, string? ManufacturerName, string? DeviceType, string? Model,

@@ -82,6 +82,19 @@ public abstract class NorthboundCacheTests<TDatabase>(ShoalApplication<TDatabase
     }
 
     [Fact]
+    public async Task DeviceList_AfterADevicesDetailsChange_ShowsTheNewOnes()
+    {
+        var app = await shoal.NewApplicationAsync();
+        var deviceId = await app.Na.RegisterAsync("listed-1", "before");
+        await app.Na.DevicesAsync();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await app.Na.SendAsync(HttpMethod.Put, $"{NaClient.DevicesPath}/{deviceId}", new { name = "after" })).StatusCode);
+
+        var device = Assert.Single((await app.Na.DevicesAsync()).GetProperty("devices").EnumerateArray());
+        Assert.Equal("after", device.GetProperty("deviceInfo").GetProperty("name").GetString());
+    }
+
+    [Fact]
     public async Task Device_AfterItsDeletion_IsMissing()
     {
         var app = await shoal.NewApplicationAsync();
