@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Northbound benchmark (target in docs/benchmarks.md: login + authenticated GET >= 10,000 req/s).
-# Measures, in one run, with wrk: NA login, and an authenticated GET of one device, against Shoal
+# Measures, in one run, with wrk: NA login, an authenticated GET of one device and of a page of 100 devices, against Shoal
 # (Release build, SQLite, plain HTTP) and against a bare Kestrel endpoint answering the same body
 # (the ceiling). The servers run on core 0 and wrk on core 1. Needs: wrk, curl, python3.
 set -euo pipefail
@@ -35,8 +35,12 @@ created=$(curl -sf -X POST $api/applications -H "Authorization: Bearer $token" -
   -d '{"name":"bench","industry":"other","acceptTerms":true}')
 export APP_ID=$(echo "$created" | json "['applicationId']") APP_SECRET=$(echo "$created" | json "['secret']")
 access=$(curl -sf -X POST http://127.0.0.1:18743/iocm/app/sec/v1.1.0/login -d "appId=$APP_ID&secret=$APP_SECRET" | json "['accessToken']")
-device=$(curl -sf -X POST http://127.0.0.1:18743/iocm/app/reg/v1.1.0/deviceCredentials -H "app_key: $APP_ID" \
-  -H "Authorization: Bearer $access" -H 'content-type: application/json' -d '{"nodeId":"bench-node","timeout":0}' | json "['deviceId']")
+register() { # nodeId -> deviceId
+  curl -sf -X POST http://127.0.0.1:18743/iocm/app/reg/v1.1.0/deviceCredentials -H "app_key: $APP_ID" \
+    -H "Authorization: Bearer $access" -H 'content-type: application/json' -d "{\"nodeId\":\"$1\",\"timeout\":0}" | json "['deviceId']"
+}
+device=$(register bench-node)
+for i in $(seq 99); do register "bench-node-$i" >/dev/null; done
 
 measure() { # name url [wrk args...]
   local name=$1 url=$2; shift 2
@@ -51,10 +55,13 @@ measure() { # name url [wrk args...]
 echo "wrk: $connections connections, $duration each; servers on core 0, wrk on core 1"
 measure ceiling-get "http://127.0.0.1:18090/iocm/app/dm/v1.4.0/devices/$device"
 measure shoal-get "http://127.0.0.1:18743/iocm/app/dm/v1.4.0/devices/$device" -H "app_key: $APP_ID" -H "Authorization: Bearer $access"
+measure ceiling-list "http://127.0.0.1:18090/iocm/app/dm/v1.4.0/devices?pageNo=0&pageSize=100"
+measure shoal-list "http://127.0.0.1:18743/iocm/app/dm/v1.4.0/devices?pageNo=0&pageSize=100" -H "app_key: $APP_ID" -H "Authorization: Bearer $access"
 measure ceiling-login http://127.0.0.1:18090/iocm/app/sec/v1.1.0/login -s bench/northbound/login.lua
 measure shoal-login http://127.0.0.1:18743/iocm/app/sec/v1.1.0/login -s bench/northbound/login.lua
 python3 - "$out" <<'PY'
 import sys, pathlib
 d = pathlib.Path(sys.argv[1]); r = lambda n: float((d / f"{n}.rps").read_text())
-print(f"authenticated GET: {r('shoal-get') / r('ceiling-get'):.0%} of the ceiling; login: {r('shoal-login') / r('ceiling-login'):.0%} of the ceiling")
+print(f"authenticated GET: {r('shoal-get') / r('ceiling-get'):.0%} of the ceiling; device list: {r('shoal-list') / r('ceiling-list'):.0%}; "
+      f"login: {r('shoal-login') / r('ceiling-login'):.0%}")
 PY
