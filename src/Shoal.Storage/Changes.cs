@@ -18,6 +18,9 @@ public enum ChangeKind
 
     /// <summary>What a device last did: its status and its latest values. Key: device ID.</summary>
     DeviceState = 'S',
+
+    /// <summary>Which devices an application has: a registration or a deletion. Key: application ID.</summary>
+    DeviceList = 'L',
 }
 
 /// <summary>One committed change; a null key means anything of any kind may have changed.</summary>

@@ -118,7 +118,9 @@ internal sealed partial class SubDeviceRegistry(
             $"Gateway {gateway.DeviceId} added sub-devices {string.Join(", ", added.Select(d => $"{d.Id} (nodeId {d.NodeId})"))}.", cancellationToken);
         try
         {
-            return new SubDeviceChanges(outcomes, await db.SaveSubDeviceChangesAsync(gateway.DeviceId, cancellationToken));
+            var saved = new SubDeviceChanges(outcomes, await db.SaveSubDeviceChangesAsync(gateway.DeviceId, cancellationToken));
+            changes.Publish(ChangeKind.DeviceList, gateway.ApplicationId);
+            return saved;
         }
         catch (DbUpdateException)
         {
@@ -162,6 +164,7 @@ internal sealed partial class SubDeviceRegistry(
         await RecordAsync(db, gateway, "device.deleted", $"Gateway {gateway.DeviceId} deleted sub-devices {string.Join(", ", deleted)}.", cancellationToken);
         var version = await db.SaveSubDeviceChangesAsync(gateway.DeviceId, cancellationToken);
         changes.Publish(ChangeKind.Device, deleted);
+        changes.Publish(ChangeKind.DeviceList, gateway.ApplicationId);
         committed.Raise();
         return new SubDeviceChanges(outcomes, version);
     }

@@ -136,6 +136,7 @@ internal sealed partial class DeviceRegistry(
         {
             return new NodeIdTaken();
         }
+        changes.Publish(ChangeKind.DeviceList, applicationId);
         if (version is { } added)
         {
             await notices.AddedAsync(gatewayId!, device, added, cancellationToken);
@@ -240,6 +241,7 @@ internal sealed partial class DeviceRegistry(
             sessions.Raise();
         }
         changes.Publish(ChangeKind.Device, subDevices.Select(d => d.Id).Append(device.Id));
+        changes.Publish(ChangeKind.DeviceList, applicationId);
         return device;
     }
 
@@ -293,6 +295,7 @@ internal sealed partial class DeviceRegistry(
         await db.SaveChangesAsync(cancellationToken);
         var removed = await db.Devices.Where(d => ids.Contains(d.Id) && !d.Activated).ExecuteDeleteAsync(cancellationToken);
         changes.Publish(ChangeKind.Device, ids);
+        changes.Publish(ChangeKind.DeviceList, owners.Keys);
         return removed;
     }
 

@@ -86,14 +86,15 @@ internal static class NorthboundDeviceEndpoints
             : TypedResults.Bytes(view.Json, NorthboundJson.ContentType);
     }
 
-    private static async Task<IResult> List(HttpContext http, DeviceRegistry registry, DeviceViews views, CancellationToken cancellationToken)
+    private static async Task<IResult> List(
+        HttpContext http, DeviceRegistry registry, DevicePages pages, DeviceViews views, CancellationToken cancellationToken)
     {
         var (query, error) = ParseQuery(http.Request.Query);
         if (error is not null)
         {
             return error.ToResult();
         }
-        var (deviceIds, total) = await registry.ListIdsAsync(NorthboundCaller.Of(http).TargetApplicationId, query!, cancellationToken);
+        var (deviceIds, total) = await pages.ListIdsAsync(registry, NorthboundCaller.Of(http).TargetApplicationId, query!, cancellationToken);
         var page = await views.FindAsync(deviceIds, cancellationToken);
         var body = new ArrayBufferWriter<byte>();
         using (var json = new Utf8JsonWriter(body))

@@ -22,6 +22,7 @@ internal static class NorthboundHosting
         services.AddScoped<DeviceRegistry>();
         services.AddScoped<DeviceData>();
         services.AddSingleton<DeviceViews>();
+        services.AddSingleton<DevicePages>();
         services.AddScoped<DesiredValues>();
         services.AddScoped<DeviceCommands>();
         services.AddSingleton<RegistrationExpiryWorker>();

@@ -95,6 +95,34 @@ public abstract class NorthboundCacheTests<TDatabase>(ShoalApplication<TDatabase
     }
 
     [Fact]
+    public async Task DeviceList_AfterARegistration_CountsAndShowsTheNewDevice()
+    {
+        var app = await shoal.NewApplicationAsync();
+        await app.Na.RegisterAsync("first-1");
+        await app.Na.DevicesAsync();
+
+        var second = await app.Na.RegisterAsync("second-1");
+
+        var list = await app.Na.DevicesAsync();
+        Assert.Equal(2, list.GetProperty("totalCount").GetInt32());
+        Assert.Contains(second, list.GetProperty("devices").EnumerateArray().Select(d => d.GetProperty("deviceId").GetString()));
+    }
+
+    [Fact]
+    public async Task DeviceList_AfterADeletion_LeavesTheDeviceOut()
+    {
+        var app = await shoal.NewApplicationAsync();
+        var deviceId = await app.Na.RegisterAsync("deleted-2");
+        await app.Na.DevicesAsync();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await app.Na.SendAsync(HttpMethod.Delete, $"{NaClient.DevicesPath}/{deviceId}")).StatusCode);
+
+        var list = await app.Na.DevicesAsync();
+        Assert.Equal(0, list.GetProperty("totalCount").GetInt32());
+        Assert.Equal(0, list.GetProperty("devices").GetArrayLength());
+    }
+
+    [Fact]
     public async Task Device_AfterItsDeletion_IsMissing()
     {
         var app = await shoal.NewApplicationAsync();

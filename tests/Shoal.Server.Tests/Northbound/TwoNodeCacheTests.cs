@@ -79,6 +79,19 @@ public sealed class TwoNodeCacheTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         await UntilAsync(() => second.GetAsync($"{NaClient.DevicesPath}/{deviceId}"), "100418");
     }
 
+    [Fact]
+    public async Task DeviceList_RegisteredOnTheFirstNode_CountsOnTheSecond()
+    {
+        var (app, second) = await CachedOnSecondAsync();
+        await app.Na.RegisterAsync("counted-1");
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while ((await second.DevicesAsync()).GetProperty("totalCount").GetInt32() != 1)
+        {
+            await Task.Delay(20, deadline.Token);
+        }
+    }
+
     /// <summary>An application logged in on the first node, and its NA on the second with the same token, checked there once.</summary>
     private async Task<(NaApplication App, NaClient Second)> CachedOnSecondAsync()
     {
