@@ -60,15 +60,12 @@ internal sealed partial class DeviceCredentials
         (_scopes, _options, _logger) = (scopes, options, logger);
         _secrets = protection.CreateProtector(Device.SecretProtectionPurpose);
         _cache = new ChangeCache<DeviceCredential>(time, Lifetime, Capacity);
+        _cache.VoidedBy(changes, ChangeKind.Device);
         changes.Subscribe(change =>
         {
-            if (change.Key is null || change.Kind == ChangeKind.Application)
+            if (change.Kind == ChangeKind.Application)
             {
                 _cache.VoidAll();
-            }
-            else if (change.Kind == ChangeKind.Device)
-            {
-                _cache.Void(change.Key);
             }
         });
     }

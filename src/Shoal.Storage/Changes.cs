@@ -124,6 +124,24 @@ public sealed class ChangeCache<TValue>(TimeProvider time, TimeSpan lifetime, in
 
     public void Void(string key) => Interlocked.Increment(ref _stripes[Stripe(key)]);
 
+    /// <summary>From now on, each change of <paramref name="kinds"/> voids its key, and a change of anything voids everything.</summary>
+    public ChangeCache<TValue> VoidedBy(Changes changes, params ChangeKind[] kinds)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        changes.Subscribe(change =>
+        {
+            if (change.Key is null)
+            {
+                VoidAll();
+            }
+            else if (kinds.Contains(change.Kind))
+            {
+                Void(change.Key);
+            }
+        });
+        return this;
+    }
+
     public void VoidAll() => Interlocked.Increment(ref _everything);
 
     private static int Stripe(string key) => (int)((uint)StringComparer.Ordinal.GetHashCode(key) % StripeCount);

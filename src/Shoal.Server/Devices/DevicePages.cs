@@ -7,26 +7,10 @@ namespace Shoal.Server.Devices;
 /// The pages of device IDs NAs list, kept until a device is registered in or deleted from the application, on any node.
 /// Pages filtered by status are always read: a status changes with every connect.
 /// </summary>
-internal sealed class DevicePages
+internal sealed class DevicePages(Changes changes, TimeProvider time)
 {
-    private readonly ChangeCache<(IReadOnlyList<string> DeviceIds, int TotalCount)> _pages;
-
-    public DevicePages(Changes changes, TimeProvider time)
-    {
-        ArgumentNullException.ThrowIfNull(changes);
-        _pages = new(time, DeviceViews.Lifetime, capacity: 10_000);
-        changes.Subscribe(change =>
-        {
-            if (change.Key is null)
-            {
-                _pages.VoidAll();
-            }
-            else if (change.Kind == ChangeKind.DeviceList)
-            {
-                _pages.Void(change.Key);
-            }
-        });
-    }
+    private readonly ChangeCache<(IReadOnlyList<string> DeviceIds, int TotalCount)> _pages =
+        new ChangeCache<(IReadOnlyList<string> DeviceIds, int TotalCount)>(time, DeviceViews.Lifetime, capacity: 10_000).VoidedBy(changes, ChangeKind.DeviceList);
 
     public async ValueTask<(IReadOnlyList<string> DeviceIds, int TotalCount)> ListIdsAsync(
         DeviceRegistry registry, string applicationId, DeviceQuery query, CancellationToken cancellationToken)

@@ -23,20 +23,8 @@ internal sealed class DeviceViews
 
     public DeviceViews(IServiceScopeFactory scopes, Changes changes, TimeProvider time)
     {
-        ArgumentNullException.ThrowIfNull(changes);
         _scopes = scopes;
-        _views = new ChangeCache<DeviceView>(time, Lifetime, capacity: 50_000);
-        changes.Subscribe(change =>
-        {
-            if (change.Key is null)
-            {
-                _views.VoidAll();
-            }
-            else if (change.Kind is ChangeKind.Device or ChangeKind.DeviceState)
-            {
-                _views.Void(change.Key);
-            }
-        });
+        _views = new ChangeCache<DeviceView>(time, Lifetime, capacity: 50_000).VoidedBy(changes, ChangeKind.Device, ChangeKind.DeviceState);
     }
 
     /// <summary>The device's view, or null when no such device exists.</summary>

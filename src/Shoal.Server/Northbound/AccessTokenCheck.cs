@@ -21,20 +21,8 @@ internal sealed class AccessTokenCheck
 
     public AccessTokenCheck(SecretHasher hasher, IServiceScopeFactory scopes, Changes changes, TimeProvider time)
     {
-        ArgumentNullException.ThrowIfNull(changes);
         (_hasher, _scopes, _time) = (hasher, scopes, time);
-        _tokens = new ChangeCache<Caller>(time, Lifetime, capacity: 100_000);
-        changes.Subscribe(change =>
-        {
-            if (change.Key is null)
-            {
-                _tokens.VoidAll();
-            }
-            else if (change.Kind is ChangeKind.Application or ChangeKind.ApplicationTokens)
-            {
-                _tokens.Void(change.Key);
-            }
-        });
+        _tokens = new ChangeCache<Caller>(time, Lifetime, capacity: 100_000).VoidedBy(changes, ChangeKind.Application, ChangeKind.ApplicationTokens);
     }
 
     /// <summary>
