@@ -29,7 +29,9 @@ internal sealed partial class CommandDispatchWorker(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var devices = await signal.WaitAsync(options.Value.CommandPollInterval, time, stoppingToken);
+                // The gathering window is counted on the system clock: a few milliseconds of batching, not a deadline.
+                var devices = await signal.WaitAsync(
+                    options.Value.CommandPollInterval, time, options.Value.ConnectGathering, TimeProvider.System, stoppingToken);
                 try
                 {
                     await RunOnceAsync(stoppingToken, devices);
@@ -107,11 +109,21 @@ internal sealed partial class CommandDispatchWorker(
     /// <summary>PENDING commands, and SENT ones whose PUBACK is overdue and may be sent again, of devices connected here.</summary>
     private async Task PublishDueAsync(DateTimeOffset now, IReadOnlySet<string>? devices, CancellationToken cancellationToken)
     {
-        var listening = sessions.ReceivingDownlink().Select(c => c.DeviceId).Where(id => devices is null || devices.Contains(id)).ToList();
+        var listening = (devices is null ? sessions.ReceivingDownlink() : sessions.ReceivingDownlink(devices)).Select(c => c.DeviceId).ToList();
         if (listening.Count == 0)
         {
             return;
         }
+        // A full batch may have left commands behind (many devices gathered, or one with many commands): those published
+        // are SENT now, so the next batch holds the rest.
+        while (await PublishBatchAsync(now, listening, cancellationToken) == BatchSize)
+        {
+        }
+    }
+
+    /// <summary>Publishes up to <see cref="BatchSize"/> commands due to <paramref name="listening"/>; how many, or 0 when they raced.</summary>
+    private async Task<int> PublishBatchAsync(DateTimeOffset now, List<string> listening, CancellationToken cancellationToken)
+    {
         var unacknowledgedSince = now - options.Value.CommandRetransmitInterval;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
@@ -126,7 +138,7 @@ internal sealed partial class CommandDispatchWorker(
             .ToListAsync(cancellationToken);
         if (due.Count == 0)
         {
-            return;
+            return 0;
         }
         foreach (var command in due.Select(c => c.Command))
         {
@@ -145,7 +157,7 @@ internal sealed partial class CommandDispatchWorker(
         // SENT is committed before the publish, so the device's PUBACK always finds the command SENT.
         if (!await SaveAsync(db, cancellationToken))
         {
-            return;
+            return 0;
         }
         foreach (var (command, addressee) in due.Select(c => (c.Command, c.Addressee)))
         {
@@ -154,6 +166,7 @@ internal sealed partial class CommandDispatchWorker(
             recorder.CommandPublished(command, topic);
             LogPublished(logger, command.Id, command.DeviceId, command.IssuedTimes);
         }
+        return due.Count;
     }
 
     /// <summary>False when another node or the NA changed one of the commands first: the next run sees the new state.</summary>

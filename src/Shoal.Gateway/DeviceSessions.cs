@@ -64,4 +64,8 @@ internal sealed class DeviceSessions
 
     /// <summary>The live connections here that receive their device's downlink.</summary>
     public List<DeviceConnection> ReceivingDownlink() => [.. _live.Values.Where(c => c.ReceivesDownlink)];
+
+    /// <summary>The live connections here of <paramref name="deviceIds"/> that receive their device's downlink.</summary>
+    public List<DeviceConnection> ReceivingDownlink(IEnumerable<string> deviceIds) =>
+        [.. deviceIds.Select(id => _live.GetValueOrDefault(id)).OfType<DeviceConnection>().Where(c => c.ReceivesDownlink)];
 }

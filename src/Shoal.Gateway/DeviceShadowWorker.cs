@@ -33,7 +33,9 @@ internal sealed partial class DeviceShadowWorker(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var devices = await signal.WaitAsync(options.Value.ShadowPollInterval, time, stoppingToken);
+                // The gathering window is counted on the system clock: a few milliseconds of batching, not a deadline.
+                var devices = await signal.WaitAsync(
+                    options.Value.ShadowPollInterval, time, options.Value.ConnectGathering, TimeProvider.System, stoppingToken);
                 try
                 {
                     await RunOnceAsync(stoppingToken, devices);
@@ -71,7 +73,7 @@ internal sealed partial class DeviceShadowWorker(
 
     private async Task PublishDifferencesAsync(IReadOnlySet<string>? devices, CancellationToken cancellationToken)
     {
-        var connections = sessions.ReceivingDownlink().Where(c => devices is null || devices.Contains(c.DeviceId)).ToList();
+        var connections = devices is null ? sessions.ReceivingDownlink() : sessions.ReceivingDownlink(devices);
         if (connections.Count == 0)
         {
             return;

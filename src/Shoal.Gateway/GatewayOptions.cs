@@ -113,4 +113,12 @@ public sealed class GatewayOptions
     /// Default: 2 seconds.
     /// </summary>
     public TimeSpan ShadowPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long the command and desired-value workers, woken by a device that connected, wait for more devices to connect
+    /// before they look up what all of them are owed in one query. Each connected device waits at most this long; zero
+    /// looks up each wake-up's devices at once. Counted on the system clock. Default: 10 milliseconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    public TimeSpan ConnectGathering { get; set; } = TimeSpan.FromMilliseconds(10);
 }

@@ -5,7 +5,8 @@ namespace Shoal.Gateway;
 /// <summary>
 /// Wakes a gateway worker at once, between its polls. Many wake-ups before the worker runs make one run. A run woken
 /// only by devices that connected looks at those devices alone: a storm of connects must not make each of them pay
-/// for a run over every device on the node.
+/// for a run over every device on the node. Such a run first gathers the devices that connect within a short window,
+/// so that one query serves many connects instead of one each.
 /// </summary>
 internal abstract class WakeSignal
 {
@@ -36,9 +37,12 @@ internal abstract class WakeSignal
 
     /// <summary>
     /// Returns at the next wake-up, or when <paramref name="interval"/> has passed on <paramref name="time"/>, with the
-    /// devices the run is for: null for everything (a poll, or a wake-up for everything).
+    /// devices the run is for: null for everything (a poll, or a wake-up for everything). A wake-up by connects alone
+    /// returns <paramref name="gathering"/> later on <paramref name="gatheringTime"/>, with the devices that connected
+    /// meanwhile as well; a wake-up for everything during that time ends it at once.
     /// </summary>
-    public async Task<IReadOnlySet<string>?> WaitAsync(TimeSpan interval, TimeProvider time, CancellationToken cancellationToken)
+    public async Task<IReadOnlySet<string>?> WaitAsync(
+        TimeSpan interval, TimeProvider time, TimeSpan gathering, TimeProvider gatheringTime, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(interval, time);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -50,6 +54,10 @@ internal abstract class WakeSignal
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
         }
+        if (woken && gathering > TimeSpan.Zero && !WokenForEverything())
+        {
+            await GatherAsync(gathering, gatheringTime, cancellationToken);
+        }
         lock (_lock)
         {
             var devices = _connected;
@@ -57,6 +65,35 @@ internal abstract class WakeSignal
             _connected = new(StringComparer.Ordinal);
             _everything = false;
             return everything ? null : devices;
+        }
+    }
+
+    /// <summary>Waits out the window, or until a wake-up for everything, which takes the gathered devices along.</summary>
+    private async Task GatherAsync(TimeSpan gathering, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var window = new CancellationTokenSource(gathering, time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, window.Token);
+        try
+        {
+            while (await _wakeUps.Reader.WaitToReadAsync(either.Token))
+            {
+                _wakeUps.Reader.TryRead(out _);
+                if (WokenForEverything())
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private bool WokenForEverything()
+    {
+        lock (_lock)
+        {
+            return _everything;
         }
     }
 }

@@ -7,6 +7,7 @@ namespace Shoal.Server.Tests.Gateway;
 public sealed class WakeSignalTests
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan Gathering = TimeSpan.FromMilliseconds(10);
 
     [Fact]
     public async Task WaitAsync_WokenByConnectsOnly_IsForThoseDevices()
@@ -15,7 +16,7 @@ public sealed class WakeSignalTests
         signal.Wake("a");
         signal.Wake("b");
 
-        var devices = await signal.WaitAsync(Poll, new FakeTimeProvider(), TestContext.Current.CancellationToken);
+        var devices = await signal.WaitAsync(Poll, new FakeTimeProvider(), TimeSpan.Zero, TimeProvider.System, TestContext.Current.CancellationToken);
 
         Assert.Equal(["a", "b"], devices!.Order(StringComparer.Ordinal));
     }
@@ -27,7 +28,7 @@ public sealed class WakeSignalTests
         signal.Wake("a");
         signal.Wake();
 
-        Assert.Null(await signal.WaitAsync(Poll, new FakeTimeProvider(), TestContext.Current.CancellationToken));
+        Assert.Null(await signal.WaitAsync(Poll, new FakeTimeProvider(), TimeSpan.Zero, TimeProvider.System, TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -36,7 +37,7 @@ public sealed class WakeSignalTests
         var signal = new CommandSignal();
         var time = new FakeTimeProvider();
 
-        var waiting = signal.WaitAsync(Poll, time, TestContext.Current.CancellationToken);
+        var waiting = signal.WaitAsync(Poll, time, TimeSpan.Zero, TimeProvider.System, TestContext.Current.CancellationToken);
         time.Advance(Poll);
 
         Assert.Null(await waiting);
@@ -47,11 +48,58 @@ public sealed class WakeSignalTests
     {
         var signal = new CommandSignal();
         signal.Wake("a");
-        await signal.WaitAsync(Poll, new FakeTimeProvider(), TestContext.Current.CancellationToken);
+        await signal.WaitAsync(Poll, new FakeTimeProvider(), TimeSpan.Zero, TimeProvider.System, TestContext.Current.CancellationToken);
         signal.Wake("b");
 
-        var devices = await signal.WaitAsync(Poll, new FakeTimeProvider(), TestContext.Current.CancellationToken);
+        var devices = await signal.WaitAsync(Poll, new FakeTimeProvider(), TimeSpan.Zero, TimeProvider.System, TestContext.Current.CancellationToken);
 
         Assert.Equal(["b"], devices!);
+    }
+
+    [Fact]
+    public async Task WaitAsync_WokenByAConnect_GathersTheConnectsOfTheWindowIntoOneRun()
+    {
+        var signal = new CommandSignal();
+        var clock = new FakeTimeProvider();
+        signal.Wake("a");
+
+        var waiting = signal.WaitAsync(Poll, new FakeTimeProvider(), Gathering, clock, TestContext.Current.CancellationToken);
+        signal.Wake("b");
+        clock.Advance(Gathering - TimeSpan.FromMilliseconds(1));
+        signal.Wake("c");
+        Assert.False(waiting.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+
+        Assert.Equal(["a", "b", "c"], (await waiting)!.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task WaitAsync_WokenForEverythingWhileGathering_RunsAtOnceForEverything()
+    {
+        var signal = new CommandSignal();
+        signal.Wake("a");
+
+        var waiting = signal.WaitAsync(Poll, new FakeTimeProvider(), Gathering, new FakeTimeProvider(), TestContext.Current.CancellationToken);
+        Assert.False(waiting.IsCompleted);
+        signal.Wake();
+
+        Assert.Null(await waiting);
+    }
+
+    [Fact]
+    public async Task WaitAsync_AfterAGatheredRun_WakesTheNextRunForTheDevicesThatCameLater()
+    {
+        var signal = new CommandSignal();
+        var clock = new FakeTimeProvider();
+        signal.Wake("a");
+        var first = signal.WaitAsync(Poll, new FakeTimeProvider(), Gathering, clock, TestContext.Current.CancellationToken);
+        clock.Advance(Gathering);
+        await first;
+        signal.Wake("b");
+
+        var second = signal.WaitAsync(Poll, new FakeTimeProvider(), Gathering, clock, TestContext.Current.CancellationToken);
+        clock.Advance(Gathering);
+
+        Assert.Equal(["b"], (await second)!);
     }
 }
