@@ -220,8 +220,7 @@ for storage in $storages; do
   case "$storage" in
     sqlite) storage_args=() ;;
     postgres)
-      # No client-side command timeout: a migration that builds an index over every row can take longer than 30 s.
-      storage_args=(--Storage:Provider Postgres --Storage:ConnectionString "$pg_server;Database=$pg_db;Command Timeout=0")
+      storage_args=(--Storage:Provider Postgres --Storage:ConnectionString "$pg_server;Database=$pg_db")
       [ "$keep" = 1 ] || drop_dbs+=("$pg_db") ;;
     *) echo "STORAGES: sqlite or postgres" >&2; exit 1 ;;
   esac

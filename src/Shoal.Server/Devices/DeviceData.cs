@@ -28,6 +28,38 @@ internal sealed class DeviceData(ShoalDb db)
     public async Task<(IReadOnlyList<DeviceDataPoint> Points, int TotalCount)> HistoryAsync(
         string applicationId, HistoryQuery query, CancellationToken cancellationToken)
     {
+        var points = Matching(applicationId, query);
+        var total = await points.CountAsync(cancellationToken);
+        var page = await Page(points, query).ToListAsync(cancellationToken);
+        return (page, total);
+    }
+
+    /// <summary>
+    /// A page of a device's history, newest first, with only what an answer shows of each point (the device and
+    /// application are the query's): no entity is built or tracked, and the data is read as stored.
+    /// </summary>
+    public async Task<(IReadOnlyList<HistoryRow> Points, int TotalCount)> HistoryRowsAsync(
+        string applicationId, HistoryQuery query, CancellationToken cancellationToken)
+    {
+        var points = Matching(applicationId, query);
+        var total = await points.CountAsync(cancellationToken);
+        if (total <= query.PageNo * query.PageSize)
+        {
+            return ([], total);
+        }
+        var page = await Page(points, query).Select(p => new HistoryRow(p.ServiceId, p.Data, p.EventTime)).ToListAsync(cancellationToken);
+        return (page, total);
+    }
+
+    /// <summary>The gateway of a device of the application — its parent, or itself when it connects — or null when there is no such device.</summary>
+    public Task<string?> GatewayOfAsync(string applicationId, string deviceId, CancellationToken cancellationToken) =>
+        db.Devices.AsNoTracking()
+            .Where(d => d.Id == deviceId && d.ApplicationId == applicationId)
+            .Select(d => d.GatewayId ?? d.Id)
+            .FirstOrDefaultAsync(cancellationToken);
+
+    private IQueryable<DeviceDataPoint> Matching(string applicationId, HistoryQuery query)
+    {
         ArgumentNullException.ThrowIfNull(query);
         var points = db.DeviceDataPoints.AsNoTracking().Where(p => p.ApplicationId == applicationId && p.DeviceId == query.DeviceId);
         if (query.ServiceId is { } serviceId)
@@ -47,10 +79,13 @@ internal sealed class DeviceData(ShoalDb db)
         {
             points = points.Where(p => p.EventTime <= to);
         }
-        var total = await points.CountAsync(cancellationToken);
-        var page = await points.OrderByDescending(p => p.EventTime).ThenByDescending(p => p.Id)
-            .Skip(query.PageNo * query.PageSize).Take(query.PageSize)
-            .ToListAsync(cancellationToken);
-        return (page, total);
+        return points;
     }
+
+    private static IQueryable<DeviceDataPoint> Page(IQueryable<DeviceDataPoint> points, HistoryQuery query) =>
+        points.OrderByDescending(p => p.EventTime).ThenByDescending(p => p.Id)
+            .Skip(query.PageNo * query.PageSize).Take(query.PageSize);
 }
+
+/// <summary>One point of a history page as an answer shows it: its service, the data as stored, and when it was reported.</summary>
+internal sealed record HistoryRow(string ServiceId, string Data, DateTimeOffset EventTime);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Shoal.Server.Northbound;
 
 namespace Shoal.Server.Devices;
@@ -13,7 +12,7 @@ internal static class NorthboundHistoryEndpoints
         return routes;
     }
 
-    private static async Task<IResult> History(HttpContext http, DeviceData data, DeviceRegistry registry, CancellationToken cancellationToken)
+    private static async Task<IResult> History(HttpContext http, DeviceData data, CancellationToken cancellationToken)
     {
         var (query, error) = ParseQuery(http.Request.Query);
         if (error is not null)
@@ -22,16 +21,15 @@ internal static class NorthboundHistoryEndpoints
         }
         var applicationId = NorthboundCaller.Of(http).TargetApplicationId;
         // A device that connects is its own gateway; a sub-device's is its parent. Any other gatewayId has no data for it.
-        var device = await registry.FindAsync(applicationId, query!.DeviceId, cancellationToken);
-        var gatewayId = device?.GatewayId ?? device?.Id;
+        var gatewayId = await data.GatewayOfAsync(applicationId, query!.DeviceId, cancellationToken);
         if (gatewayId != http.Request.Query["gatewayId"])
         {
             query = query with { DeviceId = "" };
         }
-        var (points, total) = await data.HistoryAsync(applicationId, query, cancellationToken);
+        var (points, total) = await data.HistoryRowsAsync(applicationId, query, cancellationToken);
         return TypedResults.Json(
             new HistoryResponse(total, query.PageNo, query.PageSize, [.. points.Select(p => new HistoryPoint(
-                p.DeviceId, gatewayId!, p.ApplicationId, p.ServiceId, StoredData.Read(p.Data), NorthboundJson.Time(p.EventTime)))]),
+                query.DeviceId, gatewayId!, applicationId, p.ServiceId, new StoredJson(p.Data), NorthboundJson.Time(p.EventTime)))]),
             NorthboundJson.Options);
     }
 
@@ -60,5 +58,5 @@ internal static class NorthboundHistoryEndpoints
 
     private sealed record HistoryResponse(int TotalCount, int PageNo, int PageSize, IReadOnlyList<HistoryPoint> DeviceDataHistoryDTOs);
 
-    private sealed record HistoryPoint(string DeviceId, string GatewayId, string AppId, string ServiceId, JsonElement Data, string Timestamp);
+    private sealed record HistoryPoint(string DeviceId, string GatewayId, string AppId, string ServiceId, StoredJson Data, string Timestamp);
 }
