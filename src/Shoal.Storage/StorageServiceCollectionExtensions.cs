@@ -17,7 +17,7 @@ public static class StorageServiceCollectionExtensions
         {
             case DatabaseProvider.Sqlite:
                 var connectionString = SqliteConnectionString(options.ConnectionString, dataDirectory);
-                services.AddDbContextPool<SqliteShoalDb>(db => db.UseSqlite(connectionString).AddInterceptors(SqliteBusyWait.Instance));
+                services.AddDbContextPool<SqliteShoalDb>(db => db.UseSqlite(connectionString).AddInterceptors(SqliteConnectionSettings.Instance));
                 services.AddScoped<ShoalDb>(sp => sp.GetRequiredService<SqliteShoalDb>());
                 break;
             case DatabaseProvider.Postgres:

@@ -20,7 +20,7 @@ internal sealed class SqliteIngestStore(string connectionString, IngestTables ta
         // The connection string is the one EF uses: same file, busy timeout and pooling; WAL is a setting of the file.
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        SqliteBusyWait.Apply(connection);
+        SqliteConnectionSettings.Apply(connection);
         _options = new DbContextOptionsBuilder<SqliteShoalDb>().UseSqlite(connection).Options;
         _point = Prepare(connection, tables.Points.Columns.Length, values => $"INSERT INTO {tables.Points.Name} ({tables.Points.ColumnList()}) VALUES ({values})");
         _state = Prepare(connection, tables.States.Columns.Length, values => $"INSERT INTO {tables.States.Name} ({tables.States.ColumnList()}) VALUES ({values}) {tables.StatesOnConflict}");
