@@ -75,7 +75,11 @@ internal sealed class NorthboundTokens(
             RefreshExpiresAt = now + options.Value.RefreshTokenLifetime,
         });
         await db.SaveChangesAsync(cancellationToken);
-        changes.Publish(ChangeKind.ApplicationTokens, application.Id);
+        if (options.Value.SingleAccessToken || refreshed is not null)
+        {
+            // Only a login that revoked tokens voids what the nodes remember of them.
+            changes.Publish(ChangeKind.ApplicationTokens, application.Id);
+        }
         return (issued, null, null);
     }
 
