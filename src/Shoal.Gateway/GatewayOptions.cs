@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
 
 namespace Shoal.Gateway;
 
@@ -6,6 +7,20 @@ namespace Shoal.Gateway;
 public sealed class GatewayOptions
 {
     public const string Section = "Gateway";
+
+    /// <summary>
+    /// The interface the MQTT, MQTTS and HTTPS device listeners bind: <c>*</c> (every interface), <c>localhost</c> or
+    /// one IP address. Default: <c>*</c>.
+    /// </summary>
+    public string Host { get; set; } = "*";
+
+    /// <summary>The addresses <see cref="Host"/> names: none for every interface; null when it names none.</summary>
+    public IReadOnlyList<IPAddress>? HostAddresses => Host switch
+    {
+        "*" or "" => [],
+        "localhost" => [IPAddress.Loopback, IPAddress.IPv6Loopback],
+        _ => IPAddress.TryParse(Host, out var address) ? [address] : null,
+    };
 
     /// <summary>Plain MQTT port; 0 disables it. Default: 1883.</summary>
     [Range(0, 65535)]

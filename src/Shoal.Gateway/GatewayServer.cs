@@ -50,7 +50,7 @@ internal sealed partial class GatewayServer(
         _server.ClientAcknowledgedPublishPacketAsync += OnAcknowledgedAsync;
         await authenticator.WarmUpAsync(cancellationToken);
         await _server.StartAsync();
-        LogListening(logger, settings.Port, settings.TlsPort);
+        LogListening(logger, settings.Host, settings.Port, settings.TlsPort);
     }
 
     /// <summary>
@@ -474,8 +474,8 @@ internal sealed partial class GatewayServer(
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} was deleted; what it sent last was not stored.")]
     private static partial void LogDeviceGone(ILogger logger, string deviceId);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Device gateway listening: MQTT on port {Port}, MQTTS on port {TlsPort} (0: off).")]
-    private static partial void LogListening(ILogger logger, int port, int tlsPort);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device gateway listening on {Host}: MQTT on port {Port}, MQTTS on port {TlsPort} (0: off).")]
+    private static partial void LogListening(ILogger logger, string host, int port, int tlsPort);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Device connection {ClientId} from {Address} refused: {Reason}")]
     private static partial void LogRefused(ILogger logger, string? clientId, EndPoint? address, string? reason);

@@ -1,7 +1,7 @@
 using Shoal.Server.Hosting;
 using Shoal.Server.Northbound;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = ContentRoot.Default(args) });
 
 builder.AddShoalOptions();
 builder.AddStorage();
@@ -12,6 +12,7 @@ builder.AddNorthbound();
 builder.AddGateway();
 builder.AddDelivery();
 builder.AddPortal();
+builder.AddHealth();
 
 var app = builder.Build();
 
@@ -32,6 +33,7 @@ app.MapManagementApi();
 app.MapNorthbound();
 app.MapGateway();
 app.MapPortal();
+app.MapHealth();
 
 await app.RunAsync();
 

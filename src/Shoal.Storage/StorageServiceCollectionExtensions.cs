@@ -46,7 +46,9 @@ public static class StorageServiceCollectionExtensions
         var file = builder.DataSource;
         if (!string.IsNullOrEmpty(file) && file != ":memory:")
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+            // Relative to the data folder, not to whatever directory Shoal was started from.
+            builder.DataSource = Path.GetFullPath(file, dataDirectory);
+            Directory.CreateDirectory(Path.GetDirectoryName(builder.DataSource)!);
         }
         return builder.ToString();
     }

@@ -74,18 +74,48 @@ internal sealed partial class DeviceListener(
 
     private void Listen(int port, bool tls)
     {
-        Socket listener;
+        var addresses = options.Value.HostAddresses ?? throw new InvalidOperationException($"Gateway:Host '{options.Value.Host}' names no address.");
+        if (addresses.Count == 0)
+        {
+            Listen(EveryInterface(port), tls);
+            return;
+        }
+        foreach (var address in addresses)
+        {
+            var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                listener.Bind(new IPEndPoint(address, port));
+            }
+            catch (SocketException) when (address.Equals(IPAddress.IPv6Loopback))
+            {
+                // localhost on a machine without IPv6: the IPv4 loopback alone.
+                listener.Dispose();
+                continue;
+            }
+            Listen(listener, tls);
+        }
+    }
+
+    private static Socket EveryInterface(int port)
+    {
         try
         {
-            listener = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
+            var listener = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
             listener.Bind(new IPEndPoint(IPAddress.IPv6Any, port));
+            return listener;
         }
         catch (SocketException)
         {
             // A machine without IPv6: IPv4 alone.
-            listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             listener.Bind(new IPEndPoint(IPAddress.Any, port));
+            return listener;
         }
+    }
+
+    private void Listen(Socket listener, bool tls)
+    {
         listener.Listen(1024);
         _listeners.Add(listener);
         _ = AcceptAsync(listener, tls);

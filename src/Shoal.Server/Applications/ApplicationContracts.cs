@@ -33,6 +33,7 @@ public sealed record ApplicationResponse(
     Guid? SmsServerId,
     string ApplicationAccessAddress,
     string DeviceAccessAddress,
+    string? DeviceMqttsAccessAddress,
     string? DeviceHttpsAccessAddress,
     bool HasSecret,
     DateTimeOffset? PreviousSecretValidUntil,
@@ -55,6 +56,7 @@ public sealed record ApplicationCredentialsResponse(
     string Secret,
     string ApplicationAccessAddress,
     string DeviceAccessAddress,
+    string? DeviceMqttsAccessAddress,
     string? DeviceHttpsAccessAddress,
     ApplicationResponse Application);
 
@@ -85,6 +87,7 @@ internal static class ApplicationMapping
         a.SmsServerId,
         addresses.Application,
         addresses.Device,
+        addresses.DeviceMqtts,
         addresses.DeviceHttps,
         a.SecretHash is not null,
         a.PreviousSecretValidUntil,
@@ -99,5 +102,8 @@ internal static class ApplicationMapping
         new([.. page.Items.Select(map)], page.Page, page.PageSize, page.TotalCount, page.PageCount);
 }
 
-/// <summary>Where NAs and devices reach Shoal, as the operator configured it; HTTPS device access may be hidden.</summary>
-public sealed record AccessAddresses(string Application, string Device, string? DeviceHttps);
+/// <summary>
+/// Where NAs and devices reach Shoal: <paramref name="Device"/> is the MQTT address (MQTTS when plain MQTT is off);
+/// MQTTS and HTTPS device access are null when off or hidden.
+/// </summary>
+public sealed record AccessAddresses(string Application, string Device, string? DeviceMqtts, string? DeviceHttps);

@@ -140,6 +140,7 @@ internal static class ApplicationEndpoints
         issued.Secret,
         applications.Addresses.Application,
         applications.Addresses.Device,
+        applications.Addresses.DeviceMqtts,
         applications.Addresses.DeviceHttps,
         issued.Application.ToResponse(applications.Addresses));
 }

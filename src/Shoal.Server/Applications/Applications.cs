@@ -1,9 +1,7 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Shoal.Delivery.Mail;
 using Shoal.Server.Audit;
 using Shoal.Server.Common;
-using Shoal.Server.Hosting;
 using Shoal.Server.Security;
 using Shoal.Storage;
 using Shoal.Storage.Entities;
@@ -34,7 +32,7 @@ internal sealed class Applications(
     PlatformMail platformMail,
     Tracing.TraceSessions traces,
     Gateway.SessionReviewSignal sessions,
-    IOptions<ShoalOptions> options,
+    AccessAddresses addresses,
     TimeProvider time)
 {
     public static readonly TimeSpan MaxSecretGrace = TimeSpan.FromHours(24);
@@ -272,10 +270,7 @@ internal sealed class Applications(
         return new Paged<AuditEntry>(items, number, size, total);
     }
 
-    public AccessAddresses Addresses => new(
-        options.Value.ApplicationAccessAddress,
-        options.Value.DeviceAccessAddress,
-        string.IsNullOrEmpty(options.Value.DeviceHttpsAccessAddress) ? null : options.Value.DeviceHttpsAccessAddress);
+    public AccessAddresses Addresses => addresses;
 
     public static Refused QuotaReached(int quota) => new(
         StatusCodes.Status409Conflict,

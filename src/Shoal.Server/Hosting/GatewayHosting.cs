@@ -1,5 +1,6 @@
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Shoal.Gateway;
 using Shoal.Gateway.Https;
 using Shoal.Server.Northbound;
@@ -21,7 +22,7 @@ internal static class GatewayHosting
         builder.Services.AddGateway(() => certificate.Value);
         if (gateway.HttpsPort != 0)
         {
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ListenAnyIP(gateway.HttpsPort, listen =>
+            builder.WebHost.ConfigureKestrel(kestrel => gateway.ListenHttps(kestrel, listen =>
             {
                 listen.UseHttps(https =>
                 {
@@ -36,6 +37,26 @@ internal static class GatewayHosting
             }));
         }
         return builder;
+    }
+
+    /// <summary>HTTPS device access on <see cref="GatewayOptions.Host"/>, as the MQTT listeners.</summary>
+    private static void ListenHttps(this GatewayOptions gateway, KestrelServerOptions kestrel, Action<ListenOptions> configure)
+    {
+        switch (gateway.HostAddresses)
+        {
+            case null or []:
+                kestrel.ListenAnyIP(gateway.HttpsPort, configure);
+                break;
+            case not null when gateway.Host == "localhost":
+                kestrel.ListenLocalhost(gateway.HttpsPort, configure);
+                break;
+            case var addresses:
+                foreach (var address in addresses)
+                {
+                    kestrel.Listen(address, gateway.HttpsPort, configure);
+                }
+                break;
+        }
     }
 
     public static WebApplication MapGateway(this WebApplication app)

@@ -10,16 +10,23 @@ public sealed class ShoalOptions
     [Required]
     public string DataDirectory { get; set; } = "data";
 
-    /// <summary>The address NAs use, shown on every application. Default: <c>https://localhost:8743</c>.</summary>
-    [Required, Url]
-    public string ApplicationAccessAddress { get; set; } = "https://localhost:8743";
+    /// <summary>
+    /// The host name NAs and devices reach this server by, used in every address derived from a listener. Default: the
+    /// listener's own host, or <c>localhost</c> for a listener on every interface.
+    /// </summary>
+    public string? PublicHost { get; set; }
 
-    /// <summary>The address devices use, shown on every application. Default: <c>mqtt://localhost:1883</c>.</summary>
-    [Required]
-    public string DeviceAccessAddress { get; set; } = "mqtt://localhost:1883";
+    /// <summary>The address NAs use, when it is not the northbound listener's (a balancer, a port forward).</summary>
+    public string? ApplicationAccessAddress { get; set; }
 
-    /// <summary>The address of HTTPS device access, shown on every application; empty hides it. Default: <c>https://localhost:8943</c>.</summary>
-    public string? DeviceHttpsAccessAddress { get; set; } = "https://localhost:8943";
+    /// <summary>The MQTT address devices use, when it is not the MQTT listener's; empty hides it.</summary>
+    public string? DeviceAccessAddress { get; set; }
+
+    /// <summary>The MQTTS address devices use, when it is not the MQTTS listener's; empty hides it.</summary>
+    public string? DeviceMqttsAccessAddress { get; set; }
+
+    /// <summary>The address of HTTPS device access, when it is not its listener's; empty hides it.</summary>
+    public string? DeviceHttpsAccessAddress { get; set; }
 
     /// <summary>Version of the Terms of Personal Data Use a user accepts. Default: <c>2026-11</c>.</summary>
     [Required]

@@ -23,11 +23,11 @@ internal static class StorageHosting
         return builder;
     }
 
-    /// <summary>The data folder, made absolute against the working directory and created if missing.</summary>
+    /// <summary>The data folder, made absolute against the content root (the application's folder) and created if missing.</summary>
     public static string DataDirectory(this WebApplicationBuilder builder)
     {
         var configured = builder.Configuration[$"{ShoalOptions.Section}:{nameof(ShoalOptions.DataDirectory)}"] ?? new ShoalOptions().DataDirectory;
-        var path = Path.GetFullPath(configured);
+        var path = Path.GetFullPath(configured, builder.Environment.ContentRootPath);
         Directory.CreateDirectory(path);
         return path;
     }

@@ -44,9 +44,18 @@ internal sealed record Credentials(
             new("Return to device list", $"/applications/{applicationId}/devices", "return-devices"),
         ]);
 
-    private static IEnumerable<CredentialLine> DeviceAddresses(AccessAddresses addresses) => addresses.DeviceHttps is { } https
-        ? [new("Device access address", addresses.Device, "device-access-address"), new("Device HTTPS access address", https, "device-https-address")]
-        : [new("Device access address", addresses.Device, "device-access-address")];
+    private static IEnumerable<CredentialLine> DeviceAddresses(AccessAddresses addresses)
+    {
+        yield return new("Device access address", addresses.Device, "device-access-address");
+        if (addresses.DeviceMqtts is { } mqtts && mqtts != addresses.Device)
+        {
+            yield return new("Device MQTTS access address", mqtts, "device-mqtts-address");
+        }
+        if (addresses.DeviceHttps is { } https)
+        {
+            yield return new("Device HTTPS access address", https, "device-https-address");
+        }
+    }
 
     private static string FileNameFor(string name) => SafeFileName($"shoal-{name}-secret.txt");
 

@@ -65,6 +65,16 @@ public sealed class ApplicationAccessAddressTests(SocketApplication<SqliteDataba
     }
 
     [Fact]
+    public async Task Health_OnTheApplicationAccessAddress_IsNotServed()
+    {
+        using var client = Client();
+
+        var response = await client.GetAsync(new Uri(shoal.Northbound, "/health/ready"));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
     public async Task NorthboundApi_OnThePortalAddress_IsNotServed()
     {
         using var client = Client();
