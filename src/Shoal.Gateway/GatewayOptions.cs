@@ -48,6 +48,12 @@ public sealed class GatewayOptions
     [MaxLength(64)]
     public string? NodeName { get; set; }
 
+    /// <summary>
+    /// How long this node's lease among the nodes sharing the database lasts; it is renewed every third of it. A node
+    /// that has not renewed it for this long is taken over by another: its devices are set OFFLINE. Default: 30 seconds.
+    /// </summary>
+    public TimeSpan NodeLease { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary><see cref="NodeName"/>, or the machine name when none is configured.</summary>
     public string Node => string.IsNullOrWhiteSpace(NodeName) ? Environment.MachineName : NodeName;
 

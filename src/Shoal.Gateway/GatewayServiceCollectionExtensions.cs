@@ -29,6 +29,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<DeviceListener>(sp, tlsCertificate));
         services.AddSingleton<GatewayServer>();
         services.AddHostedService(sp => sp.GetRequiredService<GatewayServer>());
+        services.AddHostedService<NodeLease>();
         services.AddSingleton<CommandSignal>();
         services.AddSingleton<DeviceReplies>();
         services.AddSingleton<DeviceRequests>();

@@ -8,27 +8,28 @@ using Shoal.Storage.Entities;
 namespace Shoal.Gateway;
 
 /// <summary>
-/// The devices this node held when it last stopped without closing their connections (a crash, a kill -9): those
-/// connections died with it, so before it listens again it sets them OFFLINE. Devices held by other nodes sharing the
-/// database are left to them.
+/// Devices recorded as connected to a node whose connections died with it: this node, at start, after it stopped
+/// without closing them (a crash, a kill -9), or another node whose lease ran out (<see cref="NodeLease"/>). They are
+/// set OFFLINE, each change logged as a device event in the same transaction.
 /// </summary>
 internal sealed partial class StaleConnections(
     IServiceScopeFactory scopes, Changes changes, IOptions<GatewayOptions> options, TimeProvider time, ILogger<StaleConnections> logger)
 {
-    /// <summary>
-    /// Sets OFFLINE every device recorded as connected to this node, logging each change as a device event in the same
-    /// transaction; returns how many there were.
-    /// </summary>
+    /// <summary>Releases the devices this node held when it last stopped; returns how many there were.</summary>
     public async Task<int> ReleaseAsync(CancellationToken cancellationToken)
     {
-        var node = options.Value.Node;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
+        var released = await ReleaseAsync(db, options.Value.Node, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        Released(released, options.Value.Node);
+        return released.Count;
+    }
+
+    /// <summary>Sets OFFLINE, in <paramref name="db"/>'s unsaved changes, every device recorded as connected to <paramref name="node"/>.</summary>
+    public async Task<List<string>> ReleaseAsync(ShoalDb db, string node, CancellationToken cancellationToken)
+    {
         var released = await db.Devices.Where(d => d.ConnectedNode == node).ToListAsync(cancellationToken);
-        if (released.Count == 0)
-        {
-            return 0;
-        }
         var now = time.GetUtcNow();
         foreach (var device in released)
         {
@@ -43,12 +44,19 @@ internal sealed partial class StaleConnections(
                 CreatedAt = now,
             });
         }
-        await db.SaveChangesAsync(cancellationToken);
-        changes.Publish(ChangeKind.DeviceState, released.Select(d => d.Id));
-        LogReleased(logger, released.Count, node);
-        return released.Count;
+        return [.. released.Select(d => d.Id)];
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} devices were left online by an earlier run of node {Node}; they are now offline.")]
+    /// <summary>Tells the caches and the log, once the release is committed.</summary>
+    public void Released(List<string> deviceIds, string node)
+    {
+        if (deviceIds.Count > 0)
+        {
+            changes.Publish(ChangeKind.DeviceState, deviceIds);
+            LogReleased(logger, deviceIds.Count, node);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} devices were left online by node {Node}, which stopped without closing them; they are now offline.")]
     private static partial void LogReleased(ILogger logger, int count, string node);
 }

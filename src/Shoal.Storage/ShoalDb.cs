@@ -33,6 +33,8 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
     public DbSet<RuleCursor> RuleCursors => Set<RuleCursor>();
     public DbSet<TraceSession> TraceSessions => Set<TraceSession>();
     public DbSet<TraceRecord> TraceRecords => Set<TraceRecord>();
+    public DbSet<ClusterNode> ClusterNodes => Set<ClusterNode>();
+    public DbSet<NorthboundCallCount> NorthboundCallCounts => Set<NorthboundCallCount>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -220,6 +222,19 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
         PushModel.Configure(modelBuilder);
         RulesModel.Configure(modelBuilder);
         TracingModel.Configure(modelBuilder);
+
+        modelBuilder.Entity<ClusterNode>(node =>
+        {
+            node.HasKey(n => n.Name);
+            node.Property(n => n.Name).HasMaxLength(64);
+        });
+
+        modelBuilder.Entity<NorthboundCallCount>(count =>
+        {
+            count.HasKey(c => new { c.Window, c.ApplicationId, c.Node });
+            count.Property(c => c.ApplicationId).HasMaxLength(32);
+            count.Property(c => c.Node).HasMaxLength(64);
+        });
     }
 }
 

@@ -17,6 +17,11 @@ internal static class NorthboundHosting
         var services = builder.Services;
         services.AddOptions<NorthboundOptions>().BindConfiguration(NorthboundOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<NorthboundCallRate>();
+        if (builder.Configuration.GetSection(Storage.StorageOptions.Section).Get<Storage.StorageOptions>()?.Provider == Storage.DatabaseProvider.Postgres)
+        {
+            // Only PostgreSQL is shared by several nodes.
+            services.AddHostedService<NorthboundCallSharing>();
+        }
         services.AddSingleton<AccessTokenCheck>();
         services.AddScoped<NorthboundTokens>();
         services.AddScoped<DeviceRegistry>();

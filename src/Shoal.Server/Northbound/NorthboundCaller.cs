@@ -102,20 +102,102 @@ internal sealed class NorthboundAuthentication(AccessTokenCheck tokens, Northbou
     }
 }
 
-/// <summary>A fixed-window count of each application's calls. Kept in memory: each node counts its own share.</summary>
+/// <summary>
+/// A count of each application's calls in fixed windows aligned to the Unix epoch, so that the nodes sharing a
+/// database agree on them. Each node counts its own calls and adds the calls the other nodes counted as of their last
+/// share (<see cref="NorthboundCallSharing"/>): together the nodes let through at most one share interval's worth of
+/// calls more than the limit.
+/// </summary>
 internal sealed class NorthboundCallRate(IOptions<NorthboundOptions> options, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, Window> _windows = new();
+    private readonly ConcurrentDictionary<string, Counter> _counters = new(StringComparer.Ordinal);
 
-    public bool TryTake(string applicationId)
+    public bool TryTake(string applicationId) =>
+        _counters.GetOrAdd(applicationId, _ => new Counter()).Take(WindowAt(time.GetUtcNow())) <= options.Value.CallsPerWindow;
+
+    public long WindowAt(DateTimeOffset at) => at.UtcTicks / options.Value.ThrottleWindow.Ticks;
+
+    /// <summary>This node's counts in <paramref name="window"/> that grew since they were last taken; applications idle since the last window are forgotten.</summary>
+    public List<(string ApplicationId, int Calls)> TakeUnshared(long window)
     {
-        var now = time.GetUtcNow();
-        var window = _windows.AddOrUpdate(
-            applicationId,
-            _ => new Window(now, 1),
-            (_, current) => now - current.Start >= options.Value.ThrottleWindow ? new Window(now, 1) : current with { Calls = current.Calls + 1 });
-        return window.Calls <= options.Value.CallsPerWindow;
+        var unshared = new List<(string, int)>();
+        foreach (var (applicationId, counter) in _counters)
+        {
+            if (counter.TakeUnshared(window) is { } calls)
+            {
+                unshared.Add((applicationId, calls));
+            }
+            else if (counter.IdleBefore(window))
+            {
+                _counters.TryRemove(new KeyValuePair<string, Counter>(applicationId, counter));
+            }
+        }
+        return unshared;
     }
 
-    private sealed record Window(DateTimeOffset Start, int Calls);
+    /// <summary>What the other nodes have counted in <paramref name="window"/>, by application.</summary>
+    public void SetOthers(long window, IReadOnlyDictionary<string, int> others)
+    {
+        foreach (var (applicationId, calls) in others)
+        {
+            _counters.GetOrAdd(applicationId, _ => new Counter()).SetOthers(window, calls);
+        }
+    }
+
+    private sealed class Counter
+    {
+        private readonly Lock _lock = new();
+        private long _window;
+        private int _own;
+        private int _others;
+        private bool _unshared;
+
+        public int Take(long window)
+        {
+            lock (_lock)
+            {
+                Enter(window);
+                _unshared = true;
+                return ++_own + _others;
+            }
+        }
+
+        public int? TakeUnshared(long window)
+        {
+            lock (_lock)
+            {
+                if (_window != window || !_unshared)
+                {
+                    return null;
+                }
+                _unshared = false;
+                return _own;
+            }
+        }
+
+        public bool IdleBefore(long window)
+        {
+            lock (_lock)
+            {
+                return _window < window - 1;
+            }
+        }
+
+        public void SetOthers(long window, int calls)
+        {
+            lock (_lock)
+            {
+                Enter(window);
+                _others = calls;
+            }
+        }
+
+        private void Enter(long window)
+        {
+            if (_window != window)
+            {
+                (_window, _own, _others) = (window, 0, 0);
+            }
+        }
+    }
 }

@@ -28,6 +28,12 @@ public sealed class NorthboundOptions
     /// <summary>Window of <see cref="CallsPerWindow"/>. Default: 60 seconds.</summary>
     public TimeSpan ThrottleWindow { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How often the nodes sharing a PostgreSQL database share their call counts; the nodes together may let through
+    /// this long's worth of calls past the limit. Default: 500 milliseconds.
+    /// </summary>
+    public TimeSpan ThrottleShareInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Failed logins allowed for one application ID from one address within the sign-in window (ten times that from all addresses slows every failing address to one try). Default: 10.</summary>
     [Range(1, 10_000)]
     public int LoginFailuresPerApplication { get; set; } = 10;

@@ -268,6 +268,23 @@ namespace Shoal.Storage.Migrations.Postgres
                     b.ToTable("AuditEntries");
                 });
 
+            modelBuilder.Entity("Shoal.Storage.Entities.ClusterNode", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("LeaseUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("ClusterNodes");
+                });
+
             modelBuilder.Entity("Shoal.Storage.Entities.Device", b =>
                 {
                     b.Property<string>("Id")
@@ -678,6 +695,27 @@ namespace Shoal.Storage.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("EmailServers");
+                });
+
+            modelBuilder.Entity("Shoal.Storage.Entities.NorthboundCallCount", b =>
+                {
+                    b.Property<long>("Window")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("ApplicationId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Node")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("Calls")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Window", "ApplicationId", "Node");
+
+                    b.ToTable("NorthboundCallCounts");
                 });
 
             modelBuilder.Entity("Shoal.Storage.Entities.NorthboundToken", b =>

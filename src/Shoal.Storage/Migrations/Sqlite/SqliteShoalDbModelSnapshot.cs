@@ -260,6 +260,23 @@ namespace Shoal.Storage.Migrations.Sqlite
                     b.ToTable("AuditEntries");
                 });
 
+            modelBuilder.Entity("Shoal.Storage.Entities.ClusterNode", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LeaseUntil")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("ClusterNodes");
+                });
+
             modelBuilder.Entity("Shoal.Storage.Entities.Device", b =>
                 {
                     b.Property<string>("Id")
@@ -664,6 +681,27 @@ namespace Shoal.Storage.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("EmailServers");
+                });
+
+            modelBuilder.Entity("Shoal.Storage.Entities.NorthboundCallCount", b =>
+                {
+                    b.Property<long>("Window")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ApplicationId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Node")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Calls")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Window", "ApplicationId", "Node");
+
+                    b.ToTable("NorthboundCallCounts");
                 });
 
             modelBuilder.Entity("Shoal.Storage.Entities.NorthboundToken", b =>
