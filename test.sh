@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Shoal test, on SQLite and on PostgreSQL, with the portal tests in Chromium.
 # On Debian as root it installs and starts what the tests need when it is missing:
-# PostgreSQL on 127.0.0.1:5432 (user postgres, password postgres), /usr/bin/chromium and mosquitto_pub.
+# PostgreSQL on 127.0.0.1:5432 (user postgres, password postgres), /usr/bin/chromium, mosquitto_pub and haproxy.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,6 +10,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v mosquitto_pub >/dev/null || missing+=(mosquitto-clients)
+  command -v haproxy >/dev/null || missing+=(haproxy)
   if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
