@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Shoal.Server.Operations;
 using Shoal.Storage;
 
@@ -21,7 +22,7 @@ internal static class MetricsHosting
             return builder;
         }
         var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics =>
+        builder.Services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("shoal")).WithMetrics(metrics =>
         {
             metrics.AddMeter(ShoalMeter.Name, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.EntityFrameworkCore");
             if (storage.Provider == DatabaseProvider.Postgres)
