@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -30,6 +31,15 @@ internal static class MetricsHosting
                 metrics.AddMeter("Npgsql");
             }
             metrics.AddPrometheusExporter();
+            // A meter made through a host's factory belongs to that host: where one process runs several hosts (as
+            // the tests do), each answers for its own. Meters made without a factory (EF Core, Npgsql) are shared.
+            ((IDeferredMeterProviderBuilder)metrics).Configure((services, builder) =>
+            {
+                var ownFactory = services.GetRequiredService<IMeterFactory>();
+                builder.AddView(instrument => instrument.Meter.Scope is null || ReferenceEquals(instrument.Meter.Scope, ownFactory)
+                    ? null
+                    : MetricStreamConfiguration.Drop);
+            });
         });
         return builder;
     }

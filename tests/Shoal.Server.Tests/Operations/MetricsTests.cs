@@ -9,8 +9,8 @@ using Shoal.Server.Tests.Northbound;
 namespace Shoal.Server.Tests.Operations;
 
 /// <summary>
-/// The Prometheus scrape on the portal's address. Every host in the test process feeds the same meter names, so a
-/// test asserts what its own action adds, never an exact total.
+/// The Prometheus scrape on the portal's address. The fixture's host is shared by the class's tests, so a test
+/// asserts what its own action adds, never an exact total.
 /// </summary>
 public abstract class MetricsTests<TDatabase>(GatewayApplication<TDatabase> shoal) : IClassFixture<GatewayApplication<TDatabase>>
     where TDatabase : ITestDatabase, new()
