@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using MQTTnet;
 using Shoal.Server.Tests.Gateway;
 using Shoal.Server.Tests.Infrastructure;
 using Shoal.Server.Tests.Northbound;
@@ -47,6 +48,18 @@ public abstract class MetricsTests<TDatabase>(GatewayApplication<TDatabase> shoa
         using var client = await shoal.ConnectAsync(device);
 
         await ScrapeUntilAsync(scrape => Sum(scrape, "shoal_devices_connected", "protocol=\"mqtt\"") >= 1);
+    }
+
+    [Fact]
+    public async Task Connect_OverMqtts_IsCountedUnderItsProtocol()
+    {
+        var (_, device) = await shoal.NewDeviceAsync();
+
+        var (client, result) = await shoal.TryConnectAsync(device, tls: tls => tls.WithCertificateValidationHandler(_ => true));
+        using var connected = client;
+
+        Assert.Equal(MqttClientConnectResultCode.Success, result.ResultCode);
+        await ScrapeUntilAsync(scrape => Sum(scrape, "shoal_devices_connected", "protocol=\"mqtts\"") >= 1);
     }
 
     [Fact]
