@@ -11,6 +11,9 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<CallbackAddressGuard>();
         services.AddSingleton<PushSigning>();
         services.AddSingleton<PushSender>();
+        services.AddMetrics();
+        services.AddSingleton<PushBacklog>();
+        services.AddSingleton<DeliveryMetrics>();
         services.AddSingleton<PushWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<PushWorker>());
         services.AddSingleton<OutboxRetentionWorker>();

@@ -13,7 +13,8 @@ namespace Shoal.Delivery;
 /// whatever crashes. An event that cannot be turned into pushes goes to its application's dead letters and the batch
 /// goes on: one bad event must never hold back the pushes of every application behind it.
 /// </summary>
-internal sealed partial class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> options, TraceRecorder recorder, TimeProvider time, ILogger logger)
+internal sealed partial class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> options, TraceRecorder recorder, TimeProvider time, DeliveryMetrics metrics,
+    ILogger logger)
 {
     private const int CursorId = 1;
 
@@ -126,8 +127,10 @@ internal sealed partial class PushFanOut(ShoalDb db, IOptions<DeliveryOptions> o
         {
             return 0;
         }
+        var deadLetters = DeliveryMetrics.DeadLettersIn(db);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        metrics.DeadLettered(deadLetters);
         foreach (var (source, webhookId) in queued)
         {
             recorder.PushQueued(source.DeviceId, source.Id, webhookId);

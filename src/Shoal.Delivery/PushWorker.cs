@@ -20,7 +20,7 @@ namespace Shoal.Delivery;
 /// </summary>
 internal sealed partial class PushWorker(
     IServiceScopeFactory scopes, PushSender sender, PushSigning signing, CommissioningCa commissioningCa, IOptions<DeliveryOptions> options,
-    TraceRecorder recorder, EventLogSignal signal, TimeProvider time, ILogger<PushWorker> logger) : BackgroundService
+    TraceRecorder recorder, EventLogSignal signal, TimeProvider time, DeliveryMetrics metrics, ILogger<PushWorker> logger) : BackgroundService
 {
     /// <summary>How long a background round waits for what it sent before it goes on, so quick answers are recorded at once.</summary>
     private static readonly TimeSpan RoundWait = TimeSpan.FromMilliseconds(50);
@@ -91,7 +91,7 @@ internal sealed partial class PushWorker(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
-        var events = await new PushFanOut(db, options, recorder, time, logger).RunOnceAsync(cancellationToken);
+        var events = await new PushFanOut(db, options, recorder, time, metrics, logger).RunOnceAsync(cancellationToken);
         db.ChangeTracker.Clear();
         var recorded = await RecordAsync(db, cancellationToken);
         var claim = Guid.NewGuid();
@@ -186,7 +186,9 @@ internal sealed partial class PushWorker(
             lapsed.ClaimedUntil = null;
             DeadLetter(lapsed, time.GetUtcNow(), $"The grant that let application {lapsed.RecipientId} receive this push was revoked or has expired.");
         }
+        var deadLetters = DeliveryMetrics.DeadLettersIn(db);
         await db.SaveChangesAsync(cancellationToken);
+        metrics.DeadLettered(deadLetters);
         claimed.RemoveAll(d => d.State != PushDeliveryState.Pending);
         // The receiver is the recipient's: its push protocol, CA and signing secret apply.
         var recipientIds = claimed.Select(Recipient).Distinct().ToList();
@@ -338,6 +340,7 @@ internal sealed partial class PushWorker(
             deliveries.Where(d => d.SubscriptionId != null).Select(d => d.SubscriptionId!).Distinct().ToList(), cancellationToken);
         var now = time.GetUtcNow();
         var retryWindow = await RetryWindowAsync(db, now, cancellationToken);
+        var disabled = new List<(string ApplicationId, int DeadLetters)>();
         foreach (var delivery in deliveries)
         {
             delivery.ClaimToken = null;
@@ -365,7 +368,7 @@ internal sealed partial class PushWorker(
             }
             else if (result.Status == StatusGone && subscription is not null)
             {
-                await DisableAsync(db, subscription, now, cancellationToken);
+                disabled.Add((subscription.ApplicationId, await DisableAsync(db, subscription, now, cancellationToken)));
                 DeadLetter(delivery, now, "The receiver answered 410 Gone: the subscription is disabled.");
             }
             else if (result.Status == StatusGone)
@@ -377,12 +380,22 @@ internal sealed partial class PushWorker(
                 Failed(delivery, subscription, result, retryWindow, now);
             }
         }
+        var deadLetters = DeliveryMetrics.DeadLettersIn(db);
         await db.SaveChangesAsync(cancellationToken);
         if (transaction is not null)
         {
             await transaction.CommitAsync(cancellationToken);
         }
         db.ChangeTracker.Clear();
+        foreach (var delivery in deliveries)
+        {
+            if (finished[delivery.Id] is { } result)
+            {
+                metrics.Pushed(delivery.ApplicationId, result);
+            }
+        }
+        metrics.DeadLettered(deadLetters);
+        disabled.ForEach(d => metrics.DeadLettered(d.ApplicationId, d.DeadLetters));
     }
 
     private static string Destination(PushDelivery delivery) => delivery.SubscriptionId ?? delivery.CallbackUrl!;
@@ -464,17 +477,17 @@ internal sealed partial class PushWorker(
         delivery.LastError = Truncate(reason);
     }
 
-    /// <summary>410 Gone: the receiver wants no more; what still waits for it goes to the dead letters.</summary>
-    private static async Task DisableAsync(ShoalDb db, Subscription subscription, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>410 Gone: the receiver wants no more; what still waits for it goes to the dead letters. Returns how many did.</summary>
+    private static async Task<int> DisableAsync(ShoalDb db, Subscription subscription, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (subscription.State == SubscriptionState.Disabled)
         {
-            return;
+            return 0;
         }
         subscription.State = SubscriptionState.Disabled;
         subscription.LastFailureAt = now;
         subscription.LastError = "The receiver answered 410 Gone.";
-        await db.PushDeliveries
+        return await db.PushDeliveries
             .Where(d => d.SubscriptionId == subscription.Id && d.State == PushDeliveryState.Pending && d.ClaimToken == null)
             .ExecuteUpdateAsync(u => u
                 .SetProperty(d => d.State, PushDeliveryState.DeadLettered)

@@ -13,6 +13,8 @@ internal sealed class DeviceConnection(string deviceId, string applicationId, bo
     public string ClientId => clientId;
     /// <summary>MQTT 3.1.1 has no reason codes in PUBACK: a refused message there closes the connection.</summary>
     public bool HasReasonCodes => protocol >= MqttProtocolVersion.V500;
+    /// <summary>Whether the device connected over MQTTS.</summary>
+    public bool Secure { get; set; }
     /// <summary>The serial of the connection's flow in a trace; null when the device is not traced.</summary>
     public string? TraceSerial { get; set; }
     /// <summary>The connection this one took over, if the device was already connected.</summary>

@@ -60,6 +60,24 @@ internal sealed class DeviceSessions
         }
     }
 
+    /// <summary>The live connections here over MQTT and over MQTTS; it walks them all, so it is for a scrape, not a hot path.</summary>
+    public (int Plain, int Secure) CountByTransport()
+    {
+        var (plain, secure) = (0, 0);
+        foreach (var connection in _live.Values)
+        {
+            if (connection.Secure)
+            {
+                secure++;
+            }
+            else
+            {
+                plain++;
+            }
+        }
+        return (plain, secure);
+    }
+
     public List<DeviceConnection> Live() => [.. _live.Values];
 
     /// <summary>The live connections here that receive their device's downlink.</summary>

@@ -122,6 +122,7 @@ internal sealed partial class GatewayServer(
             return;
         }
         connection.TraceSerial = traceSerial;
+        connection.Secure = connect.ChannelAdapter.LocalEndPoint is IPEndPoint local && local.Port == options.Value.TlsPort;
         sessions.Open(connection);
         try
         {

@@ -23,6 +23,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<DeviceSessions>();
         services.AddSingleton<StaleConnections>();
         services.AddSingleton<IngestQueue>();
+        services.AddMetrics();
+        services.AddSingleton<GatewayMetrics>();
         services.AddSingleton(sp => IngestStore.Create(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddSingleton<IngestWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -19,7 +20,7 @@ namespace Shoal.Gateway;
 /// </summary>
 internal sealed partial class IngestWriter(
     IngestQueue queue, IngestStore store, EventLogSignal committed, Changes changes, IOptions<GatewayOptions> options, TimeProvider time,
-    ILogger<IngestWriter> logger)
+    GatewayMetrics metrics, ILogger<IngestWriter> logger)
     : BackgroundService
 {
     private readonly ArrayBufferWriter<byte> _payload = new();
@@ -101,11 +102,13 @@ internal sealed partial class IngestWriter(
         }
     }
 
-    private async Task CommitAsync(IReadOnlyList<IngestItem> batch, CancellationToken cancellationToken)
+    private async Task CommitAsync(List<IngestItem> batch, CancellationToken cancellationToken)
     {
         var rows = new IngestRows();
         var refused = new List<IngestItem>();
         var now = time.GetUtcNow();
+        // The commit's real duration, whatever clock the writer is given.
+        var started = Stopwatch.GetTimestamp();
         IReadOnlyCollection<string> statusesRead = [];
         if (batch.Any(item => item is DeviceConnected or DeviceAuthenticated or DeviceDisconnected or CommandAcknowledged or CommandResponded or SubDeviceStatusesReported))
         {
@@ -123,6 +126,7 @@ internal sealed partial class IngestWriter(
             Collect(batch, rows, [], [], refused, now);
             await store.WriteAsync(rows, null, cancellationToken);
         }
+        metrics.Committed(batch.Count - refused.Count, Stopwatch.GetElapsedTime(started));
 
         if (rows.Events.Count > 0)
         {

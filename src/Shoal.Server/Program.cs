@@ -13,6 +13,7 @@ builder.AddGateway();
 builder.AddDelivery();
 builder.AddPortal();
 builder.AddHealth();
+builder.AddMetrics();
 
 var app = builder.Build();
 
@@ -34,6 +35,7 @@ app.MapNorthbound();
 app.MapGateway();
 app.MapPortal();
 app.MapHealth();
+app.MapMetrics();
 
 await app.RunAsync();
 

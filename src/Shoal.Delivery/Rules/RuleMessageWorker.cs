@@ -18,7 +18,7 @@ namespace Shoal.Delivery.Rules;
 /// </summary>
 internal sealed partial class RuleMessageWorker(
     IServiceScopeFactory scopes, MailSender mail, SmsSender sms, ServerHealth health, IOptions<MessageOptions> options, TraceRecorder recorder,
-    EventLogSignal signal, TimeProvider time, ILogger<RuleMessageWorker> logger) : BackgroundService
+    EventLogSignal signal, TimeProvider time, DeliveryMetrics metrics, ILogger<RuleMessageWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -90,6 +90,7 @@ internal sealed partial class RuleMessageWorker(
             message.FinishedAt = time.GetUtcNow();
             message.LastError = $"The grant that let application {creatorId} make this rule was revoked or has expired.";
             await db.SaveChangesAsync(cancellationToken);
+            metrics.RuleSent(message);
             return;
         }
         var error = await TrySendAsync(db, message, cancellationToken);
@@ -125,6 +126,7 @@ internal sealed partial class RuleMessageWorker(
             LogSendFailed(logger, message.Id, message.Channel, message.Attempts);
         }
         await db.SaveChangesAsync(cancellationToken);
+        metrics.RuleSent(message);
     }
 
     private async Task<string?> TrySendAsync(ShoalDb db, RuleMessage message, CancellationToken cancellationToken)

@@ -66,7 +66,8 @@ public abstract class IngestWriterTests<TDatabase>(GatewayApplication<TDatabase>
             _ = queue.StoreAsync(item, CancellationToken.None);
         }
         await using var store = IngestStore.Create(shoal.Services.GetRequiredService<IServiceScopeFactory>());
-        var writer = new IngestWriter(queue, store, new EventLogSignal(), new Changes(relayed: false), options, shoal.Time, NullLogger<IngestWriter>.Instance);
+        var writer = new IngestWriter(queue, store, new EventLogSignal(), new Changes(relayed: false), options, shoal.Time,
+            shoal.Services.GetRequiredService<GatewayMetrics>(), NullLogger<IngestWriter>.Instance);
 
         Assert.Equal(items.Length, await writer.RunOnceAsync(CancellationToken.None));
     }
