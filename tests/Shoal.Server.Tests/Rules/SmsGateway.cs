@@ -62,12 +62,12 @@ public sealed class SmsGateway : IAsyncDisposable
     public string Url(string pathTemplate) => Address.ToString().TrimEnd('/') + pathTemplate;
 
     /// <summary>
-    /// The next request that <paramref name="matches"/>, at most 10 seconds away, passing over others: a healthy
+    /// The next request that <paramref name="matches"/>, at most a minute away, passing over others: a healthy
     /// gateway also takes the SMS of rules that select none, left over from earlier tests.
     /// </summary>
     public async Task<ReceivedSms> NextAsync(Func<ReceivedSms, bool> matches)
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         while (true)
         {
             var sms = await _arrivals.Reader.ReadAsync(deadline.Token);
