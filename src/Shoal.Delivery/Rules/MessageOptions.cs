@@ -20,7 +20,7 @@ public sealed class MessageOptions
     /// <summary>Longest wait between two retries. Default: 1 hour.</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>How long a server that failed is passed over when another may be chosen. Default: 5 minutes.</summary>
+    /// <summary>How long a server that failed is passed over while another may be chosen. Default: 5 minutes.</summary>
     public TimeSpan UnhealthyFor { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>How often the worker looks for new events and due messages when idle. Default: 200 ms.</summary>

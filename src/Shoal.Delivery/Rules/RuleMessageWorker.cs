@@ -13,7 +13,8 @@ namespace Shoal.Delivery.Rules;
 
 /// <summary>
 /// Fires rules from the device event log, then claims due e-mails and SMS and sends each through the application's
-/// selected server, or through healthy servers in random order until one takes it; retries with backoff and
+/// selected server, or through healthy servers in random order until one takes it (the one that failed longest ago when
+/// none is healthy); retries with backoff and
 /// dead-letters what never goes out. Each rule shows when it last sent and how many sends failed.
 /// </summary>
 internal sealed partial class RuleMessageWorker(
@@ -103,7 +104,11 @@ internal sealed partial class RuleMessageWorker(
             message.State = RuleMessageState.Sent;
             message.FinishedAt = now;
             message.LastError = null;
-            rule?.LastSentAt = now;
+            if (rule is not null)
+            {
+                rule.LastSentAt = now;
+                rule.LastError = null;
+            }
         }
         else
         {
@@ -162,7 +167,7 @@ internal sealed partial class RuleMessageWorker(
     {
         if (candidates.Count == 0)
         {
-            return $"No healthy {kind} is registered.";
+            return $"No {kind} is registered.";
         }
         string? error = null;
         foreach (var server in candidates)

@@ -9,15 +9,19 @@ namespace Shoal.Delivery.Rules;
 /// </summary>
 public sealed class ServerHealth(IOptions<MessageOptions> options, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<Guid, DateTimeOffset> _unhealthyUntil = new();
+    private readonly ConcurrentDictionary<Guid, DateTimeOffset> _failedAt = new();
 
-    public bool IsHealthy(Guid serverId) => !_unhealthyUntil.TryGetValue(serverId, out var until) || until <= time.GetUtcNow();
+    public bool IsHealthy(Guid serverId) => !_failedAt.TryGetValue(serverId, out var failed) || failed + options.Value.UnhealthyFor <= time.GetUtcNow();
 
-    public void Failed(Guid serverId) => _unhealthyUntil[serverId] = time.GetUtcNow() + options.Value.UnhealthyFor;
+    public void Failed(Guid serverId) => _failedAt[serverId] = time.GetUtcNow();
 
-    public void Succeeded(Guid serverId) => _unhealthyUntil.TryRemove(serverId, out _);
+    public void Succeeded(Guid serverId) => _failedAt.TryRemove(serverId, out _);
 
-    /// <summary>The servers to try, in order: the selected one alone, or the healthy ones in random order.</summary>
+    /// <summary>
+    /// The servers to try, in order: the selected one alone, or the healthy ones in random order. When every server
+    /// failed lately, the one that failed longest ago is still tried: passing over all of them would fail a retry
+    /// without asking a server that may be back.
+    /// </summary>
     public IReadOnlyList<T> Candidates<T>(IReadOnlyList<T> servers, Guid? selected, Func<T, Guid> id)
     {
         ArgumentNullException.ThrowIfNull(servers);
@@ -27,6 +31,10 @@ public sealed class ServerHealth(IOptions<MessageOptions> options, TimeProvider 
             return [selectedServer];
         }
         var healthy = servers.Where(s => IsHealthy(id(s))).ToArray();
+        if (healthy.Length == 0 && servers.Count > 0)
+        {
+            return [servers.MinBy(s => _failedAt.TryGetValue(id(s), out var failed) ? failed : DateTimeOffset.MinValue)!];
+        }
         Random.Shared.Shuffle(healthy);
         return healthy;
     }

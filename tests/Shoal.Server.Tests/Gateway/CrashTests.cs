@@ -9,6 +9,7 @@ namespace Shoal.Server.Tests.Gateway;
 /// Kill -9 under load, restart, and nothing acknowledged is lost. Shoal runs as a process of its own and is
 /// killed with SIGKILL while a real MQTT client publishes QoS 1 reports as fast as they are acknowledged.
 /// </summary>
+[Trait("Category", "Crash")]
 public abstract class CrashTests<TDatabase> : IAsyncLifetime
     where TDatabase : ITestDatabase, new()
 {

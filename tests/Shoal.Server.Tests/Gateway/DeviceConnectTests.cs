@@ -174,7 +174,7 @@ public abstract class DeviceConnectTests<TDatabase>(GatewayApplication<TDatabase
         var (second, result) = await shoal.TryConnectAsync(device, signType: 0);
 
         Assert.Equal(MqttClientConnectResultCode.Success, result.ResultCode);
-        await dropped.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await dropped.Task.WaitAsync(TimeSpan.FromMinutes(1));
         Assert.True(second.IsConnected);
         Assert.Equal(DeviceStatus.Online, await shoal.QueryAsync(db => db.Devices.Where(d => d.Id == device.Id).Select(d => d.Status).SingleAsync()));
         second.Dispose();

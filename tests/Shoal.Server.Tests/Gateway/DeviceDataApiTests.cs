@@ -54,7 +54,7 @@ public abstract class DeviceDataApiTests<TDatabase>(GatewayApplication<TDatabase
         client.Dispose();
 
         // Served from memory until the disconnect voids it; the clock never moves, so only that can end this wait.
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         while (await StatusAsync(app, device) != "OFFLINE")
         {
             await Task.Delay(20, deadline.Token);

@@ -45,7 +45,7 @@ public sealed class DeviceInbox : IDisposable
     /// <summary>The next message the gateway published to the device: its topic and its payload as text.</summary>
     public async Task<(string Topic, string Payload)> NextAsync()
     {
-        var message = await _received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        var message = await _received.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(1));
         return (message.Topic, Encoding.UTF8.GetString(message.Payload));
     }
 

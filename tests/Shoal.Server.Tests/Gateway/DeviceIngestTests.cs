@@ -260,7 +260,7 @@ public abstract class DeviceIngestTests<TDatabase>(GatewayApplication<TDatabase>
 
         await Assert.ThrowsAnyAsync<Exception>(() => client.ReportAsync(device, "not json"));
 
-        await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await closed.Task.WaitAsync(TimeSpan.FromMinutes(1));
         Assert.False(await shoal.QueryAsync(db => db.DeviceEvents.AnyAsync(e => e.DeviceId == device.Id && e.Type == DeviceEventType.PropertiesReported)));
     }
 

@@ -23,7 +23,7 @@ public abstract class DeviceSessionLifecycleTests<TDatabase>(GatewayApplication<
 
         Assert.Equal(System.Net.HttpStatusCode.NoContent, (await app.Na.SendAsync(HttpMethod.Delete, $"/iocm/app/dm/v1.4.0/devices/{device.Id}")).StatusCode);
 
-        Assert.Equal(MqttClientDisconnectReason.AdministrativeAction, (await ended.WaitAsync(TimeSpan.FromSeconds(10))).Reason);
+        Assert.Equal(MqttClientDisconnectReason.AdministrativeAction, (await ended.WaitAsync(TimeSpan.FromMinutes(1))).Reason);
         client.Dispose();
     }
 
@@ -35,7 +35,7 @@ public abstract class DeviceSessionLifecycleTests<TDatabase>(GatewayApplication<
 
         (await shoal.Operator.PostAsync($"/api/v1/operator/applications/{app.Id}/freeze", null)).EnsureSuccessStatusCode();
 
-        await ended.WaitAsync(TimeSpan.FromSeconds(10));
+        await ended.WaitAsync(TimeSpan.FromMinutes(1));
         client.Dispose();
     }
 
@@ -48,7 +48,7 @@ public abstract class DeviceSessionLifecycleTests<TDatabase>(GatewayApplication<
 
         await shoal.Services.GetRequiredService<SessionReview>().RunOnceAsync(CancellationToken.None);
 
-        await ended.WaitAsync(TimeSpan.FromSeconds(10));
+        await ended.WaitAsync(TimeSpan.FromMinutes(1));
         client.Dispose();
     }
 

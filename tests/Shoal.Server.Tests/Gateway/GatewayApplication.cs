@@ -51,7 +51,7 @@ public class GatewayApplication<TDatabase> : ShoalApplication<TDatabase>
             .WithProtocolVersion(protocol)
             .WithClientId(clientId ?? device.ClientId(signType, timestamp))
             .WithCredentials(device.Id, password ?? TestDevice.Password(timestamp, device.Secret))
-            .WithTimeout(TimeSpan.FromSeconds(10))
+            .WithTimeout(TimeSpan.FromSeconds(30))
             .Build();
         var result = await client.ConnectAsync(options);
         return (client, result);
@@ -76,7 +76,7 @@ public class GatewayApplication<TDatabase> : ShoalApplication<TDatabase>
     /// <summary>Waits until <paramref name="condition"/> holds in the database, for what the gateway does after a client has returned.</summary>
     public async Task EventuallyAsync(Func<ShoalDb, Task<bool>> condition)
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (!await QueryAsync(condition))
         {
             await Task.Delay(20, deadline.Token);

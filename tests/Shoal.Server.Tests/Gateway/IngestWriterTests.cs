@@ -111,7 +111,7 @@ public sealed class IngestWriterTestsOnPostgres(GatewayApplication<PostgresDatab
     {
         await using var watcher = new NpgsqlConnection(Shoal.Database.ConnectionString);
         await watcher.OpenAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         while ((long)(await Execute(watcher, """SELECT count(*) FROM pg_locks WHERE relation = '"DeviceEvents"'::regclass AND NOT granted"""))! == 0)
         {
             await Task.Delay(20, deadline.Token);

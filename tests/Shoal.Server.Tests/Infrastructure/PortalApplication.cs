@@ -24,6 +24,9 @@ public class PortalApplication : SocketApplication<SqliteDatabase>
     public async Task<IPage> NewPageAsync()
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = Portal.ToString(), AcceptDownloads = true });
+        // Playwright's 30 seconds are a deadline for a fault, not a measure: on a loaded machine a page can take longer.
+        context.SetDefaultTimeout(120_000);
+        context.SetDefaultNavigationTimeout(120_000);
         return await context.NewPageAsync();
     }
 

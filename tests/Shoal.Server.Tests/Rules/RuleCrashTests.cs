@@ -13,6 +13,7 @@ namespace Shoal.Server.Tests.Rules;
 /// threshold over MQTT, and Shoal is killed while their e-mails go out one by one to a slow SMTP server in this test.
 /// After a restart on the same database every fired rule's e-mail arrives; one may arrive twice.
 /// </summary>
+[Trait("Category", "Crash")]
 public abstract class RuleCrashTests<TDatabase> : IAsyncLifetime
     where TDatabase : ITestDatabase, new()
 {

@@ -45,6 +45,20 @@ public static class RuleSetup
         }
     }
 
+    /// <summary>Makes <paramref name="gateways"/> the operator's only SMS gateways.</summary>
+    public static async Task ReplaceSmsServersAsync<TDatabase>(this ShoalApplication<TDatabase> shoal, params SmsGateway[] gateways)
+        where TDatabase : ITestDatabase, new()
+    {
+        foreach (var server in (await (await shoal.Operator.GetAsync("/api/v1/operator/sms-servers")).JsonAsync()).EnumerateArray())
+        {
+            (await shoal.Operator.DeleteAsync($"/api/v1/operator/sms-servers/{server.GetProperty("id").GetString()}")).EnsureSuccessStatusCode();
+        }
+        foreach (var gateway in gateways)
+        {
+            await shoal.AddSmsServerAsync(gateway);
+        }
+    }
+
     /// <summary>A rule: temperature over 30 sends an e-mail to ops@example.com and an SMS to +4915112345678.</summary>
     public static async Task<string> CreateRuleAsync(this NaApplication app, int quietPeriod = 300) =>
         (await (await app.Na.SendAsync(HttpMethod.Post, "/iocm/app/rule/v1.2.0/rules", $$"""

@@ -12,7 +12,10 @@ namespace Shoal.Server.Tests.Rules;
 /// <summary>One request as the SMS gateway received it.</summary>
 public sealed record ReceivedSms(string Method, string Path, string Authorization, string ContentType, string Body);
 
-/// <summary>An HTTP SMS gateway: a real Kestrel server on a loopback port that records each request and answers 200.</summary>
+/// <summary>
+/// An HTTP SMS gateway: a real Kestrel server on a loopback port that records each request and answers 200, or
+/// <see cref="Refusal"/> instead.
+/// </summary>
 public sealed class SmsGateway : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -21,6 +24,14 @@ public sealed class SmsGateway : IAsyncDisposable
     private SmsGateway(WebApplication app) => _app = app;
 
     public Uri Address { get; private set; } = null!;
+
+    private int _received;
+
+    /// <summary>How many requests the gateway has accepted.</summary>
+    public int Received => _received;
+
+    /// <summary>When set, the gateway answers each request with this status instead of accepting it.</summary>
+    public int? Refusal { get; set; }
 
     public static async Task<SmsGateway> StartAsync()
     {
@@ -33,6 +44,12 @@ public sealed class SmsGateway : IAsyncDisposable
         {
             using var reader = new StreamReader(http.Request.Body);
             var body = await reader.ReadToEndAsync(http.RequestAborted);
+            if (gateway.Refusal is { } refusal)
+            {
+                http.Response.StatusCode = refusal;
+                return;
+            }
+            Interlocked.Increment(ref gateway._received);
             await gateway._arrivals.Writer.WriteAsync(
                 new ReceivedSms(http.Request.Method, http.Request.Path.ToUriComponent(), http.Request.Headers.Authorization.ToString(), http.Request.ContentType ?? "", body));
             http.Response.StatusCode = StatusCodes.Status200OK;
@@ -45,12 +62,12 @@ public sealed class SmsGateway : IAsyncDisposable
     public string Url(string pathTemplate) => Address.ToString().TrimEnd('/') + pathTemplate;
 
     /// <summary>
-    /// The next request that <paramref name="matches"/>, at most 10 seconds away, passing over others: a healthy
+    /// The next request that <paramref name="matches"/>, at most a minute away, passing over others: a healthy
     /// gateway also takes the SMS of rules that select none, left over from earlier tests.
     /// </summary>
     public async Task<ReceivedSms> NextAsync(Func<ReceivedSms, bool> matches)
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         while (true)
         {
             var sms = await _arrivals.Reader.ReadAsync(deadline.Token);

@@ -50,10 +50,10 @@ public sealed class SmtpReceiver : IAsyncDisposable
         return new SmtpReceiver(port);
     }
 
-    /// <summary>The next message the server accepted; waits on its arrival, at most <paramref name="wait"/> (10 seconds by default).</summary>
+    /// <summary>The next message the server accepted; waits on its arrival, at most <paramref name="wait"/> (a minute by default).</summary>
     public async Task<MimeMessage> NextAsync(TimeSpan? wait = null)
     {
-        using var deadline = new CancellationTokenSource(wait ?? TimeSpan.FromSeconds(10));
+        using var deadline = new CancellationTokenSource(wait ?? TimeSpan.FromMinutes(1));
         return await _arrivals.Reader.ReadAsync(deadline.Token);
     }
 

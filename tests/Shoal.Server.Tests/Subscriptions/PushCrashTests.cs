@@ -9,6 +9,7 @@ namespace Shoal.Server.Tests.Subscriptions;
 /// process of its own, pushing to a receiver in the test process, and is killed with SIGKILL while a real MQTT client
 /// publishes QoS 1 reports as fast as they are acknowledged.
 /// </summary>
+[Trait("Category", "Crash")]
 public abstract class PushCrashTests<TDatabase> : IAsyncLifetime
     where TDatabase : ITestDatabase, new()
 {
