@@ -146,7 +146,7 @@ public sealed class ClusterTests(Infrastructure.Cluster cluster, ITestOutputHelp
         var revoked = Stopwatch.StartNew();
 
         using var deadline = new CancellationTokenSource(Wait);
-        while ((await onSecond.GetAsync(NaClient.DevicesPath)).StatusCode != HttpStatusCode.Unauthorized)
+        while (!(await (await onSecond.GetAsync(NaClient.DevicesPath)).Content.ReadAsStringAsync()).Contains("1010005", StringComparison.Ordinal))
         {
             await Task.Delay(10, deadline.Token);
         }
