@@ -37,10 +37,14 @@ internal static class HealthHosting
         return http.Response.WriteAsJsonAsync(new
         {
             status = report.Status.ToString(),
-            checks = report.Entries.ToDictionary(e => e.Key, e => new Dictionary<string, object?>(e.Value.Data!)
+            checks = report.Entries.ToDictionary(e => e.Key, e =>
             {
-                ["status"] = e.Value.Status.ToString(),
-                ["description"] = e.Value.Description,
+                var check = new Dictionary<string, object>(e.Value.Data) { ["status"] = e.Value.Status.ToString() };
+                if (e.Value.Description is { } description)
+                {
+                    check["description"] = description;
+                }
+                return check;
             }),
         });
     }

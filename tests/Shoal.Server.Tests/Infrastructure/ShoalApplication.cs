@@ -66,7 +66,9 @@ public class ShoalApplication<TDatabase> : WebApplicationFactory<Program>, IAsyn
         builder.UseSetting("Gateway:Port", "0");
         builder.UseSetting("Gateway:TlsPort", "0");
         builder.UseSetting("Gateway:HttpsPort", "0");
-        // With no device listener there is no address to derive: applications show those of a default install.
+        // Listeners here are off or on ports chosen at start, so there is no address to derive: applications show
+        // those of a default install.
+        builder.UseSetting("Shoal:ApplicationAccessAddress", "https://localhost:8743");
         builder.UseSetting("Shoal:DeviceAccessAddress", "mqtt://localhost:1883");
         builder.UseSetting("Shoal:DeviceHttpsAccessAddress", "https://localhost:8943");
         builder.ConfigureLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));

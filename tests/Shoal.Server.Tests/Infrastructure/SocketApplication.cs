@@ -26,7 +26,5 @@ public class SocketApplication<TDatabase> : ShoalApplication<TDatabase>
         base.ConfigureWebHost(builder);
         builder.UseSetting("Kestrel:Endpoints:Portal:Url", "http://127.0.0.1:0");
         builder.UseSetting("Kestrel:Endpoints:Northbound:Url", "https://127.0.0.1:0");
-        // A port chosen at start cannot be shown on applications.
-        builder.UseSetting("Shoal:ApplicationAccessAddress", "https://localhost:8743");
     }
 }
