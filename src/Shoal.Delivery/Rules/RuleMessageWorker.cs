@@ -107,7 +107,12 @@ internal sealed partial class RuleMessageWorker(
             if (rule is not null)
             {
                 rule.LastSentAt = now;
-                rule.LastError = null;
+                // An SMS that went out says nothing about the e-mail of the same firing that is still being retried.
+                if (!await db.RuleMessages.AnyAsync(m => m.RuleId == rule.Id && m.Channel != message.Channel
+                        && m.State == RuleMessageState.Pending && m.LastError != null, cancellationToken))
+                {
+                    rule.LastError = null;
+                }
             }
         }
         else

@@ -124,6 +124,7 @@ public abstract class RuleFiringTests<TDatabase>(GatewayApplication<TDatabase> s
         await client.ReportAsync(device, Hot);
 
         await shoal.EventuallyAsync(db => db.Rules.AnyAsync(r => r.Id == ruleId && r.Failures > 0));
+        await shoal.EventuallyAsync(db => db.RuleMessages.AnyAsync(m => m.RuleId == ruleId && m.Channel == RuleActionType.Sms && m.State == RuleMessageState.Sent));
         var rule = await (await app.Owner.Client.GetAsync($"/api/v1/applications/{app.Id}/rules/{ruleId}")).JsonAsync();
         Assert.Contains("mailbox ops@example.com is full", rule.GetProperty("lastError").GetString(), StringComparison.Ordinal);
         Assert.NotEqual(JsonValueKind.Null, rule.GetProperty("lastFiredTime").ValueKind);
