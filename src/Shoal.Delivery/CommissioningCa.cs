@@ -28,6 +28,9 @@ public sealed class CommissioningCa : IDisposable
     /// <summary>The CA certificate, PEM: what the NA downloads and what applications that chose it trust.</summary>
     public string Pem { get; }
 
+    /// <summary>The CAs an application trusts: those it uploaded, and this one beside them if it chose it.</summary>
+    public string? Trusted(bool useCommissioningCa, string? uploadedPem) => useCommissioningCa ? Pem + uploadedPem : uploadedPem;
+
     /// <summary>Loads the CA from <c>{dataDirectory}/certs/commissioning-ca.pfx</c>, made there on first start.</summary>
     public static CommissioningCa Load(string dataDirectory)
     {

@@ -11,6 +11,7 @@ public static class DeliveryServiceCollectionExtensions
         services.AddSingleton<CallbackAddressGuard>();
         services.AddSingleton<PushSigning>();
         services.AddSingleton<PushSender>();
+        services.AddSingleton<PushProbe>();
         services.AddMetrics();
         services.AddSingleton<PushBacklog>();
         services.AddSingleton<DeliveryMetrics>();

@@ -196,12 +196,8 @@ internal sealed partial class PushWorker(
             .Where(a => applicationIds.Contains(a.Id) || recipientIds.Contains(a.Id))
             .Select(a => new { a.Id, a.PushProtocol, a.CaCertificatesPem, a.UseCommissioningCa, Pushing = a.PushService && a.FrozenAt == null })
             .ToDictionaryAsync(a => a.Id, cancellationToken);
-        // An application that chose the commissioning CA trusts it beside any CA it uploaded.
-        string? TrustedCas(string applicationId)
-        {
-            var application = applications[applicationId];
-            return application.UseCommissioningCa ? commissioningCa.Pem + application.CaCertificatesPem : application.CaCertificatesPem;
-        }
+        string? TrustedCas(string applicationId) =>
+            commissioningCa.Trusted(applications[applicationId].UseCommissioningCa, applications[applicationId].CaCertificatesPem);
         var keys = new Dictionary<string, IReadOnlyList<byte[]>>();
         foreach (var id in recipientIds)
         {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Shoal.Delivery;
 using Shoal.Server.Audit;
 using Shoal.Server.Common;
+using Shoal.Server.Northbound;
 using Shoal.Storage;
 using Shoal.Storage.Entities;
 
@@ -13,7 +14,8 @@ internal sealed record SubscriptionHealth(Subscription Subscription, int Backlog
 internal sealed record PushOverview(IReadOnlyList<SubscriptionHealth> Subscriptions, int Backlog, int BacklogCap, BacklogFullAction BacklogFull);
 
 /// <summary>What the owner of an application sees of its pushes: health, attempts and dead letters, and what it can do about them.</summary>
-internal sealed class DeliveryLog(ShoalDb db, PushSigning signing, AuditLog audit, IOptions<DeliveryOptions> options, TimeProvider time)
+internal sealed class DeliveryLog(
+    ShoalDb db, SubscriptionRegistry subscriptions, PushSigning signing, PushProbe probe, AuditLog audit, IOptions<DeliveryOptions> options, TimeProvider time)
 {
     public async Task<Outcome<PushOverview>> OverviewAsync(Guid ownerId, string applicationId, CancellationToken cancellationToken)
     {
@@ -118,6 +120,58 @@ internal sealed class DeliveryLog(ShoalDb db, PushSigning signing, AuditLog audi
         }
         audit.Record(db, actor, actor.RequiredId, "push.signing-secret.rotate", applicationId, $"previous secrets retire after {options.Value.SigningSecretOverlap}");
         return await signing.RotateAsync(db, applicationId, cancellationToken);
+    }
+
+    /// <summary>Subscribes the application's own NA, as its NA would on the northbound API.</summary>
+    public async Task<Outcome<Subscription>> SubscribeAsync(
+        Actor actor, string applicationId, string? notifyType, string? callbackUrl, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (!await OwnsAsync(actor.RequiredId, applicationId, cancellationToken))
+        {
+            return new Missing("Application");
+        }
+        var (subscription, error) = await subscriptions.SubscribeAsync(new NorthboundCaller(applicationId, applicationId, null), notifyType, callbackUrl, cancellationToken);
+        if (error is not null)
+        {
+            var field = error == NorthboundError.AlreadySubscribed() || notifyType is null || !NotifyTypes.All.Contains(notifyType) ? "notifyType" : "callbackUrl";
+            return new InvalidInput(FieldErrors.Of(field, error.Description));
+        }
+        audit.Record(db, actor, actor.RequiredId, "push.subscribe", applicationId, $"{subscription!.NotifyType} to {subscription.CallbackUrl}");
+        await db.SaveChangesAsync(cancellationToken);
+        return subscription;
+    }
+
+    public async Task<Outcome<bool>> UnsubscribeAsync(Actor actor, string applicationId, string subscriptionId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var subscription = await OwnedSubscriptionAsync(actor.RequiredId, applicationId, subscriptionId, cancellationToken);
+        if (!subscription.Succeeded)
+        {
+            return subscription.Failure!;
+        }
+        await db.Subscriptions.Where(s => s.Id == subscriptionId).ExecuteDeleteAsync(cancellationToken);
+        audit.Record(db, actor, actor.RequiredId, "push.unsubscribe", applicationId, $"{subscription.Value!.NotifyType} to {subscription.Value.CallbackUrl}");
+        await db.SaveChangesAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Sends the subscription's receiver a sample push and tells what it answered.</summary>
+    public async Task<Outcome<PushResult>> TestAsync(Guid ownerId, string applicationId, string subscriptionId, CancellationToken cancellationToken)
+    {
+        var subscription = await OwnedSubscriptionAsync(ownerId, applicationId, subscriptionId, cancellationToken);
+        return subscription.Succeeded ? await probe.SendAsync(db, subscription.Value!, cancellationToken) : subscription.Failure!;
+    }
+
+    private async Task<Outcome<Subscription>> OwnedSubscriptionAsync(Guid ownerId, string applicationId, string subscriptionId, CancellationToken cancellationToken)
+    {
+        if (!await OwnsAsync(ownerId, applicationId, cancellationToken))
+        {
+            return new Missing("Application");
+        }
+        return await db.Subscriptions.AsNoTracking().SingleOrDefaultAsync(s => s.Id == subscriptionId && s.ApplicationId == applicationId, cancellationToken) is { } subscription
+            ? subscription
+            : new Missing("Subscription");
     }
 
     private IQueryable<PushDelivery> DeadLetters(string applicationId) =>

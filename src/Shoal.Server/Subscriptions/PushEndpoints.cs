@@ -26,6 +26,11 @@ public sealed record ReplayResponse(int Replayed);
 
 public sealed record SigningSecretResponse(string Secret);
 
+public sealed record SubscribeRequest(string? NotifyType, string? CallbackUrl);
+
+/// <summary>What the receiver answered a sample push: its HTTP status, or why no answer came.</summary>
+public sealed record PushTestResponse(bool Succeeded, int? Status, long LatencyMilliseconds, string? Error);
+
 internal static class PushEndpoints
 {
     public static IEndpointRouteBuilder MapPush(this IEndpointRouteBuilder routes)
@@ -36,6 +41,11 @@ internal static class PushEndpoints
         group.MapGet("/dead-letters", DeadLetters).WithName("ListDeadLetters").WithSummary("Pushes that were given up, newest first.");
         group.MapPost("/dead-letters/replay", ReplayAll).WithName("ReplayDeadLetters").WithSummary("Tries every dead letter again.");
         group.MapPost("/dead-letters/{deliveryId:long}/replay", Replay).WithName("ReplayDeadLetter").WithSummary("Tries one dead letter again.");
+        group.MapPost("/subscriptions", Subscribe).WithName("Subscribe")
+            .WithSummary("Subscribes the application's own NA to a notification type, as the northbound subscribe call does.");
+        group.MapDelete("/subscriptions/{subscriptionId}", Unsubscribe).WithName("Unsubscribe").WithSummary("Deletes a subscription.");
+        group.MapPost("/subscriptions/{subscriptionId}/test", Test).WithName("TestSubscription")
+            .WithSummary("Sends the subscription's receiver one signed sample push, stored nowhere, and tells what it answered.");
         group.MapPost("/signing-secret", RotateSigningSecret).WithName("RotateSigningSecret")
             .WithSummary("Issues a new push signing secret, shown once; the previous one keeps signing for the overlap.");
         return routes;
@@ -98,6 +108,34 @@ internal static class PushEndpoints
         }
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(new SigningSecretResponse(outcome.Value!));
+    }
+
+    private static async Task<Results<Created<SubscriptionHealthResponse>, ProblemHttpResult>> Subscribe(
+        HttpContext http, DeliveryLog log, string id, SubscribeRequest request, CancellationToken cancellationToken)
+    {
+        var outcome = await log.SubscribeAsync(Actor.From(http), id, request.NotifyType, request.CallbackUrl, cancellationToken);
+        return outcome.Succeeded
+            ? TypedResults.Created($"/api/v1/applications/{id}/push", new SubscriptionHealth(outcome.Value!, 0).ToResponse())
+            : outcome.Failure!.ToProblem();
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Unsubscribe(
+        HttpContext http, DeliveryLog log, string id, string subscriptionId, CancellationToken cancellationToken)
+    {
+        var outcome = await log.UnsubscribeAsync(Actor.From(http), id, subscriptionId, cancellationToken);
+        return outcome.Succeeded ? TypedResults.NoContent() : outcome.Failure!.ToProblem();
+    }
+
+    private static async Task<Results<Ok<PushTestResponse>, ProblemHttpResult>> Test(
+        HttpContext http, DeliveryLog log, string id, string subscriptionId, CancellationToken cancellationToken)
+    {
+        var outcome = await log.TestAsync(Actor.From(http).RequiredId, id, subscriptionId, cancellationToken);
+        if (!outcome.Succeeded)
+        {
+            return outcome.Failure!.ToProblem();
+        }
+        var result = outcome.Value!;
+        return TypedResults.Ok(new PushTestResponse(result.Succeeded, result.Status, (long)result.Latency.TotalMilliseconds, result.Error));
     }
 
     private static SubscriptionHealthResponse ToResponse(this SubscriptionHealth health)

@@ -30,6 +30,7 @@ public static class RouteBodies
         "/api/v1/applications/{id}/devices/{deviceId}/messages" => Json(new { door = "open" }),
         "/api/v1/applications/{id}/devices/{deviceId}/shadow" => Json(new { services = new[] { new { serviceId = "Switch", desired = new { on = true } } } }),
         "/api/v1/applications/{id}/devices/{deviceId}/events" => Json(new { serviceId = "Door", eventType = "open_request", paras = new { } }),
+        "/api/v1/applications/{id}/push/subscriptions" => Json(new { notifyType = "deviceAdded", callbackUrl = "http://127.0.0.1:9/intruder" }),
         "/api/v1/applications/{id}/grants" => Json(new { granteeApplicationId = "intruder", level = "Edit" }),
         "/api/v1/applications/{id}" => Json(new { industry = "healthcare", description = "changed by intruder" }),
         "/api/v1/applications" => Json(new { name = "intruder-app", industry = "retail", acceptTerms = true }),

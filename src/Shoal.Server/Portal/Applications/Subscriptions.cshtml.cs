@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Shoal.Delivery;
 using Shoal.Server.Audit;
 using Shoal.Server.Common;
 using Shoal.Server.Subscriptions;
@@ -19,6 +20,17 @@ internal sealed class SubscriptionsModel(Server.Applications.Applications applic
 
     public int? Replayed { get; private set; }
 
+    [BindProperty]
+    public string? NotifyType { get; set; }
+
+    [BindProperty]
+    public string? CallbackUrl { get; set; }
+
+    public bool Subscribed { get; private set; }
+
+    /// <summary>What a subscription's receiver answered the sample push just sent.</summary>
+    public (string SubscriptionId, PushResult Result)? Tested { get; private set; }
+
     /// <summary>A new signing secret, shown on this one answer only.</summary>
     public string? SigningSecret { get; private set; }
 
@@ -33,6 +45,43 @@ internal sealed class SubscriptionsModel(Server.Applications.Applications applic
             return NotFound();
         }
         Replayed = outcome.Value;
+        return await LoadAsync(id, null, cancellationToken) ? Page() : NotFound();
+    }
+
+    public async Task<IActionResult> OnPostSubscribeAsync(string id, CancellationToken cancellationToken)
+    {
+        ModelState.ClearBindingErrors();
+        var outcome = await log.SubscribeAsync(Actor.From(HttpContext), id, NotifyType, CallbackUrl?.Trim(), cancellationToken);
+        if (outcome.Failure is Missing)
+        {
+            return NotFound();
+        }
+        if (outcome.Succeeded)
+        {
+            Subscribed = true;
+            NotifyType = CallbackUrl = null;
+        }
+        else
+        {
+            outcome.Failure!.AddTo(ModelState);
+            Response.StatusCode = outcome.Failure!.Status;
+        }
+        return await LoadAsync(id, null, cancellationToken) ? Page() : NotFound();
+    }
+
+    public async Task<IActionResult> OnPostUnsubscribeAsync(string id, string subscriptionId, CancellationToken cancellationToken) =>
+        (await log.UnsubscribeAsync(Actor.From(HttpContext), id, subscriptionId, cancellationToken)).Succeeded
+            ? Redirect($"/applications/{id}/subscriptions")
+            : NotFound();
+
+    public async Task<IActionResult> OnPostTestAsync(string id, string subscriptionId, CancellationToken cancellationToken)
+    {
+        var outcome = await log.TestAsync(Actor.From(HttpContext).RequiredId, id, subscriptionId, cancellationToken);
+        if (!outcome.Succeeded)
+        {
+            return NotFound();
+        }
+        Tested = (subscriptionId, outcome.Value!);
         return await LoadAsync(id, null, cancellationToken) ? Page() : NotFound();
     }
 
