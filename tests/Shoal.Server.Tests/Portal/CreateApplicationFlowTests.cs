@@ -26,6 +26,7 @@ public sealed class CreateApplicationFlowTests(PortalApplication shoal) : IClass
         await page.FillAsync("[name=name]", "greenhouse-7");
         await page.SelectOptionAsync("[name=industry]", "agriculture");
         await page.FillAsync("[name=description]", "Sensors in greenhouse 7");
+        await page.CheckAsync("#pushProtocol-http");
         await page.CheckAsync("[name=acceptTerms]");
         await page.ClickAsync("#submit");
 
@@ -56,7 +57,7 @@ public sealed class CreateApplicationFlowTests(PortalApplication shoal) : IClass
     }
 
     [Fact]
-    public async Task CreateForm_DuplicateNameAndNoTerms_ShowsBothErrorsNextToTheFields()
+    public async Task CreateForm_DuplicateNameNoTermsNoPushProtocol_ShowsEachErrorNextToItsField()
     {
         var page = await shoal.NewPageAsync();
         await page.GotoAsync("/account/sign-up");
@@ -73,6 +74,8 @@ public sealed class CreateApplicationFlowTests(PortalApplication shoal) : IClass
 
         Assert.Contains("already have an application", await page.InnerTextAsync("#name-error"), StringComparison.Ordinal);
         Assert.Contains("Terms", await page.InnerTextAsync("#acceptTerms-error"), StringComparison.Ordinal);
+        Assert.Contains("Choose HTTP or HTTPS", await page.InnerTextAsync("#pushProtocol-error"), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("[name=pushProtocol]:checked").CountAsync());
         await using var scope = shoal.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
         Assert.Equal(1, await db.Applications.CountAsync(a => db.Users.Any(u => u.Id == a.OwnerId && u.Email == "ada@example.com")));

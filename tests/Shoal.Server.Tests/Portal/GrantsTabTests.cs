@@ -17,6 +17,7 @@ public sealed class GrantsTabTests(PortalApplication shoal) : IClassFixture<Port
         await page.GotoAsync("/applications/create");
         await page.FillAsync("[name=name]", "greenhouse-7");
         await page.SelectOptionAsync("[name=industry]", "agriculture");
+        await page.CheckAsync("#pushProtocol-http");
         await page.CheckAsync("[name=acceptTerms]");
         await page.ClickAsync("#submit");
         var granteeId = (await page.InnerTextAsync("#app-id")).Trim();

@@ -28,6 +28,18 @@ public sealed class RulesTabTests(PortalApplication shoal) : IClassFixture<Porta
     }
 
     [Fact]
+    public async Task RuleForm_EnterInTheName_SavesTheRuleWithoutAddingACondition()
+    {
+        var page = await NewRuleFormAsync("noor@example.com");
+        await FillTooWarmAsync(page, "ops@example.com");
+
+        await page.PressAsync("#name", "Enter");
+
+        await page.WaitForSelectorAsync("#done");
+        Assert.Contains("Temperature/temperature of any device is greater than 30", await page.InnerTextAsync("#rules tbody tr"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RuleForm_MalformedRecipient_ShowsTheErrorBesideItAndSavesNothing()
     {
         var page = await NewRuleFormAsync("lea@example.com");

@@ -16,7 +16,8 @@ internal sealed class ApplicationInput
     public TracingAuthorization Tracing { get; set; }
     /// <summary>A datetime-local value, read as UTC.</summary>
     public DateTime? TracingUntil { get; set; }
-    public PushProtocol PushProtocol { get; set; }
+    /// <summary>Null until the user picks one: neither is preselected, so unencrypted pushes are never a default.</summary>
+    public PushProtocol? PushProtocol { get; set; }
     public IFormFile? CaCertificates { get; set; }
     public bool UseCommissioningCa { get; set; }
     public bool DataManagement { get; set; } = true;
@@ -55,7 +56,8 @@ internal sealed class ApplicationInput
         Industry = Industry,
         Tracing = Tracing,
         TracingUntil = TracingUntil is { } until ? new DateTimeOffset(DateTime.SpecifyKind(until, DateTimeKind.Utc)) : null,
-        PushProtocol = PushProtocol,
+        // No choice is refused by the domain as any value outside the enum is.
+        PushProtocol = PushProtocol ?? (PushProtocol)(-1),
         CaCertificates = await ReadTextAsync(CaCertificates, cancellationToken),
         UseCommissioningCa = UseCommissioningCa,
         DataManagement = DataManagement,
