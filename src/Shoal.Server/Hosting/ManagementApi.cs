@@ -40,6 +40,7 @@ internal static class ManagementApi
         services.AddScoped<ApplicationFactory>();
         services.AddScoped<Applications.Applications>();
         services.AddScoped<MessageServerRegistry>();
+        services.AddScoped<TestSends>();
         services.AddScoped<OperatorConsole>();
         services.AddScoped<Grants.Grants>();
         services.AddScoped<RuleBook>();

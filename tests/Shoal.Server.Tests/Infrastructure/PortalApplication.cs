@@ -30,6 +30,19 @@ public class PortalApplication : SocketApplication<SqliteDatabase>
         return await context.NewPageAsync();
     }
 
+    /// <summary>A new page signed in as <paramref name="user"/>.</summary>
+    public async Task<IPage> SignedInPageAsync(TestUser user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var page = await NewPageAsync();
+        await page.GotoAsync("/account/sign-in");
+        await page.FillAsync("[name=email]", user.Email);
+        await page.FillAsync("[name=password]", user.Password);
+        await page.ClickAsync("#submit");
+        await page.WaitForURLAsync("**/applications");
+        return page;
+    }
+
     /// <summary>A new page signed in as a user who has just signed up (and so owns only the default application).</summary>
     public async Task<IPage> SignedUpPageAsync(string email)
     {

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Playwright;
 using MQTTnet;
 using MQTTnet.Formatter;
 using Shoal.Server.Tests.Gateway;
@@ -57,7 +56,7 @@ public sealed class TracePageTests(TracingPortalApplication shoal) : IClassFixtu
         await na.LoginAsync(created.GetProperty("secret").GetString()!);
         (await na.SubscribeAsync("deviceDataChanged", receiver.Url())).EnsureSuccessStatusCode();
         var device = await TestDevice.RegisterAsync(na, "boiler");
-        var page = await SignedInPageAsync(shoal.OperatorAccount);
+        var page = await shoal.SignedInPageAsync(shoal.OperatorAccount);
 
         await page.GotoAsync("/operations/traces");
         await page.SelectOptionAsync("#applicationId", applicationId);
@@ -87,7 +86,7 @@ public sealed class TracePageTests(TracingPortalApplication shoal) : IClassFixtu
         var applicationId = (await owner.Client.CreateApplicationAsync("watched", ("tracing", "Always"))).GetProperty("applicationId").GetString()!;
         var deviceId = await owner.Client.RegisterDeviceAsync(applicationId);
         (await shoal.Operator.PostAsJsonAsync("/api/v1/operator/traces", new { applicationId, deviceIds = new[] { deviceId } })).EnsureSuccessStatusCode();
-        var page = await SignedInPageAsync(owner);
+        var page = await shoal.SignedInPageAsync(owner);
 
         await page.GotoAsync($"/applications/{applicationId}");
         await page.ClickAsync("#tab-traces");
@@ -102,7 +101,7 @@ public sealed class TracePageTests(TracingPortalApplication shoal) : IClassFixtu
     public async Task OperationsUsers_RaiseQuota_SaysSoAndShowsTheNewQuota()
     {
         var user = await shoal.SignUpAsync("quota");
-        var page = await SignedInPageAsync(shoal.OperatorAccount);
+        var page = await shoal.SignedInPageAsync(shoal.OperatorAccount);
         await page.GotoAsync($"/operations/users?search={Uri.EscapeDataString(user.Email)}");
 
         await page.FillAsync($"tr[data-user-id='{user.Id}'] input[name=quota]", "25");
@@ -110,17 +109,6 @@ public sealed class TracePageTests(TracingPortalApplication shoal) : IClassFixtu
 
         await page.WaitForSelectorAsync("#done");
         Assert.Contains("1 of 25", await page.InnerTextAsync($"tr[data-user-id='{user.Id}']"), StringComparison.Ordinal);
-    }
-
-    private async Task<IPage> SignedInPageAsync(TestUser user)
-    {
-        var page = await shoal.NewPageAsync();
-        await page.GotoAsync("/account/sign-in");
-        await page.FillAsync("[name=email]", user.Email);
-        await page.FillAsync("[name=password]", user.Password);
-        await page.ClickAsync("#submit");
-        await page.WaitForURLAsync("**/applications");
-        return page;
     }
 
     /// <summary>An NA's client of the application access address, which serves Shoal's self-signed certificate.</summary>

@@ -1,17 +1,21 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Shoal.Server.Audit;
+using Shoal.Server.Common;
 using Shoal.Server.MessageServers;
 using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Portal.Operations;
 
-internal sealed class SmsServersModel(MessageServerRegistry registry) : PageModel
+internal sealed class SmsServersModel(MessageServerRegistry registry, TestSends tests) : PageModel
 {
     public IReadOnlyList<SmsServer> Servers { get; private set; } = [];
 
     [BindProperty(SupportsGet = true)]
     public string? Deleted { get; set; }
+
+    /// <summary>What came of the test message just sent, if one was.</summary>
+    public Outcome<TestSendResponse>? Tested { get; private set; }
 
     public async Task OnGetAsync(CancellationToken cancellationToken) => Servers = await registry.SmsServersAsync(cancellationToken);
 
@@ -19,4 +23,15 @@ internal sealed class SmsServersModel(MessageServerRegistry registry) : PageMode
         await registry.DeleteSmsServerAsync(Actor.From(HttpContext), serverId, cancellationToken)
             ? Redirect("/operations/sms-servers?deleted=true")
             : NotFound();
+
+    public async Task<IActionResult> OnPostTestAsync(Guid serverId, string? to, CancellationToken cancellationToken)
+    {
+        Tested = await tests.SmsAsync(Actor.From(HttpContext), serverId, to, cancellationToken);
+        if (Tested.Value.Failure is Missing)
+        {
+            return NotFound();
+        }
+        Servers = await registry.SmsServersAsync(cancellationToken);
+        return Page();
+    }
 }
