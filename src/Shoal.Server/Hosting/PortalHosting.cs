@@ -21,6 +21,7 @@ internal static class PortalHosting
             options.Conventions.AuthorizeFolder("/Operations", Roles.Operator);
         }).AddMvcOptions(options => options.Filters.Add<Portal.FormsOnlyWhereHandled>());
         builder.Services.AddScoped<Portal.Operations.TraceChoices>();
+        builder.Services.AddScoped<Portal.DeviceNames>();
         builder.Services.Configure<StatusCodePagesOptions>(options =>
         {
             var api = options.HandleAsync;

@@ -6,11 +6,13 @@ using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Portal.Applications;
 
-internal sealed class AuditModel(Server.Applications.Applications applications) : PageModel
+internal sealed class AuditModel(Server.Applications.Applications applications, DeviceNames deviceNames) : PageModel
 {
     public Application Application { get; private set; } = null!;
 
     public Paged<AuditEntry> Entries { get; private set; } = null!;
+
+    public IReadOnlyDictionary<string, string> DeviceNames { get; private set; } = Portal.DeviceNames.None;
 
     public async Task<IActionResult> OnGetAsync(string id, [FromQuery(Name = "page")] int? page, CancellationToken cancellationToken)
     {
@@ -23,6 +25,7 @@ internal sealed class AuditModel(Server.Applications.Applications applications) 
         }
         Application = application;
         Entries = entries.Value!;
+        DeviceNames = await deviceNames.OfAsync(id, Portal.DeviceNames.IdsIn(Entries.Items.Select(e => e.Detail)), cancellationToken);
         return Page();
     }
 }

@@ -20,10 +20,10 @@ internal static class RuleText
         ("{status}", "ONLINE or OFFLINE"), ("{time}", "when it happened (UTC)"),
     ];
 
-    public static string Conditions(RuleResponse rule)
+    public static string Conditions(RuleResponse rule, IReadOnlyDictionary<string, string> deviceNames)
     {
         ArgumentNullException.ThrowIfNull(rule);
-        return string.Join(rule.Logic == "or" ? " OR " : " AND ", rule.Conditions.Select(Condition));
+        return string.Join(rule.Logic == "or" ? " OR " : " AND ", rule.Conditions.Select(c => Condition(c, deviceNames)));
     }
 
     public static string Actions(RuleResponse rule)
@@ -37,9 +37,9 @@ internal static class RuleText
         }));
     }
 
-    private static string Condition(RuleConditionBody condition)
+    private static string Condition(RuleConditionBody condition, IReadOnlyDictionary<string, string> deviceNames)
     {
-        var device = condition.DeviceInfo?.DeviceId is { } id ? $"device {id}" : "any device";
+        var device = condition.DeviceInfo?.DeviceId is { } id ? $"device {DeviceNames.Label(id, deviceNames)}" : "any device";
         if (condition.Type == "DEVICE_STATUS")
         {
             return $"{device} goes {condition.Status}";

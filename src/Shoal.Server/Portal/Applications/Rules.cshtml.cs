@@ -10,13 +10,15 @@ namespace Shoal.Server.Portal.Applications;
 /// <summary>One rule's dead messages, as the Rules tab lists them.</summary>
 internal sealed record DeadRuleMessages(RuleResponse Rule, IReadOnlyList<RuleMessage> Messages);
 
-internal sealed class RulesModel(Server.Applications.Applications applications, RuleBook rules) : PageModel
+internal sealed class RulesModel(Server.Applications.Applications applications, RuleBook rules, DeviceNames deviceNames) : PageModel
 {
     public Application Application { get; private set; } = null!;
 
     public IReadOnlyList<RuleResponse> Rules { get; private set; } = [];
 
     public IReadOnlyList<DeadRuleMessages> Dead { get; private set; } = [];
+
+    public IReadOnlyDictionary<string, string> DeviceNames { get; private set; } = Portal.DeviceNames.None;
 
     /// <summary>What the last action did, in a sentence.</summary>
     public string? Done { get; private set; }
@@ -72,6 +74,7 @@ internal sealed class RulesModel(Server.Applications.Applications applications, 
         }
         Application = application;
         Rules = await rules.DescribeAsync(id, await rules.ListAsync(id, null, null, cancellationToken), cancellationToken);
+        DeviceNames = await deviceNames.OfAsync(id, Rules.SelectMany(r => r.Conditions).Select(c => c.DeviceInfo?.DeviceId).OfType<string>(), cancellationToken);
         var dead = new List<DeadRuleMessages>();
         foreach (var rule in Rules.Where(r => r.DeadMessages > 0))
         {

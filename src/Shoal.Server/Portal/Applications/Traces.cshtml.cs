@@ -7,11 +7,13 @@ using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Portal.Applications;
 
-internal sealed class TracesModel(Server.Applications.Applications applications, TraceSessions sessions) : PageModel
+internal sealed class TracesModel(Server.Applications.Applications applications, TraceSessions sessions, DeviceNames deviceNames) : PageModel
 {
     public Application Application { get; private set; } = null!;
 
     public Paged<TraceResponse> Traces { get; private set; } = null!;
+
+    public IReadOnlyDictionary<string, string> DeviceNames { get; private set; } = Portal.DeviceNames.None;
 
     public async Task<IActionResult> OnGetAsync(string id, [FromQuery(Name = "page")] int? page, CancellationToken cancellationToken)
     {
@@ -24,6 +26,7 @@ internal sealed class TracesModel(Server.Applications.Applications applications,
         }
         Application = application;
         Traces = new Paged<TraceResponse>([.. traces.Items.Select(sessions.ToResponse)], traces.Page, traces.PageSize, traces.TotalCount);
+        DeviceNames = await deviceNames.OfAsync(id, Traces.Items.SelectMany(t => t.DeviceIds), cancellationToken);
         return Page();
     }
 }

@@ -7,7 +7,7 @@ using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Portal.Operations;
 
-internal sealed class TraceModel(TraceSessions sessions, TraceFlows flows) : PageModel
+internal sealed class TraceModel(TraceSessions sessions, TraceFlows flows, DeviceNames deviceNames) : PageModel
 {
     public static readonly IReadOnlyList<string> StepNames = [.. Enum.GetValues<TraceStep>().Select(TraceMapping.Name)];
 
@@ -36,6 +36,8 @@ internal sealed class TraceModel(TraceSessions sessions, TraceFlows flows) : Pag
 
     public Paged<TraceFlowResponse> Flows { get; private set; } = null!;
 
+    public IReadOnlyDictionary<string, string> DeviceNames { get; private set; } = Portal.DeviceNames.None;
+
     /// <summary>The filters as this page's query values, for the pager.</summary>
     public Dictionary<string, string?> Filters => new()
     {
@@ -63,6 +65,7 @@ internal sealed class TraceModel(TraceSessions sessions, TraceFlows flows) : Pag
             return Refuse(access.Failure!);
         }
         Trace = sessions.ToResponse(access.Value!);
+        DeviceNames = await deviceNames.OfAsync(Trace.ApplicationId, Trace.DeviceIds, cancellationToken);
         var filter = new TraceFilter(
             string.IsNullOrEmpty(DeviceId) ? null : DeviceId,
             Enum.TryParse<TraceStep>(Step, ignoreCase: true, out var step) && StepNames.Contains(Step) ? step : null,

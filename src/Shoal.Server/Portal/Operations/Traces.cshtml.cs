@@ -7,7 +7,7 @@ using Shoal.Server.Tracing;
 
 namespace Shoal.Server.Portal.Operations;
 
-internal sealed class TracesModel(TraceSessions sessions, TraceChoices choices, OperatorConsole console) : PageModel
+internal sealed class TracesModel(TraceSessions sessions, TraceChoices choices, OperatorConsole console, DeviceNames deviceNames) : PageModel
 {
     /// <summary>The application chosen in the start form; its devices are offered once it is chosen.</summary>
     [BindProperty(SupportsGet = true)]
@@ -22,6 +22,8 @@ internal sealed class TracesModel(TraceSessions sessions, TraceChoices choices, 
     public int? PageNumber => int.TryParse(Request.Query["page"], out var number) ? number : null;
 
     public Paged<TraceSessions.View> Traces { get; private set; } = null!;
+
+    public IReadOnlyDictionary<string, string> DeviceNames { get; private set; } = Portal.DeviceNames.None;
 
     public List<TraceChoices.Choice> Applications { get; private set; } = [];
 
@@ -38,6 +40,7 @@ internal sealed class TracesModel(TraceSessions sessions, TraceChoices choices, 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
         Traces = await sessions.ListAsync(null, PageNumber, null, cancellationToken);
+        DeviceNames = await deviceNames.OfAsync(null, Traces.Items.SelectMany(t => t.Session.DeviceIds), cancellationToken);
         Applications = await choices.ApplicationsAsync(cancellationToken);
         Devices = string.IsNullOrEmpty(ApplicationId) ? [] : await choices.DevicesAsync(ApplicationId, cancellationToken);
         var settings = await console.SettingsAsync(cancellationToken);
