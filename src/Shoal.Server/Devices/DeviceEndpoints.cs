@@ -36,7 +36,9 @@ internal static class DeviceEndpoints
     public static IEndpointRouteBuilder MapDevices(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/applications/{id}/devices").WithTags("Devices");
-        group.MapGet("/", List);
+        group.MapGet("/", List)
+            .WithName("ListDevices")
+            .WithSummary("A page of the application's devices; search by name, node ID or device ID, filter by status, sort by name, nodeId, status, lastSeen or created (order asc or desc).");
         group.MapPost("/", Register);
         group.MapGet("/{deviceId}", Get);
         group.MapPut("/{deviceId}", Update);
@@ -52,14 +54,20 @@ internal static class DeviceEndpoints
 
     private static async Task<Results<Ok<PageResponse<DeviceResponse>>, ProblemHttpResult>> List(
         HttpContext http, Applications.Applications applications, DeviceRegistry registry, string id,
-        int? page, int? pageSize, DeviceStatus? status, CancellationToken cancellationToken)
+        int? page, int? pageSize, DeviceStatus? status, string? search, string? sort, string? order, CancellationToken cancellationToken)
     {
         if (await applications.FindAsync(Actor.From(http).RequiredId, id, cancellationToken) is null)
         {
             return new Missing("Application").ToProblem();
         }
+        if (!DeviceSorts.TryParse(sort, order, out var by, out var ascending))
+        {
+            return new InvalidInput(FieldErrors.Of(
+                string.IsNullOrEmpty(sort) || DeviceSorts.TryParse(sort, null, out _, out _) ? "order" : "sort",
+                "Sort by name, nodeId, status, lastSeen or created, in order asc or desc.")).ToProblem();
+        }
         var (number, size) = Paging.Normalize(page, pageSize);
-        var (devices, total) = await registry.ListAsync(id, new DeviceQuery(number - 1, size, status, null, null, Ascending: false), cancellationToken);
+        var (devices, total) = await registry.ListAsync(id, new DeviceQuery(number - 1, size, status, null, null, ascending, search, by), cancellationToken);
         return TypedResults.Ok(new Paged<Device>(devices, number, size, total).ToResponse(d => d.ToResponse()));
     }
 
