@@ -114,7 +114,7 @@ public sealed class DevicesTabTests(PortalApplication shoal) : IClassFixture<Por
         });
         await page.ClickAsync("#start-import");
 
-        Assert.Equal("1 device(s) registered, 2 row(s) refused.", (await page.InnerTextAsync("#import-result")).Trim());
+        Assert.Equal("1 device(s) registered, 2 row(s) refused.", (await page.InnerTextAsync("#import-result:visible")).Trim());
         var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("#download-results"));
         var lines = (await File.ReadAllLinesAsync((await download.PathAsync())!)).Select(l => l.Split(',')).ToList();
         Assert.Equal(["line", "nodeId", "deviceId", "secret", "error"], lines[0]);
