@@ -22,6 +22,7 @@ internal static class FailureResults
             extensions: extensions);
     }
 
-    private static string Summary(FieldErrors errors) =>
+    /// <summary>Field errors in one sentence per field, named as the API names them.</summary>
+    public static string Summary(FieldErrors errors) =>
         string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"));
 }

@@ -30,14 +30,29 @@ public sealed record DeviceSecretResponse(string Secret, DeviceResponse Device);
 /// <summary>A service's properties as the device reported them, and when.</summary>
 public sealed record ServiceDataResponse(string ServiceId, JsonElement Data, DateTimeOffset EventTime);
 
+/// <summary>One bucket of an aggregate: its start, the least, mean and greatest value in it, and how many values it holds.</summary>
+public sealed record AggregatePointResponse(DateTimeOffset Time, double Min, double Avg, double Max, long Count);
+
+/// <summary>A property over a range; with <c>raw</c> each point is one reported value (min, avg and max equal, count 1).</summary>
+public sealed record AggregateResponse(
+    string ServiceId, string Property, DateTimeOffset From, DateTimeOffset To, double BucketSeconds, bool Raw, IReadOnlyList<AggregatePointResponse> Points);
+
 /// <summary>The management API's view of an application's devices, for the owner.</summary>
 internal static class DeviceEndpoints
 {
+    public const int DefaultBuckets = 200;
+    public const int MaxBuckets = 2000;
+
     public static IEndpointRouteBuilder MapDevices(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/applications/{id}/devices").WithTags("Devices");
-        group.MapGet("/", List);
+        group.MapGet("/", List)
+            .WithName("ListDevices")
+            .WithSummary("A page of the application's devices; search by name, node ID or device ID, filter by status, sort by name, nodeId, status, lastSeen or created (order asc or desc).");
         group.MapPost("/", Register);
+        group.MapPost("/import", Import)
+            .WithName("ImportDevices")
+            .WithSummary("Registers devices from a text/csv body: a header row of registration fields (nodeId required), then one row per device; answers each row's device ID and secret, or its error.");
         group.MapGet("/{deviceId}", Get);
         group.MapPut("/{deviceId}", Update);
         group.MapDelete("/{deviceId}", Delete);
@@ -47,19 +62,31 @@ internal static class DeviceEndpoints
         group.MapGet("/{deviceId}/history", History)
             .WithName("GetDeviceHistory")
             .WithSummary("The device's stored history, newest first; filter by serviceId, property and an ISO 8601 from/to time range.");
+        group.MapGet("/{deviceId}/history/aggregate", Aggregate)
+            .WithName("GetDeviceHistoryAggregate")
+            .WithSummary("One numeric property (serviceId, property) over an ISO 8601 from/to range as min, avg and max per time bucket (buckets, 1 to 2000); the values themselves when the range holds fewer than that.");
+        group.MapGet("/{deviceId}/history/export", Export)
+            .WithName("ExportDeviceHistory")
+            .WithSummary("The device's stored history over a from/to range as CSV (eventTime, serviceId, data), oldest first, streamed; filter by serviceId and property.");
         return routes;
     }
 
     private static async Task<Results<Ok<PageResponse<DeviceResponse>>, ProblemHttpResult>> List(
         HttpContext http, Applications.Applications applications, DeviceRegistry registry, string id,
-        int? page, int? pageSize, DeviceStatus? status, CancellationToken cancellationToken)
+        int? page, int? pageSize, DeviceStatus? status, string? search, string? sort, string? order, CancellationToken cancellationToken)
     {
         if (await applications.FindAsync(Actor.From(http).RequiredId, id, cancellationToken) is null)
         {
             return new Missing("Application").ToProblem();
         }
+        if (!DeviceSorts.TryParse(sort, order, out var by, out var ascending))
+        {
+            return new InvalidInput(FieldErrors.Of(
+                string.IsNullOrEmpty(sort) || DeviceSorts.TryParse(sort, null, out _, out _) ? "order" : "sort",
+                "Sort by name, nodeId, status, lastSeen or created, in order asc or desc.")).ToProblem();
+        }
         var (number, size) = Paging.Normalize(page, pageSize);
-        var (devices, total) = await registry.ListAsync(id, new DeviceQuery(number - 1, size, status, null, null, Ascending: false), cancellationToken);
+        var (devices, total) = await registry.ListAsync(id, new DeviceQuery(number - 1, size, status, null, null, ascending, search, by), cancellationToken);
         return TypedResults.Ok(new Paged<Device>(devices, number, size, total).ToResponse(d => d.ToResponse()));
     }
 
@@ -82,6 +109,38 @@ internal static class DeviceEndpoints
         http.Response.Headers.CacheControl = "no-store";
         var (device, secret) = outcome.Value!;
         return TypedResults.Created($"/api/v1/applications/{id}/devices/{device.Id}", new DeviceSecretResponse(secret, device.ToResponse()));
+    }
+
+    private static async Task<Results<Ok<ImportResponse>, ProblemHttpResult>> Import(
+        HttpContext http, Applications.Applications applications, DeviceImport import, string id, CancellationToken cancellationToken)
+    {
+        var actor = Actor.From(http);
+        if (await applications.FindAsync(actor.RequiredId, id, cancellationToken) is null)
+        {
+            return new Missing("Application").ToProblem();
+        }
+        if (!string.Equals(http.Request.ContentType?.Split(';')[0].Trim(), "text/csv", StringComparison.OrdinalIgnoreCase))
+        {
+            return new Refused(StatusCodes.Status415UnsupportedMediaType, "Send the devices as text/csv.").ToProblem();
+        }
+        if (await DeviceImport.ReadAsync(http.Request.Body, cancellationToken) is not { } csv)
+        {
+            return new Refused(StatusCodes.Status413PayloadTooLarge, $"The file is larger than {DeviceImport.MaxBytes / 1024 / 1024} MB.", "Split it into smaller files.")
+                .ToProblem();
+        }
+        var parsed = DeviceImport.Parse(csv);
+        if (!parsed.Succeeded)
+        {
+            return parsed.Failure!.ToProblem();
+        }
+        var rows = new List<ImportRowResponse>();
+        await foreach (var row in import.RegisterAsync(id, parsed.Value!, actor, cancellationToken))
+        {
+            rows.Add(row);
+        }
+        http.Response.Headers.CacheControl = "no-store";
+        var registered = rows.Count(r => r.Error is null);
+        return TypedResults.Ok(new ImportResponse(registered, rows.Count - registered, rows));
     }
 
     private static async Task<Results<Ok<DeviceResponse>, ProblemHttpResult>> Get(
@@ -127,6 +186,77 @@ internal static class DeviceEndpoints
         var (points, total) = await data.HistoryAsync(id, query, cancellationToken);
         return TypedResults.Ok(new Paged<DeviceDataPoint>(points, number, size, total)
             .ToResponse(p => new ServiceDataResponse(p.ServiceId, StoredData.Read(p.Data), p.EventTime)));
+    }
+
+    private static async Task<Results<Ok<AggregateResponse>, ProblemHttpResult>> Aggregate(
+        HttpContext http, Applications.Applications applications, DeviceRegistry registry, DeviceData data, TimeProvider time, string id, string deviceId,
+        string? serviceId, string? property, string? from, string? to, int? buckets, CancellationToken cancellationToken)
+    {
+        if (await FindOwnedAsync(http, applications, registry, id, deviceId, cancellationToken) is null)
+        {
+            return new Missing("Device").ToProblem();
+        }
+        var errors = new FieldErrors();
+        if (string.IsNullOrEmpty(serviceId))
+        {
+            errors.Add("serviceId", "Name the service whose property to aggregate.");
+        }
+        if (string.IsNullOrEmpty(property))
+        {
+            errors.Add("property", "Name the numeric property to aggregate.");
+        }
+        if (buckets is < 1 or > MaxBuckets)
+        {
+            errors.Add("buckets", $"Ask for 1 to {MaxBuckets} buckets.");
+        }
+        var (start, end) = Range(from, to, time.GetUtcNow(), errors);
+        if (errors.Any)
+        {
+            return new InvalidInput(errors).ToProblem();
+        }
+        var query = new AggregateQuery(deviceId, serviceId!, property!, start, end, buckets ?? DefaultBuckets);
+        var (points, raw) = await data.AggregateAsync(id, query, cancellationToken);
+        return TypedResults.Ok(new AggregateResponse(
+            query.ServiceId, query.Property, start, end, query.BucketMilliseconds / 1000.0, raw,
+            [.. points.Select(p => new AggregatePointResponse(p.Time, p.Min, p.Avg, p.Max, p.Count))]));
+    }
+
+    private static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> Export(
+        HttpContext http, Applications.Applications applications, DeviceRegistry registry, DeviceData data, TimeProvider time, string id, string deviceId,
+        string? serviceId, string? property, string? from, string? to, CancellationToken cancellationToken)
+    {
+        if (await FindOwnedAsync(http, applications, registry, id, deviceId, cancellationToken) is null)
+        {
+            return new Missing("Device").ToProblem();
+        }
+        var errors = new FieldErrors();
+        var (start, end) = Range(from, to, time.GetUtcNow(), errors);
+        if (errors.Any)
+        {
+            return new InvalidInput(errors).ToProblem();
+        }
+        var rows = data.ExportAsync(id, new HistoryQuery(deviceId, NullIfEmpty(serviceId), NullIfEmpty(property), start, end, 0, 0));
+        return TypedResults.Stream(async body =>
+        {
+            await using var writer = new StreamWriter(body, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), leaveOpen: true);
+            await writer.WriteAsync("eventTime,serviceId,data\r\n");
+            await foreach (var row in rows.WithCancellation(http.RequestAborted))
+            {
+                await writer.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"{row.EventTime.ToUniversalTime():O},{Csv.Field(row.ServiceId)},{Csv.Field(row.Data)}\r\n"));
+            }
+        }, "text/csv", $"history-{deviceId}.csv");
+    }
+
+    /// <summary>A from/to range for the history routes: from defaults to a day before to, to to now.</summary>
+    private static (DateTimeOffset From, DateTimeOffset To) Range(string? from, string? to, DateTimeOffset now, FieldErrors errors)
+    {
+        var end = ParseTime(to, "to", errors) ?? now;
+        var start = ParseTime(from, "from", errors) ?? end.AddDays(-1);
+        if (start >= end)
+        {
+            errors.Add("to", "The end of the range must be after its start.");
+        }
+        return (start, end);
     }
 
     /// <summary>The device, when it belongs to an application the caller owns.</summary>

@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -23,7 +24,54 @@ internal sealed record DeviceInfo(
     string? Name = null, string? Manufacturer = null, string? Model = null, string? DeviceType = null,
     string? ProtocolType = null, string? Location = null, string? Description = null);
 
-internal sealed record DeviceQuery(int PageNo, int PageSize, DeviceStatus? Status, DateTimeOffset? From, DateTimeOffset? To, bool Ascending);
+/// <summary>
+/// A page of an application's devices. <see cref="Search"/> finds a case-insensitive part of the name, node ID or
+/// device ID; <see cref="Sort"/> orders the list, by creation time unless given.
+/// </summary>
+internal sealed record DeviceQuery(
+    int PageNo, int PageSize, DeviceStatus? Status, DateTimeOffset? From, DateTimeOffset? To, bool Ascending,
+    string? Search = null, DeviceSort Sort = DeviceSort.Created);
+
+/// <summary>What a device list is ordered by.</summary>
+internal enum DeviceSort
+{
+    Created,
+    Name,
+    NodeId,
+    Status,
+    LastSeen,
+}
+
+internal static class DeviceSorts
+{
+    /// <summary>
+    /// Reads a list's <c>sort</c> (name, nodeId, status, lastSeen, created) and <c>order</c> (asc, desc) as a query
+    /// names them; times list newest first and the rest A to Z unless the order says otherwise. False for any other value.
+    /// </summary>
+    public static bool TryParse(string? sort, string? order, out DeviceSort by, out bool ascending)
+    {
+        by = DeviceSort.Created;
+        ascending = false;
+        if (!string.IsNullOrEmpty(sort) && (!char.IsLetter(sort[0]) || !Enum.TryParse(sort, ignoreCase: true, out by)))
+        {
+            return false;
+        }
+        switch (order?.ToLowerInvariant())
+        {
+            case null or "":
+                ascending = by is not (DeviceSort.Created or DeviceSort.LastSeen);
+                return true;
+            case "asc" or "desc":
+                ascending = order.Equals("asc", StringComparison.OrdinalIgnoreCase);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The name a query gives the sort: camelCase, as the management API spells fields.</summary>
+    public static string Name(this DeviceSort sort) => JsonNamingPolicy.CamelCase.ConvertName(sort.ToString());
+}
 
 /// <summary>A device secret, shown once when it is issued.</summary>
 internal sealed record IssuedDevice(Device Device, string Secret);
@@ -176,13 +224,31 @@ internal sealed partial class DeviceRegistry(
         {
             devices = devices.Where(d => d.CreatedAt <= to);
         }
+        if (query.Search?.Trim().ToLowerInvariant() is { Length: > 0 } search)
+        {
+            devices = devices.Where(d => (d.Name != null && d.Name.ToLower().Contains(search)) || d.NodeId.ToLower().Contains(search) || d.Id.ToLower().Contains(search));
+        }
         return devices;
     }
 
     private static IQueryable<Device> Page(IQueryable<Device> devices, DeviceQuery query)
     {
-        var ordered = query.Ascending ? devices.OrderBy(d => d.CreatedAt).ThenBy(d => d.Id) : devices.OrderByDescending(d => d.CreatedAt).ThenBy(d => d.Id);
-        return ordered.Skip(query.PageNo * query.PageSize).Take(query.PageSize);
+        var ascending = query.Ascending;
+        var ordered = query.Sort switch
+        {
+            // Devices without a name, or never seen, come last either way: the two databases would otherwise place nulls differently.
+            DeviceSort.Name => Then(devices.OrderBy(d => d.Name == null), d => d.Name),
+            DeviceSort.NodeId => First(d => d.NodeId),
+            DeviceSort.Status => First(d => d.Status),
+            DeviceSort.LastSeen => Then(devices.OrderBy(d => d.LastSeenAt == null), d => d.LastSeenAt),
+            _ => First(d => d.CreatedAt),
+        };
+        return ordered.ThenBy(d => d.Id).Skip(query.PageNo * query.PageSize).Take(query.PageSize);
+
+        IOrderedQueryable<Device> First<TKey>(Expression<Func<Device, TKey>> key) => ascending ? devices.OrderBy(key) : devices.OrderByDescending(key);
+
+        IOrderedQueryable<Device> Then<TKey>(IOrderedQueryable<Device> sorted, Expression<Func<Device, TKey>> key) =>
+            ascending ? sorted.ThenBy(key) : sorted.ThenByDescending(key);
     }
 
     public async Task<Outcome<Device>> ModifyAsync(string applicationId, string deviceId, DeviceInfo info, Actor actor, CancellationToken cancellationToken)

@@ -25,6 +25,7 @@ internal static class NorthboundHosting
         services.AddSingleton<AccessTokenCheck>();
         services.AddScoped<NorthboundTokens>();
         services.AddScoped<DeviceRegistry>();
+        services.AddScoped<DeviceImport>();
         services.AddScoped<DeviceData>();
         services.AddSingleton<DeviceViews>();
         services.AddSingleton<DevicePages>();

@@ -25,6 +25,7 @@ public static class RouteBodies
         "/api/v1/applications/{id}/rules" or "/api/v1/applications/{id}/rules/{ruleId}" => Rule("intruder-rule"),
         "/api/v1/applications/{id}/rules/{ruleId}/status" => Json(new { status = "inactive" }),
         "/api/v1/applications/{id}/devices" => Json(new { nodeId = "intruder-node" }),
+        "/api/v1/applications/{id}/devices/import" => new StringContent("nodeId\nintruder-node\n", Encoding.UTF8, "text/csv"),
         "/api/v1/applications/{id}/devices/{deviceId}" => Json(new { name = "intruder" }),
         "/api/v1/applications/{id}/devices/{deviceId}/properties" => Json(new { services = new[] { new { serviceId = "Switch", properties = new { on = true } } } }),
         "/api/v1/applications/{id}/devices/{deviceId}/messages" => Json(new { door = "open" }),

@@ -62,6 +62,24 @@ public sealed class DevicePageTests(PortalApplication shoal) : IClassFixture<Por
     }
 
     [Fact]
+    public async Task DevicePage_MoreReportsThanTheChartIsWide_ChartsEachIntervalsMeanMinAndMax()
+    {
+        var (page, applicationId, deviceId) = await DeviceAsync("ivo@example.com");
+        for (var i = 0; i < 1000; i++)
+        {
+            await shoal.Services.StoreReportAsync(applicationId, deviceId, "Meter", Now.AddMinutes(i - 1000), $$"""{"reading":{{i}}}""");
+        }
+
+        await page.GotoAsync($"/applications/{applicationId}/devices/{deviceId}");
+        var data = await ChartDataAsync(page, "Meter/reading");
+
+        Assert.InRange(data[0].Length, 10, 999);
+        Assert.Equal((0, 999), (data[2].Min(), data[3].Max()));
+        Assert.All(data[1].Zip(data[2], data[3]), bucket => Assert.InRange(bucket.First, bucket.Second, bucket.Third));
+        Assert.True(await page.IsVisibleAsync("#history-aggregated"));
+    }
+
+    [Fact]
     public async Task DevicePage_NoReportInTheChosenRange_SaysSoAndDrawsNoChart()
     {
         var (page, applicationId, deviceId) = await DeviceAsync("kai@example.com");

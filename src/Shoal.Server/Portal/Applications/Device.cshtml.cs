@@ -10,9 +10,6 @@ namespace Shoal.Server.Portal.Applications;
 internal sealed class DeviceModel(Server.Applications.Applications applications, DeviceRegistry registry, DeviceData data, TimeProvider time)
     : PageModel
 {
-    /// <summary>Most reports the charts draw; a range with more shows its newest and says so.</summary>
-    public const int MaxChartReports = 5000;
-
     public Application Application { get; private set; } = null!;
 
     public Device Device { get; private set; } = null!;
@@ -53,17 +50,24 @@ internal sealed class DeviceModel(Server.Applications.Applications applications,
 
     public DateTimeOffset RangeEnd { get; private set; }
 
-    /// <summary>How many reports the range holds, and how many of them the charts draw.</summary>
-    public (int Total, int Charted) Reports { get; private set; }
+    /// <summary>How many reports the range holds.</summary>
+    public int Reports { get; private set; }
 
     public IReadOnlyList<ChartSeries> Charts { get; private set; } = [];
 
-    /// <summary>What the chart script draws, as JSON: the range in Unix seconds and each series.</summary>
+    /// <summary>The management API's history routes of this device, which the chart script and the export link use.</summary>
+    public string HistoryRoute => $"/api/v1/applications/{Application.Id}/devices/{Device.Id}/history";
+
+    /// <summary>The range as the history routes take it.</summary>
+    public string RangeQuery => $"from={Uri.EscapeDataString(Display.Iso(RangeStart))}&to={Uri.EscapeDataString(Display.Iso(RangeEnd))}";
+
+    /// <summary>What the chart script draws, as JSON: the range (Unix seconds and as the aggregate route takes it) and each series.</summary>
     public string ChartData => JsonSerializer.Serialize(new
     {
         from = RangeStart.ToUnixTimeSeconds(),
         to = RangeEnd.ToUnixTimeSeconds(),
-        series = Charts.Select(c => new { key = c.Key, property = c.Property, times = c.Times, values = c.Values }),
+        aggregate = $"{HistoryRoute}/aggregate?{RangeQuery}",
+        series = Charts.Select(c => new { key = c.Key, serviceId = c.ServiceId, property = c.Property }),
     });
 
     public async Task<IActionResult> OnGetAsync(string id, string deviceId, CancellationToken cancellationToken)
@@ -174,10 +178,9 @@ internal sealed class DeviceModel(Server.Applications.Applications applications,
             return;
         }
         RangeIsValid = true;
-        var (points, total) = await data.HistoryAsync(
-            Application.Id, new HistoryQuery(Device.Id, null, null, RangeStart, RangeEnd, 0, MaxChartReports), cancellationToken);
-        Reports = (total, points.Count);
-        Charts = DeviceCharts.Series(points);
+        // The charts read their points from the aggregate route, sized to their width; the page only counts.
+        (_, Reports) = await data.HistoryRowsAsync(Application.Id, new HistoryQuery(Device.Id, null, null, RangeStart, RangeEnd, 0, 1), cancellationToken);
+        Charts = Reports == 0 ? [] : DeviceCharts.Series(Latest);
     }
 
     private static DateTimeOffset? AsUtc(DateTime? local) => local is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;

@@ -30,8 +30,9 @@ internal sealed class DeviceInput
         };
     }
 
+    /// <summary>The portal registers without a deadline unless given one: a device that is slow to come up is not removed behind the user's back.</summary>
     public DeviceRegistration ToRegistration() =>
-        new(NodeId, VerifyCode: null, Timeout, Psk, ProductId: null, new DeviceInfo(Name, Manufacturer, Model, DeviceType, ProtocolType, Location, Description));
+        new(NodeId, VerifyCode: null, Timeout ?? 0, Psk, ProductId: null, new DeviceInfo(Name, Manufacturer, Model, DeviceType, ProtocolType, Location, Description));
 
     /// <summary>
     /// The edit form shows every descriptive field, so a field emptied there is cleared; the registry keeps a field it is
