@@ -131,6 +131,21 @@ internal sealed class Grants(ShoalDb db, AuditLog audit, TimeProvider time)
     public Task<Outcome<List<GrantView>>> AcceptedAsync(Guid ownerId, string applicationId, CancellationToken cancellationToken) =>
         ListAsync(ownerId, applicationId, g => g.GranteeId == applicationId, cancellationToken);
 
+    /// <summary>
+    /// The application that lets <paramref name="granteeId"/> (owned by <paramref name="ownerId"/>) see its devices,
+    /// while a grant of either level holds.
+    /// </summary>
+    public async Task<Outcome<Application>> GrantorAsync(Guid ownerId, string granteeId, string grantorId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var grantor = await db.ApplicationGrants.AsNoTracking()
+            .Where(g => g.GrantorId == grantorId && g.GranteeId == granteeId && (g.ExpiresAt == null || g.ExpiresAt > now))
+            .Where(g => db.Applications.Any(a => a.Id == granteeId && a.OwnerId == ownerId))
+            .Join(db.Applications, g => g.GrantorId, a => a.Id, (_, a) => a)
+            .SingleOrDefaultAsync(cancellationToken);
+        return grantor is null ? new Missing("Grant") : grantor;
+    }
+
     private async Task<Outcome<List<GrantView>>> ListAsync(
         Guid ownerId, string applicationId, System.Linq.Expressions.Expression<Func<ApplicationGrant, bool>> side, CancellationToken cancellationToken)
     {

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Shoal.Server.Tests.Infrastructure;
@@ -50,5 +52,25 @@ public sealed class GrantsTabTests(PortalApplication shoal) : IClassFixture<Port
 
         await page.GotoAsync($"/applications/{granteeId}/accepted-grants");
         Assert.Equal(0, await page.Locator("#accepted-grants tbody tr").CountAsync());
+    }
+
+    [Fact]
+    public async Task AcceptList_AnotherUsersGrant_TheGranteeBrowsesTheGrantedDevicesUntilRevoked()
+    {
+        var grantor = await shoal.SignUpAsync("grantor");
+        var grantorId = (await grantor.Client.CreateApplicationAsync("pumps")).GetProperty("applicationId").GetString()!;
+        (await grantor.Client.PostAsJsonAsync($"/api/v1/applications/{grantorId}/devices", new { nodeId = "pump-1", name = "north pump", timeout = 0 })).EnsureSuccessStatusCode();
+        var grantee = await shoal.SignUpAsync("grantee");
+        var granteeId = (await grantee.Client.CreateApplicationAsync("dashboard")).GetProperty("applicationId").GetString()!;
+        var grant = await (await grantor.Client.PostAsJsonAsync($"/api/v1/applications/{grantorId}/grants", new { granteeApplicationId = granteeId, level = "View" }))
+            .JsonAsync(HttpStatusCode.Created);
+        var page = await shoal.SignedInPageAsync(grantee);
+
+        await page.GotoAsync($"/applications/{granteeId}/accepted-grants");
+        await page.ClickAsync($"#accepted-grants tr[data-grantor-id='{grantorId}'] .browse-devices");
+
+        Assert.Contains("north pump", await page.InnerTextAsync("#granted-devices tbody"), StringComparison.Ordinal);
+        (await grantor.Client.DeleteAsync($"/api/v1/applications/{grantorId}/grants/{grant.GetProperty("id").GetString()}")).EnsureSuccessStatusCode();
+        Assert.Equal((int)HttpStatusCode.NotFound, (await page.ReloadAsync())!.Status);
     }
 }
