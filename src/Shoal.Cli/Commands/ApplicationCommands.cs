@@ -23,6 +23,8 @@ internal static class ApplicationCommands
     {
         var name = Argument("NAME", "The new application's name: letters, digits, '-' and '_'.");
         var description = Option<string?>("--description", "What the application is for.");
+        var industry = Option<string>("--industry", "smart-city, smart-home, industrial-manufacturing, energy-utilities, agriculture, healthcare, transport-logistics, retail or other (default).");
+        industry.DefaultValueFactory = _ => "other";
         var acceptTerms = Option<bool>("--accept-terms", "Accept the platform's terms of use, which creating an application requires.");
         var id = Argument("APP", "The application ID.");
         var grace = Option<int>("--grace-minutes", "Minutes the old secret keeps working (default 0: it stops at once).");
@@ -39,10 +41,10 @@ internal static class ApplicationCommands
                 using var api = run.Api();
                 var created = (await api.PostAsync("applications", new
                 {
-                    name = run.Value(name), description = run.Value(description), acceptTerms = run.Value(acceptTerms),
+                    name = run.Value(name), industry = run.Value(industry), description = run.Value(description), acceptTerms = run.Value(acceptTerms),
                 }, cancellationToken))!.Value;
                 return ShowCredentials(run, created);
-            }, name, description, acceptTerms),
+            }, name, industry, description, acceptTerms),
             cli.Command("show", "Shows one application.", async (run, cancellationToken) =>
             {
                 using var api = run.Api();
