@@ -30,18 +30,19 @@ internal static class ServerErrors
             var root = json.RootElement;
             if (root.ValueKind == JsonValueKind.Object)
             {
-                var title = Text(root, "title");
-                var detail = Text(root, "detail");
+                var hasFieldErrors = root.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object;
+                // The detail repeats the field errors in one line; they read better one field a line.
+                var detail = hasFieldErrors ? null : Text(root, "detail");
                 var northbound = Text(root, "error_desc");
-                foreach (var part in new[] { title, detail, northbound is null ? null : $"{northbound} (error {Text(root, "error_code")})" })
+                foreach (var part in new[] { Text(root, "title"), detail, northbound is null ? null : $"{northbound} (error {Text(root, "error_code")})" })
                 {
-                    if (!string.IsNullOrEmpty(part) && !words.ToString().Contains(part, StringComparison.Ordinal))
+                    if (!string.IsNullOrEmpty(part) && part != ReasonOf(status))
                     {
                         words.Append(": ").Append(part.TrimEnd('.'));
                     }
                 }
                 words.Append('.');
-                if (root.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object)
+                if (hasFieldErrors)
                 {
                     foreach (var field in errors.EnumerateObject())
                     {
