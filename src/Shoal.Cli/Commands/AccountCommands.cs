@@ -16,7 +16,7 @@ internal static class AccountCommands
         var insecure = Option<bool>("--insecure", "Accept any TLS certificate from the northbound API (a test install's own).");
         return cli.Command("login", "Creates an API token and keeps it in the profile.", async (run, cancellationToken) =>
         {
-            var secret = run.Value(password) ?? Environment.GetEnvironmentVariable("SHOAL_PASSWORD") ?? await run.Console.In.ReadLineAsync(cancellationToken);
+            var secret = run.Value(password) ?? Environment.GetEnvironmentVariable("SHOAL_PASSWORD") ?? await ReadPasswordAsync(run.Console, cancellationToken);
             if (string.IsNullOrEmpty(secret))
             {
                 throw new CliException(ExitCodes.Usage, "Give the password with --password, $SHOAL_PASSWORD or on stdin.");
@@ -73,6 +73,30 @@ internal static class AccountCommands
             }
             return ExitCodes.Ok;
         });
+
+    /// <summary>From a terminal, typed without echo after a prompt; otherwise the first line of stdin.</summary>
+    private static async Task<string?> ReadPasswordAsync(CliConsole console, CancellationToken cancellationToken)
+    {
+        if (!ReferenceEquals(console.In, Console.In) || Console.IsInputRedirected)
+        {
+            return await console.In.ReadLineAsync(cancellationToken);
+        }
+        await console.Error.WriteAsync("Password: ");
+        var typed = new System.Text.StringBuilder();
+        for (var key = Console.ReadKey(intercept: true); key.Key != ConsoleKey.Enter; key = Console.ReadKey(intercept: true))
+        {
+            if (key.Key == ConsoleKey.Backspace)
+            {
+                typed.Length = Math.Max(0, typed.Length - 1);
+            }
+            else if (!char.IsControl(key.KeyChar))
+            {
+                typed.Append(key.KeyChar);
+            }
+        }
+        await console.Error.WriteLineAsync();
+        return typed.ToString();
+    }
 
     internal static string? String(this JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
