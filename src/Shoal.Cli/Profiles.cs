@@ -16,6 +16,14 @@ public sealed class Profile
     public bool Insecure { get; set; }
     /// <summary>Application ID to secret, kept from <c>apps create</c>, <c>apps reset-secret</c> and <c>--app-secret</c>.</summary>
     public Dictionary<string, string> Secrets { get; set; } = [];
+    /// <summary>Application ID to its northbound access token, reused until it expires: a login may sign the application's other NAs out.</summary>
+    public Dictionary<string, NorthboundToken> NorthboundTokens { get; set; } = [];
+}
+
+public sealed class NorthboundToken
+{
+    public required string AccessToken { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
 }
 
 /// <summary>The config file: profiles by name, readable by the user alone (mode 0600, in a 0700 folder).</summary>

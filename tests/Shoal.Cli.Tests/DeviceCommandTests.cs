@@ -65,7 +65,7 @@ public sealed class DeviceCommandTests(CliServer server) : IDisposable
         await stop.CancelAsync();
         var simulated = await simulation;
 
-        Assert.Equal(0, simulated.ExitCode);
+        simulated.AssertOk();
         Assert.Equal("connected", simulated.Lines[0].GetProperty("event").GetString());
         Assert.All(history.Json.EnumerateArray(), p => Assert.Equal("Simulated", p.GetProperty("serviceId").GetString()));
         Assert.Contains(1, history.Json.EnumerateArray().Select(p => p.GetProperty("data").GetProperty("counter").GetInt32()));

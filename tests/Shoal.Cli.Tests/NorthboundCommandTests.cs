@@ -73,6 +73,37 @@ public sealed class NorthboundCommandTests(CliServer server) : IDisposable
     }
 
     [Fact]
+    public async Task NorthboundCommands_OneAfterAnother_ReuseTheKeptAccessToken()
+    {
+        await _cli.LoginAsNewUserAsync();
+        var app = await _cli.NewApplicationAsync();
+
+        (await _cli.RunAsync("commands", "list", "--app", app, "--json")).AssertOk();
+        var first = Profiles.Load(_cli.ConfigDirectory).Entries[Profiles.DefaultName].NorthboundTokens[app].AccessToken;
+        (await _cli.RunAsync("subscriptions", "list", "--app", app, "--json")).AssertOk();
+
+        Assert.Equal(first, Profiles.Load(_cli.ConfigDirectory).Entries[Profiles.DefaultName].NorthboundTokens[app].AccessToken);
+    }
+
+    [Fact]
+    public async Task NorthboundCommands_KeptTokenRevokedByAnotherLogin_LogInAgain()
+    {
+        await _cli.LoginAsNewUserAsync();
+        var app = await _cli.NewApplicationAsync();
+        (await _cli.RunAsync("commands", "list", "--app", app, "--json")).AssertOk();
+        var profile = Profiles.Load(_cli.ConfigDirectory).Entries[Profiles.DefaultName];
+        using var form = new FormUrlEncodedContent([new("appId", app), new("secret", profile.Secrets[app])]);
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
+        using var http = new HttpClient(handler) { BaseAddress = server.Northbound };
+        (await http.PostAsync(new Uri("/iocm/app/sec/v1.1.0/login", UriKind.Relative), form, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+
+        var list = await _cli.RunAsync("commands", "list", "--app", app, "--json");
+
+        list.AssertOk();
+        Assert.NotEqual(profile.NorthboundTokens[app].AccessToken, Profiles.Load(_cli.ConfigDirectory).Entries[Profiles.DefaultName].NorthboundTokens[app].AccessToken);
+    }
+
+    [Fact]
     public async Task Subscriptions_CreateListDelete()
     {
         await _cli.LoginAsNewUserAsync();

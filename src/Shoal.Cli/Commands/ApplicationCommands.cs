@@ -69,10 +69,9 @@ internal static class ApplicationCommands
                 var application = (await api.GetAsync(path, cancellationToken))!.Value;
                 var appName = application.String("name")!;
                 await api.DeleteAsync($"{path}?confirmName={Uri.EscapeDataString(appName)}", cancellationToken);
-                if (run.Profile.Secrets.Remove(run.Value(id)))
-                {
-                    run.SaveProfiles();
-                }
+                run.Profile.Secrets.Remove(run.Value(id));
+                run.Profile.NorthboundTokens.Remove(run.Value(id));
+                run.SaveProfiles();
                 if (run.Json)
                 {
                     run.WriteJson(new { id = run.Value(id), deleted = true });
@@ -89,6 +88,7 @@ internal static class ApplicationCommands
     {
         var applicationId = credentials.String("applicationId")!;
         run.Profile.Secrets[applicationId] = credentials.String("secret")!;
+        run.Profile.NorthboundTokens.Remove(applicationId);
         run.SaveProfiles();
         run.Show(credentials,
             ("application id", "applicationId"), ("name", "application.name"), ("secret", "secret"),

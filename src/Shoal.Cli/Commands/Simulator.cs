@@ -128,10 +128,14 @@ internal static class Simulator
             }
             while ((count is null || sent < count) && await timer.WaitForNextTickAsync(cancellationToken));
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
+            // Ctrl+C may land mid-publish, which MQTTnet reports in more than one way: either way it is a stop.
         }
-        await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), CancellationToken.None);
+        if (client.IsConnected)
+        {
+            await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), CancellationToken.None);
+        }
         return ExitCodes.Ok;
     }
 
