@@ -1,0 +1,1 @@
+[assembly: AssemblyFixture(typeof(Shoal.Cli.Tests.CliServer))]
