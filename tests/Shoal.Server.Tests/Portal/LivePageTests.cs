@@ -1,13 +1,20 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using MQTTnet;
 using Shoal.Server.Tests.Gateway;
 using Shoal.Server.Tests.Infrastructure;
+using Shoal.Storage;
 
 namespace Shoal.Server.Tests.Portal;
 
-/// <summary>The live panels of the Live tab and the device page, in a real Chromium, for a real MQTT device.</summary>
+/// <summary>
+/// Watching and connecting a device from the portal: the live panels of the Live tab and the device page, and the
+/// connect panel's command lines, in a real Chromium with a real MQTT device.
+/// </summary>
 [Collection(BrowserTests.Name)]
 public sealed class LivePageTests(TracingPortalApplication shoal) : IClassFixture<TracingPortalApplication>
 {
@@ -42,6 +49,40 @@ public sealed class LivePageTests(TracingPortalApplication shoal) : IClassFixtur
         var message = page.Locator("#live-events tbody tr[data-type=message]");
         await message.WaitForAsync();
         Assert.Contains("\"door\":\"open\"", await message.InnerTextAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConnectPanel_ShownMosquittoPubLineRunAsIs_TheReportArrives()
+    {
+        var page = await shoal.SignedUpPageAsync("connect@example.com");
+        var applicationId = (await page.GetAttributeAsync("#applications tr[data-application-id]", "data-application-id"))!;
+        await page.GotoAsync($"/applications/{applicationId}/devices");
+        await page.ClickAsync("#register-device");
+        await page.FillAsync("[name=nodeId]", "connect-1");
+        await page.FillAsync("[name=timeout]", "0");
+        await page.ClickAsync("#submit-device");
+        var deviceId = (await page.InnerTextAsync("#credentials-dialog #device-id")).Trim();
+
+        var line = await page.InnerTextAsync("#credentials-dialog #connect-mqtt-pub");
+        using var shell = Process.Start(new ProcessStartInfo("bash", ["-c", line]) { RedirectStandardError = true })!;
+        await shell.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(shell.ExitCode == 0, await shell.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken));
+        await EventuallyAsync(async db => await db.DeviceServiceStates.AnyAsync(s => s.DeviceId == deviceId && s.ServiceId == "Sensor"));
+    }
+
+    private async Task EventuallyAsync(Func<ShoalDb, Task<bool>> condition)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            await using var scope = shoal.Services.CreateAsyncScope();
+            if (await condition(scope.ServiceProvider.GetRequiredService<ShoalDb>()))
+            {
+                return;
+            }
+            await Task.Delay(50, deadline.Token);
+        }
     }
 
     /// <summary>A signed-in owner's page, an application and a device registered through the management API, with its secret.</summary>

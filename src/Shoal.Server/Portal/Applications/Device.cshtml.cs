@@ -30,6 +30,9 @@ internal sealed class DeviceModel(Server.Applications.Applications applications,
     /// <summary>Set only in the response to a successful reset: the new secret is never rendered again.</summary>
     public Credentials? Issued { get; private set; }
 
+    /// <summary>How to connect the device, with a placeholder for its secret.</summary>
+    public DeviceConnect Connect => DeviceConnect.For(applications.Addresses, Device.Id, null, time.GetUtcNow());
+
     /// <summary>Which form the model state errors belong to, so that form is the one shown open.</summary>
     public string? Failed { get; private set; }
 
@@ -111,7 +114,7 @@ internal sealed class DeviceModel(Server.Applications.Applications applications,
         Issued = Credentials.ForDevice(
             "New device secret issued",
             "The previous secret stopped working. The device must use the new secret the next time it connects.",
-            id, device.Id, device.NodeId, secret, applications.Addresses);
+            id, device.Id, device.NodeId, secret, applications.Addresses, time);
         return Page();
     }
 
