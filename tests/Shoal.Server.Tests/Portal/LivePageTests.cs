@@ -52,6 +52,51 @@ public sealed class LivePageTests(TracingPortalApplication shoal) : IClassFixtur
     }
 
     [Fact]
+    public async Task DevicePage_SendCommand_ItReachesTheDeviceAndItsAnsweredStateAppearsLive()
+    {
+        var (page, applicationId, device) = await DeviceAsync("commander");
+        using var mqtt = await shoal.ConnectAsync(device);
+        var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        mqtt.ApplicationMessageReceivedAsync += message =>
+        {
+            received.TrySetResult(message.ApplicationMessage.Topic);
+            return Task.CompletedTask;
+        };
+        await page.GotoAsync($"/applications/{applicationId}/devices/{device.Id}");
+
+        await page.FillAsync("#command-service", "Light");
+        await page.FillAsync("#command-method", "SWITCH");
+        await page.FillAsync("#command-paras", """{"on":true}""");
+        await page.ClickAsync("#send-command");
+        await page.WaitForURLAsync("**sent=*");
+        await page.WaitForSelectorAsync("#live[data-state=live]");
+        var topic = await received.Task.WaitAsync(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken);
+        var commandId = topic[(topic.IndexOf("request_id=", StringComparison.Ordinal) + "request_id=".Length)..];
+        await mqtt.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(device.Topic($"sys/commands/response/request_id={commandId}"))
+            .WithPayload("""{"result_code":0,"paras":{"on":true}}""").WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        var answered = page.Locator("#live-events tbody tr[data-type=command]", new() { HasText = "SUCCESSFUL" });
+        await answered.WaitForAsync();
+        Assert.Contains(commandId, await answered.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal("Light · SWITCH", (await page.InnerTextAsync($"#command-history tr[data-command-id='{commandId}'] td:nth-child(2)")).Trim());
+    }
+
+    [Fact]
+    public async Task DevicePage_CommandWithParametersNotJson_SaysSoBesideTheField()
+    {
+        var (page, applicationId, device) = await DeviceAsync("careless");
+        await page.GotoAsync($"/applications/{applicationId}/devices/{device.Id}");
+
+        await page.FillAsync("#command-service", "Light");
+        await page.FillAsync("#command-method", "SWITCH");
+        await page.FillAsync("#command-paras", "{on");
+        await page.ClickAsync("#send-command");
+
+        Assert.Contains("not valid JSON", await page.InnerTextAsync("#command-form [id='command.paras-error']"), StringComparison.Ordinal);
+        Assert.Equal(1, await page.Locator("#no-commands").CountAsync());
+    }
+
+    [Fact]
     public async Task ConnectPanel_ShownMosquittoPubLineRunAsIs_TheReportArrives()
     {
         var page = await shoal.SignedUpPageAsync("connect@example.com");
