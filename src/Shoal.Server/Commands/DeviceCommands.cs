@@ -112,6 +112,16 @@ internal sealed class DeviceCommands(
         return (page, total);
     }
 
+    /// <summary>The services and command names already sent to the device, most used first.</summary>
+    public async Task<(IReadOnlyList<string> Services, IReadOnlyList<string> Methods)> ChoicesAsync(
+        string applicationId, string deviceId, CancellationToken cancellationToken)
+    {
+        var sent = db.DeviceCommands.AsNoTracking().Where(c => c.ApplicationId == applicationId && c.DeviceId == deviceId);
+        var services = await sent.GroupBy(c => c.ServiceId).OrderByDescending(g => g.Count()).Select(g => g.Key).Take(50).ToListAsync(cancellationToken);
+        var methods = await sent.GroupBy(c => c.Method).OrderByDescending(g => g.Count()).Select(g => g.Key).Take(50).ToListAsync(cancellationToken);
+        return (services, methods);
+    }
+
     public async Task<Outcome<DeviceCommand>> CancelAsync(string applicationId, string commandId, CancellationToken cancellationToken)
     {
         var command = await db.DeviceCommands.SingleOrDefaultAsync(c => c.Id == commandId && c.ApplicationId == applicationId, cancellationToken);

@@ -10,6 +10,7 @@ using Shoal.Server.Applications;
 using Shoal.Server.Common;
 using Shoal.Server.Devices;
 using Shoal.Server.Grants;
+using Shoal.Server.Live;
 using Shoal.Server.MessageServers;
 using Shoal.Server.Operations;
 using Shoal.Server.Rules;
@@ -44,6 +45,8 @@ internal static class ManagementApi
         services.AddScoped<OperatorConsole>();
         services.AddScoped<Grants.Grants>();
         services.AddScoped<RuleBook>();
+        services.AddSingleton<LiveFeed>();
+        services.AddHostedService<LiveFeedWorker>();
         return builder;
     }
 
@@ -66,6 +69,7 @@ internal static class ManagementApi
         api.MapDeviceRequests();
         api.MapDeviceMessages();
         api.MapDeviceShadow();
+        api.MapLive();
         api.MapGrants();
         api.MapPush();
         api.MapCommissioningCa();

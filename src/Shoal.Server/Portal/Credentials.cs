@@ -27,8 +27,12 @@ internal sealed record Credentials(
             new("Return to application list", "/applications", "return-list"),
         ]);
 
+    /// <summary>For a device's secret: how to connect it with that secret, besides the lines.</summary>
+    public DeviceConnect? Connect { get; init; }
+
     public static Credentials ForDevice(
-        string title, string lead, string applicationId, string deviceId, string nodeId, string secret, AccessAddresses addresses) => new(
+        string title, string lead, string applicationId, string deviceId, string nodeId, string secret, AccessAddresses addresses,
+        TimeProvider? time = null) => new(
         title, lead,
         "The device secret is shown only now and cannot be displayed again. Save it somewhere safe; if it is lost, reset it.",
         "Shoal device credentials", FileNameFor(nodeId), "save-device-secret",
@@ -42,7 +46,10 @@ internal sealed record Credentials(
         [
             new("Go to device details", $"/applications/{applicationId}/devices/{deviceId}", "go-device"),
             new("Return to device list", $"/applications/{applicationId}/devices", "return-devices"),
-        ]);
+        ])
+    {
+        Connect = DeviceConnect.For(addresses, deviceId, secret, (time ?? TimeProvider.System).GetUtcNow()),
+    };
 
     private static IEnumerable<CredentialLine> DeviceAddresses(AccessAddresses addresses)
     {

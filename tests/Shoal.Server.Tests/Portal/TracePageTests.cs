@@ -20,6 +20,7 @@ public sealed class TracingPortalApplication : PortalApplication
     {
         base.ConfigureWebHost(builder);
         builder.UseSetting("Gateway:Port", MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        builder.UseSetting("Shoal:DeviceAccessAddress", $"mqtt://127.0.0.1:{MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         builder.UseSetting("Delivery:AllowedNetworks:0", "127.0.0.0/8");
     }
 

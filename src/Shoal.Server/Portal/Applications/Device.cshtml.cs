@@ -2,14 +2,19 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Shoal.Server.Audit;
+using Shoal.Server.Commands;
+using Shoal.Server.Common;
 using Shoal.Server.Devices;
 using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Portal.Applications;
 
-internal sealed class DeviceModel(Server.Applications.Applications applications, DeviceRegistry registry, DeviceData data, TimeProvider time)
+internal sealed class DeviceModel(
+    Server.Applications.Applications applications, DeviceRegistry registry, DeviceData data, DeviceCommands commands, TimeProvider time)
     : PageModel
 {
+    private const int CommandsPageSize = 10;
+
     public Application Application { get; private set; } = null!;
 
     public Device Device { get; private set; } = null!;
@@ -27,6 +32,9 @@ internal sealed class DeviceModel(Server.Applications.Applications applications,
     /// <summary>Set only in the response to a successful reset: the new secret is never rendered again.</summary>
     public Credentials? Issued { get; private set; }
 
+    /// <summary>How to connect the device, with a placeholder for its secret.</summary>
+    public DeviceConnect Connect => DeviceConnect.For(applications.Addresses, Device.Id, null, time.GetUtcNow());
+
     /// <summary>Which form the model state errors belong to, so that form is the one shown open.</summary>
     public string? Failed { get; private set; }
 
@@ -42,6 +50,18 @@ internal sealed class DeviceModel(Server.Applications.Applications applications,
     public DateTime? To { get; set; }
 
     public IReadOnlyList<DeviceServiceState> Latest { get; private set; } = [];
+
+    /// <summary>The command form's values, echoed back when they are refused.</summary>
+    public NewCommandInput Command { get; private set; } = new(null, null, "{}");
+
+    /// <summary>The device's commands, newest first.</summary>
+    public Paged<DeviceCommand> Commands { get; private set; } = null!;
+
+    /// <summary>The services and command names already sent to the device, offered in the command form.</summary>
+    public (IReadOnlyList<string> Services, IReadOnlyList<string> Methods) CommandChoices { get; private set; } = ([], []);
+
+    [BindProperty(SupportsGet = true, Name = "page")]
+    public int? CommandsPage { get; set; }
 
     /// <summary>False when a custom range lacks its start or ends before it: then nothing is charted.</summary>
     public bool RangeIsValid { get; private set; }
@@ -115,8 +135,35 @@ internal sealed class DeviceModel(Server.Applications.Applications applications,
         Issued = Credentials.ForDevice(
             "New device secret issued",
             "The previous secret stopped working. The device must use the new secret the next time it connects.",
-            id, device.Id, device.NodeId, secret, applications.Addresses);
+            id, device.Id, device.NodeId, secret, applications.Addresses, time);
         return Page();
+    }
+
+    public async Task<IActionResult> OnPostCommandAsync(
+        string id, string deviceId, [FromForm] string? serviceId, [FromForm] string? method, [FromForm] string? paras, CancellationToken cancellationToken)
+    {
+        ModelState.ClearBindingErrors();
+        if (!await LoadAsync(id, deviceId, cancellationToken))
+        {
+            return NotFound();
+        }
+        Input = DeviceInput.From(Device);
+        Command = new NewCommandInput(serviceId, method, paras);
+        JsonElement parsed;
+        try
+        {
+            parsed = JsonSerializer.Deserialize<JsonElement>(string.IsNullOrWhiteSpace(paras) ? "{}" : paras);
+        }
+        catch (JsonException)
+        {
+            return Fail(new InvalidInput(FieldErrors.Of("command.paras", "The parameters are not valid JSON.")), "command");
+        }
+        var outcome = await commands.CreateAsync(id, deviceId, new NewCommand(serviceId, method, parsed, null, null, null), cancellationToken);
+        if (!outcome.Succeeded)
+        {
+            return Fail(outcome.Failure!, "command");
+        }
+        return Redirect($"/applications/{id}/devices/{deviceId}?sent={outcome.Value!.Id}#commands");
     }
 
     public async Task<IActionResult> OnPostDeleteAsync(string id, string deviceId, CancellationToken cancellationToken)
@@ -134,7 +181,7 @@ internal sealed class DeviceModel(Server.Applications.Applications applications,
         return Redirect($"/applications/{id}/devices?deleted={Uri.EscapeDataString(deleted.Name is { Length: > 0 } name ? name : deleted.NodeId)}");
     }
 
-    private PageResult Fail(Server.Common.Failure failure, string form)
+    private PageResult Fail(Failure failure, string form)
     {
         failure.AddTo(ModelState);
         Response.StatusCode = failure.Status;
@@ -153,6 +200,10 @@ internal sealed class DeviceModel(Server.Applications.Applications applications,
         Application = application!;
         Device = device;
         Latest = await data.LatestAsync(deviceId, cancellationToken);
+        var (page, size) = Paging.Normalize(CommandsPage, CommandsPageSize);
+        var (sent, total) = await commands.ListAsync(id, new CommandQuery(deviceId, null, null, page - 1, size), cancellationToken);
+        Commands = new Paged<DeviceCommand>(sent, page, size, total);
+        CommandChoices = await commands.ChoicesAsync(id, deviceId, cancellationToken);
         await LoadHistoryAsync(cancellationToken);
         return true;
     }
@@ -185,3 +236,6 @@ internal sealed class DeviceModel(Server.Applications.Applications applications,
 
     private static DateTimeOffset? AsUtc(DateTime? local) => local is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
 }
+
+/// <summary>The command form as the owner filled it in.</summary>
+internal sealed record NewCommandInput(string? ServiceId, string? Method, string? Paras);
