@@ -60,6 +60,7 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
 
         modelBuilder.Entity<AccountLink>(link =>
         {
+            link.Property(l => l.Email).HasMaxLength(254);
             link.Property(l => l.EmailKey).HasMaxLength(254);
             link.HasIndex(l => l.TokenHash).IsUnique();
             link.HasIndex(l => new { l.EmailKey, l.Kind });

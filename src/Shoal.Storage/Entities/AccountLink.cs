@@ -8,7 +8,9 @@ public sealed class AccountLink
 {
     public Guid Id { get; set; }
     public AccountLinkKind Kind { get; set; }
-    /// <summary>The upper-cased address the link was sent to: an invitation lets this address alone sign up.</summary>
+    /// <summary>The address the link was sent to: an invitation lets this address alone sign up.</summary>
+    public required string Email { get; set; }
+    /// <summary>The upper-cased <see cref="Email"/>.</summary>
     public required string EmailKey { get; set; }
     /// <summary>The account a reset is for; null for an invitation.</summary>
     public Guid? UserId { get; set; }

@@ -35,6 +35,11 @@ namespace Shoal.Storage.Migrations.Postgres
                     b.Property<Guid?>("CreatedById")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)");
+
                     b.Property<string>("EmailKey")
                         .IsRequired()
                         .HasMaxLength(254)

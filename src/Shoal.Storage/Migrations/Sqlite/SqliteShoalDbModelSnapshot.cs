@@ -29,6 +29,11 @@ namespace Shoal.Storage.Migrations.Sqlite
                     b.Property<Guid?>("CreatedById")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("EmailKey")
                         .IsRequired()
                         .HasMaxLength(254)

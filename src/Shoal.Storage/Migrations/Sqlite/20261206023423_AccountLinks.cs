@@ -39,6 +39,7 @@ namespace Shoal.Storage.Migrations.Sqlite
                 {
                     Id = table.Column<Guid>(type: "TEXT", nullable: false),
                     Kind = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    Email = table.Column<string>(type: "TEXT", maxLength: 254, nullable: false),
                     EmailKey = table.Column<string>(type: "TEXT", maxLength: 254, nullable: false),
                     UserId = table.Column<Guid>(type: "TEXT", nullable: true),
                     TokenHash = table.Column<byte[]>(type: "BLOB", nullable: false),

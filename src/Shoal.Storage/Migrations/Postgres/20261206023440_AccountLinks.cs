@@ -39,6 +39,7 @@ namespace Shoal.Storage.Migrations.Postgres
                 {
                     Id = table.Column<Guid>(type: "uuid", nullable: false),
                     Kind = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    Email = table.Column<string>(type: "character varying(254)", maxLength: 254, nullable: false),
                     EmailKey = table.Column<string>(type: "character varying(254)", maxLength: 254, nullable: false),
                     UserId = table.Column<Guid>(type: "uuid", nullable: true),
                     TokenHash = table.Column<byte[]>(type: "bytea", nullable: false),

@@ -11,7 +11,7 @@ using Shoal.Storage;
 namespace Shoal.Storage.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteShoalDb))]
-    [Migration("20261206022512_AccountLinks")]
+    [Migration("20261206023423_AccountLinks")]
     partial class AccountLinks
     {
         /// <inheritdoc />
@@ -30,6 +30,11 @@ namespace Shoal.Storage.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<Guid?>("CreatedById")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasMaxLength(254)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("EmailKey")

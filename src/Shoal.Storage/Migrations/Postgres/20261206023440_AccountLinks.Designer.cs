@@ -13,7 +13,7 @@ using Shoal.Storage;
 namespace Shoal.Storage.Migrations.Postgres
 {
     [DbContext(typeof(PostgresShoalDb))]
-    [Migration("20261206022520_AccountLinks")]
+    [Migration("20261206023440_AccountLinks")]
     partial class AccountLinks
     {
         /// <inheritdoc />
@@ -37,6 +37,11 @@ namespace Shoal.Storage.Migrations.Postgres
 
                     b.Property<Guid?>("CreatedById")
                         .HasColumnType("uuid");
+
+                    b.Property<string>("Email")
+                        .IsRequired()
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)");
 
                     b.Property<string>("EmailKey")
                         .IsRequired()
