@@ -8,6 +8,7 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
 {
     public DbSet<User> Users => Set<User>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<AccountLink> AccountLinks => Set<AccountLink>();
     public DbSet<Application> Applications => Set<Application>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<EmailServer> EmailServers => Set<EmailServer>();
@@ -54,6 +55,16 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
             user.Property(u => u.DisplayName).HasMaxLength(100);
             user.Property(u => u.PasswordHash).HasMaxLength(200);
             user.Property(u => u.Version).IsConcurrencyToken();
+            user.Property(u => u.SecurityStamp).HasMaxLength(64);
+        });
+
+        modelBuilder.Entity<AccountLink>(link =>
+        {
+            link.Property(l => l.Email).HasMaxLength(254);
+            link.Property(l => l.EmailKey).HasMaxLength(254);
+            link.HasIndex(l => l.TokenHash).IsUnique();
+            link.HasIndex(l => new { l.EmailKey, l.Kind });
+            link.HasOne<User>().WithMany().HasForeignKey(l => l.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<ApiToken>(token =>

@@ -18,7 +18,7 @@ namespace Shoal.Delivery.Rules;
 /// dead-letters what never goes out. Each rule shows when it last sent and how many sends failed.
 /// </summary>
 internal sealed partial class RuleMessageWorker(
-    IServiceScopeFactory scopes, MailSender mail, SmsSender sms, ServerHealth health, IOptions<MessageOptions> options, TraceRecorder recorder,
+    IServiceScopeFactory scopes, MailSender mail, PlatformMail platformMail, SmsSender sms, ServerHealth health, IOptions<MessageOptions> options, TraceRecorder recorder,
     EventLogSignal signal, TimeProvider time, DeliveryMetrics metrics, ILogger<RuleMessageWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -149,7 +149,7 @@ internal sealed partial class RuleMessageWorker(
             var servers = await db.EmailServers.AsNoTracking().OrderBy(s => s.Id).ToListAsync(cancellationToken);
             return await ThroughFirstThatTakesItAsync(
                 health.Candidates(servers, selection?.EmailServerId, s => s.Id), s => s.Id,
-                s => mail.SendAsync(s, recipients, message.Subject ?? "", message.Body, cancellationToken), "e-mail server");
+                s => mail.SendAsync(s, recipients, message.Subject ?? "", platformMail.BodyOf(message), cancellationToken), "e-mail server");
         }
         var gateways = await db.SmsServers.AsNoTracking().OrderBy(s => s.Id).ToListAsync(cancellationToken);
         return await ThroughFirstThatTakesItAsync(

@@ -27,4 +27,18 @@ public sealed class AccountOptions
 
     /// <summary>Lifetime of the portal's sign-in cookie. Default: 8 hours.</summary>
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>How long a password reset link works. Default: 30 minutes.</summary>
+    public TimeSpan PasswordResetLifetime { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Password resets one e-mail address may ask for within <see cref="SignInWindow"/>. Default: 3.</summary>
+    [Range(1, 100)]
+    public int PasswordResetsPerAccount { get; set; } = 3;
+
+    /// <summary>Password resets one client address may ask for within <see cref="SignInWindow"/>. Default: 10.</summary>
+    [Range(1, 1000)]
+    public int PasswordResetsPerAddress { get; set; } = 10;
+
+    /// <summary>How long an invitation to sign up works. Default: 7 days.</summary>
+    public TimeSpan InvitationLifetime { get; set; } = TimeSpan.FromDays(7);
 }

@@ -55,6 +55,9 @@ internal sealed class ApiTokenAuthentication(
 
 internal static class UserPrincipal
 {
+    /// <summary>The user's security stamp when the session began; a session under an older stamp has ended.</summary>
+    public const string StampClaim = "shoal:stamp";
+
     public static ClaimsPrincipal For(User user, string authenticationType)
     {
         ArgumentNullException.ThrowIfNull(user);
@@ -63,6 +66,7 @@ internal static class UserPrincipal
             new(ClaimTypes.NameIdentifier, user.Id.ToString()),
             new(ClaimTypes.Email, user.Email),
             new(ClaimTypes.Name, user.DisplayName),
+            new(StampClaim, user.SecurityStamp),
         ];
         if (user.IsOperator)
         {

@@ -78,7 +78,18 @@ internal static class ManagementApi
         api.MapOperator();
         api.MapTraces();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
-        app.MapScalarApiReference("/api/reference", options => options.WithTitle("Shoal API reference")).AllowAnonymous();
+        // The reference page must work where Shoal has no way out, and must not send a reader elsewhere.
+        app.MapScalarApiReference("/api/reference", options => options
+            .WithTitle("Shoal API reference")
+            .DisableDefaultFonts()
+            .DisableTelemetry()
+            .DisableAgent()
+            .DisableMcp()
+            .HideDeveloperTools()
+            .HideClientButton()
+            .HideDarkModeToggle()
+            .WithCustomCss(".darklight-reference-promo, a[href^='https://www.scalar.com'], a[href^='https://scalar.com'] { display: none !important; }"))
+            .AllowAnonymous();
         return app;
     }
 

@@ -6,6 +6,7 @@ internal static class OptionsHosting
     {
         builder.Services.AddOptions<ShoalOptions>().BindConfiguration(ShoalOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(PublicAddresses.Resolve(builder.Configuration));
+        builder.Services.AddSingleton(PublicAddresses.ResolvePortal(builder.Configuration));
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
     }

@@ -95,6 +95,22 @@ internal static class PublicAddresses
         return new AccessAddresses(application!, device!, mqtts, https);
     }
 
+    /// <summary>The portal's address for links in mails: <c>Shoal:PortalAddress</c>, else the portal listener's with the public host.</summary>
+    public static PortalAddress ResolvePortal(IConfiguration configuration)
+    {
+        var shoal = configuration.GetSection(ShoalOptions.Section).Get<ShoalOptions>() ?? new ShoalOptions();
+        if (shoal.PortalAddress is { } configured)
+        {
+            return Uri.TryCreate(configured, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                ? new PortalAddress(configured.TrimEnd('/'))
+                : throw new InvalidOperationException($"Shoal cannot start with these settings:\n  Shoal:PortalAddress must be an absolute http:// or https:// address; it is '{configured}'.");
+        }
+        var portal = Endpoint(configuration, "Portal", []);
+        var host = shoal.PublicHost ?? (portal is null || IsWildcard(portal.Host) ? "localhost" : portal.Host);
+        var port = portal is { Port: not 0 } ? ":" + portal.Port.ToString(CultureInfo.InvariantCulture) : "";
+        return new PortalAddress($"{portal?.Scheme ?? "http"}://{FormatHost(host)}{port}");
+    }
+
     private static BindingAddress? Endpoint(IConfiguration configuration, string name, List<string> errors)
     {
         var url = configuration[$"Kestrel:Endpoints:{name}:Url"];
@@ -125,4 +141,10 @@ internal static class PublicAddresses
 
     private static string FormatHost(string host) =>
         IPAddress.TryParse(host, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{host}]" : host;
+}
+
+/// <summary>Where the portal is reached from outside, without a trailing slash.</summary>
+internal sealed record PortalAddress(string Value)
+{
+    public string Link(string pathAndQuery) => Value + pathAndQuery;
 }

@@ -38,6 +38,7 @@ internal static class SecurityHosting
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton<AuditLog>();
         services.AddScoped<Accounts.Accounts>();
+        services.AddScoped<AccountLinks>();
 
         services.AddAuthentication(SmartScheme)
             // The northbound API's bearer tokens are an NA's, not a user's: NorthboundAuthentication checks them.
@@ -83,13 +84,14 @@ internal static class SecurityHosting
         return Task.CompletedTask;
     }
 
-    /// <summary>A session ends as soon as its user is frozen or gone, and follows a change of role.</summary>
+    /// <summary>A session ends as soon as its user is frozen or gone or its password changes, and follows a change of role.</summary>
     private static async Task RefreshFromDatabase(CookieValidatePrincipalContext context)
     {
         var id = Guid.TryParse(context.Principal?.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value, out var parsed) ? parsed : Guid.Empty;
         var db = context.HttpContext.RequestServices.GetRequiredService<ShoalDb>();
         var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, context.HttpContext.RequestAborted);
-        if (user is null || user.FrozenAt is not null)
+        var stamp = context.Principal?.FindFirst(UserPrincipal.StampClaim)?.Value ?? "";
+        if (user is null || user.FrozenAt is not null || stamp != user.SecurityStamp)
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);

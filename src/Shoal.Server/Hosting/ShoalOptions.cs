@@ -28,6 +28,12 @@ public sealed class ShoalOptions
     /// <summary>The address of HTTPS device access, when it is not its listener's; empty hides it.</summary>
     public string? DeviceHttpsAccessAddress { get; set; }
 
+    /// <summary>
+    /// The portal's address in the links Shoal mails (password resets, invitations). Default: the portal listener's,
+    /// with <see cref="PublicHost"/>. Never taken from a request, whose Host header anyone can set.
+    /// </summary>
+    public string? PortalAddress { get; set; }
+
     /// <summary>Version of the Terms of Personal Data Use a user accepts. Default: <c>2026-11</c>.</summary>
     [Required]
     public string TermsVersion { get; set; } = "2026-11";

@@ -149,6 +149,11 @@ internal sealed class OperatorConsole(ShoalDb db, AuditLog audit, Changes change
             audit.Record(db, actor, actor.RequiredId, "platform.settings-changed",
                 detail: $"Push retry window {retryWindowBefore} → {settings.PushRetryWindowMinutes} minutes.");
         }
+        if (request.SignUpOpen is { } open && open != settings.SignUpOpen)
+        {
+            settings.SignUpOpen = open;
+            audit.Record(db, actor, actor.RequiredId, "platform.settings-changed", detail: open ? "Sign-up opened." : "Sign-up closed: only invited addresses may sign up.");
+        }
         await db.SaveChangesAsync(cancellationToken);
         return settings;
     }

@@ -16,12 +16,13 @@ public sealed record PlatformSettingsRequest(
     int? PushRetryWindowMinutes = null,
     int? TraceMaxDevicesPerOperator = null,
     int? TraceMaxMinutes = null,
-    int? TraceRetentionHours = null);
+    int? TraceRetentionHours = null,
+    bool? SignUpOpen = null);
 
 public sealed record PlatformSettingsResponse(
     int HistoryMaxDays, int HistoryDaysCeiling, DateTimeOffset UpdatedAt,
     int PushRetryWindowMinutes, int PushRetryWindowMinutesFloor, int PushRetryWindowMinutesCeiling,
-    int TraceMaxDevicesPerOperator, int TraceMaxMinutes, int TraceRetentionHours)
+    int TraceMaxDevicesPerOperator, int TraceMaxMinutes, int TraceRetentionHours, bool SignUpOpen)
 {
     public static PlatformSettingsResponse From(Storage.Entities.PlatformSettings settings)
     {
@@ -30,6 +31,6 @@ public sealed record PlatformSettingsResponse(
             settings.HistoryMaxDays, Storage.Entities.PlatformSettings.HistoryDaysCeiling, settings.UpdatedAt,
             settings.PushRetryWindowMinutes, Storage.Entities.PlatformSettings.PushRetryWindowMinutesFloor,
             Storage.Entities.PlatformSettings.PushRetryWindowMinutesCeiling,
-            settings.TraceMaxDevicesPerOperator, settings.TraceMaxMinutes, settings.TraceRetentionHours);
+            settings.TraceMaxDevicesPerOperator, settings.TraceMaxMinutes, settings.TraceRetentionHours, settings.SignUpOpen);
     }
 }

@@ -16,6 +16,12 @@ internal static class OperatorEndpoints
         group.MapPut("/users/{id:guid}/quota", SetQuota);
         group.MapPost("/users/{id:guid}/freeze", (HttpContext http, OperatorConsole console, Guid id, CancellationToken ct) => FreezeUser(http, console, id, true, ct));
         group.MapPost("/users/{id:guid}/unfreeze", (HttpContext http, OperatorConsole console, Guid id, CancellationToken ct) => FreezeUser(http, console, id, false, ct));
+        group.MapPost("/users/{id:guid}/password-reset", SendPasswordReset).WithName("SendPasswordReset")
+            .WithSummary("Mails the user a single-use link to choose a new password; the current one works until the link is used.");
+        group.MapGet("/invitations", Invitations).WithName("ListInvitations").WithSummary("Invitations not yet used, withdrawn or expired.");
+        group.MapPost("/invitations", Invite).WithName("Invite")
+            .WithSummary("Mails an address a single-use link to sign up, which works while sign-up is closed.");
+        group.MapDelete("/invitations/{id:guid}", WithdrawInvitation).WithName("WithdrawInvitation").WithSummary("Makes an invitation's link stop working.");
         group.MapGet("/applications", Applications);
         group.MapPost("/applications/{id}/freeze", (HttpContext http, OperatorConsole console, string id, CancellationToken ct) => FreezeApplication(http, console, id, true, ct));
         group.MapPost("/applications/{id}/unfreeze", (HttpContext http, OperatorConsole console, string id, CancellationToken ct) => FreezeApplication(http, console, id, false, ct));
@@ -42,6 +48,30 @@ internal static class OperatorEndpoints
         var outcome = await console.FreezeUserAsync(Actor.From(http), id, frozen, cancellationToken);
         return outcome.Succeeded ? TypedResults.NoContent() : outcome.Failure!.ToProblem();
     }
+
+    private static async Task<Results<Accepted, ProblemHttpResult>> SendPasswordReset(
+        HttpContext http, AccountLinks links, Guid id, CancellationToken cancellationToken) =>
+        await links.SendResetForOperatorAsync(Actor.From(http), id, cancellationToken) is { } failure
+            ? failure.ToProblem()
+            : TypedResults.Accepted((string?)null);
+
+    private static async Task<Ok<InvitationResponse[]>> Invitations(AccountLinks links, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await links.PendingInvitationsAsync(cancellationToken)).Select(l => l.ToInvitation()).ToArray());
+
+    private static async Task<Results<Created<InvitationResponse>, ProblemHttpResult>> Invite(
+        HttpContext http, AccountLinks links, InvitationRequest request, CancellationToken cancellationToken)
+    {
+        var outcome = await links.InviteAsync(Actor.From(http), request.Email, cancellationToken);
+        return outcome.Succeeded
+            ? TypedResults.Created($"/api/v1/operator/invitations/{outcome.Value!.Id}", outcome.Value.ToInvitation())
+            : outcome.Failure!.ToProblem();
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> WithdrawInvitation(
+        HttpContext http, AccountLinks links, Guid id, CancellationToken cancellationToken) =>
+        await links.WithdrawInvitationAsync(Actor.From(http), id, cancellationToken) ? TypedResults.NoContent() : new Missing("Invitation").ToProblem();
+
+    private static InvitationResponse ToInvitation(this Storage.Entities.AccountLink link) => new(link.Id, link.Email, link.CreatedAt, link.ExpiresAt);
 
     private static async Task<Ok<PageResponse<OperatorApplicationResponse>>> Applications(
         OperatorConsole console, string? search, int? page, int? pageSize, CancellationToken cancellationToken) =>

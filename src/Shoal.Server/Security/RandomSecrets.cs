@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 
 namespace Shoal.Server.Security;
@@ -17,4 +18,7 @@ internal static class RandomSecrets
 
     /// <summary>A personal API token: a recognisable prefix and 40 alphanumeric characters (≈238 bits).</summary>
     public static string ApiToken() => "shoal_" + RandomNumberGenerator.GetString(Alphanumeric, 40);
+
+    /// <summary>43 URL-safe characters (256 bits): the tokens of password reset and invitation links.</summary>
+    public static string LinkToken() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 }

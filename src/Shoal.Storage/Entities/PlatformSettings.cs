@@ -21,6 +21,8 @@ public sealed class PlatformSettings
     /// <summary>How long trace records are kept, in hours. Default and ceiling 72 h.</summary>
     public int TraceRetentionHours { get; set; } = TraceRetentionHoursCeiling;
     public DateTimeOffset UpdatedAt { get; set; }
+    /// <summary>Whether anyone may create an account; when closed, only invited addresses (and the first account) may.</summary>
+    public bool SignUpOpen { get; set; } = true;
 
     public const int DefaultPushRetryWindowMinutes = 24 * 60;
     public const int PushRetryWindowMinutesFloor = 10;

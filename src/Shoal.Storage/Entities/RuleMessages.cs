@@ -16,6 +16,8 @@ public sealed class RuleMessage
     public required string Recipients { get; set; }
     public string? Subject { get; set; }
     public required string Body { get; set; }
+    /// <summary>The body is encrypted because it carries a one-time link; the sender decrypts it.</summary>
+    public bool SealedBody { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 
     public RuleMessageState State { get; set; }

@@ -12,6 +12,8 @@ public sealed class User
     public int ApplicationQuota { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? FrozenAt { get; set; }
+    /// <summary>Changes with the password: a portal session signed in under another stamp has ended.</summary>
+    public string SecurityStamp { get; set; } = "";
     /// <summary>Bumped on every application creation so that two concurrent creations cannot both pass the quota.</summary>
     public int Version { get; set; }
 }

@@ -22,6 +22,12 @@ public static class RouteBodies
             name = "intruder-smtp", host = "smtp.example.com", port = 587, tlsMode = "StartTls", senderAddress = "iot@example.com",
         }),
         _ when pattern.Contains("sms-servers", StringComparison.Ordinal) => Json(new { name = "intruder-sms", method = "POST", urlTemplate = "https://sms.example.com/send" }),
+        // Account routes act on the caller's own account: a wrong current password exercises them and changes nothing.
+        "/api/v1/account/password" => Json(new { currentPassword = "not the password", newPassword = "a brand new passphrase" }),
+        "/api/v1/account/profile" => Json(new { email = "moved@example.com", currentPassword = "not the password" }),
+        "/api/v1/account/password-reset" => Json(new { email = "someone@example.com" }),
+        "/api/v1/account/password-reset/complete" => Json(new { token = "not-a-token", newPassword = "a brand new passphrase" }),
+        "/api/v1/operator/invitations" => Json(new { email = "invited@example.com" }),
         "/api/v1/applications/{id}/rules" or "/api/v1/applications/{id}/rules/{ruleId}" => Rule("intruder-rule"),
         "/api/v1/applications/{id}/rules/{ruleId}/status" => Json(new { status = "inactive" }),
         "/api/v1/applications/{id}/devices" => Json(new { nodeId = "intruder-node" }),

@@ -26,6 +26,7 @@ public abstract class OperatorIsolationTests<TDatabase>(PushApplication<TDatabas
         "PUT /api/v1/operator/users/{id:guid}/quota",
         "POST /api/v1/operator/users/{id:guid}/freeze",
         "POST /api/v1/operator/users/{id:guid}/unfreeze",
+        "POST /api/v1/operator/users/{id:guid}/password-reset",
         "POST /api/v1/operator/applications/{id}/freeze",
         "POST /api/v1/operator/applications/{id}/unfreeze",
     ];

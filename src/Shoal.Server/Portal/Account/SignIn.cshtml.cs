@@ -18,6 +18,10 @@ internal sealed class SignInModel(Accounts.Accounts accounts) : PageModel
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
 
+    /// <summary>Arrived here after setting a new password with a reset link.</summary>
+    [BindProperty(SupportsGet = true)]
+    public bool Reset { get; set; }
+
     public IActionResult OnGet() => User.Identity?.IsAuthenticated == true ? LocalRedirect(Target) : Page();
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)

@@ -20,13 +20,28 @@ internal sealed class SignUpModel(Accounts.Accounts accounts) : PageModel
     [BindProperty]
     public bool AcceptTerms { get; set; }
 
-    public IActionResult OnGet() => User.Identity?.IsAuthenticated == true ? Redirect("/applications") : Page();
+    /// <summary>The token of an invitation link: it lets its address sign up while sign-up is closed.</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? Invitation { get; set; }
+
+    /// <summary>Whether the form is shown: sign-up is open, or the visitor came with an invitation.</summary>
+    public bool Open { get; private set; } = true;
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
+    {
+        if (User.Identity?.IsAuthenticated == true)
+        {
+            return Redirect("/applications");
+        }
+        Open = !string.IsNullOrEmpty(Invitation) || await accounts.SignUpOpenAsync(cancellationToken);
+        return Page();
+    }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         ModelState.ClearBindingErrors();
         var outcome = await accounts.SignUpAsync(
-            new SignUp(Email, Password, DisplayName, AcceptTerms), HttpContext.Connection.RemoteIpAddress?.ToString(), cancellationToken);
+            new SignUp(Email, Password, DisplayName, AcceptTerms, Invitation), HttpContext.Connection.RemoteIpAddress?.ToString(), cancellationToken);
         if (!outcome.Succeeded)
         {
             outcome.Failure!.AddTo(ModelState);

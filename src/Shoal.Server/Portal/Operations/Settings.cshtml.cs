@@ -23,6 +23,9 @@ internal sealed class SettingsModel(OperatorConsole console) : PageModel
     [BindProperty]
     public int TraceRetentionHours { get; set; }
 
+    [BindProperty]
+    public bool SignUpOpen { get; set; }
+
     public PlatformSettings Current { get; private set; } = null!;
 
     [BindProperty(SupportsGet = true)]
@@ -33,12 +36,13 @@ internal sealed class SettingsModel(OperatorConsole console) : PageModel
         Current = await console.SettingsAsync(cancellationToken);
         (HistoryMaxDays, PushRetryWindowMinutes, TraceMaxDevicesPerOperator, TraceMaxMinutes, TraceRetentionHours) =
             (Current.HistoryMaxDays, Current.PushRetryWindowMinutes, Current.TraceMaxDevicesPerOperator, Current.TraceMaxMinutes, Current.TraceRetentionHours);
+        SignUpOpen = Current.SignUpOpen;
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         ModelState.ClearBindingErrors();
-        var request = new PlatformSettingsRequest(HistoryMaxDays, PushRetryWindowMinutes, TraceMaxDevicesPerOperator, TraceMaxMinutes, TraceRetentionHours);
+        var request = new PlatformSettingsRequest(HistoryMaxDays, PushRetryWindowMinutes, TraceMaxDevicesPerOperator, TraceMaxMinutes, TraceRetentionHours, SignUpOpen);
         var outcome = await console.UpdateSettingsAsync(Actor.From(HttpContext), request, cancellationToken);
         if (outcome.Succeeded)
         {

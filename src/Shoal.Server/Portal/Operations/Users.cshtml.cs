@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Shoal.Server.Accounts;
 using Shoal.Server.Audit;
 using Shoal.Server.Common;
 using Shoal.Server.Operations;
@@ -7,7 +8,7 @@ using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Portal.Operations;
 
-internal sealed class UsersModel(OperatorConsole console) : PageModel
+internal sealed class UsersModel(OperatorConsole console, AccountLinks links) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? Search { get; set; }
@@ -32,6 +33,7 @@ internal sealed class UsersModel(OperatorConsole console) : PageModel
         "quota" => "Quota saved. The change is in the user's audit log.",
         "frozen" => "User frozen: they are signed out and their API tokens stop working until you unfreeze them.",
         "unfrozen" => "User unfrozen: they can sign in again.",
+        "reset" => "A link to choose a new password is on its way to the user. It works once, for a limited time.",
         _ => null,
     };
 
@@ -50,6 +52,15 @@ internal sealed class UsersModel(OperatorConsole console) : PageModel
 
     public Task<IActionResult> OnPostUnfreezeAsync(Guid userId, CancellationToken cancellationToken) =>
         ActAsync(userId, "unfrozen", console.FreezeUserAsync(Actor.From(HttpContext), userId, false, cancellationToken), cancellationToken);
+
+    public async Task<IActionResult> OnPostResetPasswordAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        if (await links.SendResetForOperatorAsync(Actor.From(HttpContext), userId, cancellationToken) is { } failure)
+        {
+            return await ActAsync(userId, "reset", Task.FromResult<Outcome<User>>(failure), cancellationToken);
+        }
+        return Redirect($"/operations/users{ListQuery}&done=reset");
+    }
 
     private async Task<IActionResult> ActAsync(Guid userId, string done, Task<Outcome<User>> action, CancellationToken cancellationToken)
     {
