@@ -14,6 +14,8 @@ public abstract class PasswordResetTests<TDatabase>(ShoalApplication<TDatabase> 
 
     public async ValueTask InitializeAsync()
     {
+        // Every request of the class comes from the test server's one client address: each test starts with its budget.
+        shoal.Time.Advance(TimeSpan.FromMinutes(16));
         _smtp = SmtpReceiver.Start();
         await shoal.ReplaceEmailServersAsync(_smtp);
     }

@@ -31,7 +31,8 @@ public sealed class PhoneLayoutTests(PortalApplication shoal) : IClassFixture<Po
             "/applications", "/applications/create", "/account/tokens", "/account/profile",
             $"/applications/{id}", $"/applications/{id}/edit", $"/applications/{id}/devices", $"/applications/{id}/devices/{device}",
             $"/applications/{id}/subscriptions", $"/applications/{id}/rules", $"/applications/{id}/rules/edit", $"/applications/{id}/grants",
-            $"/applications/{id}/accepted-grants", $"/applications/{id}/traces", $"/applications/{id}/audit"])
+            $"/applications/{id}/accepted-grants", $"/applications/{id}/traces", $"/applications/{id}/audit",
+            $"/applications/{id}/live", $"/applications/{id}/devices/import"])
         {
             await CheckAsync(page, path, signedIn: true, failures);
         }
