@@ -62,14 +62,7 @@ internal static class DeviceCommands
             {
                 using var api = run.Api();
                 await api.DeleteAsync(Path(run.Value(app), run.Value(device)), cancellationToken);
-                if (run.Json)
-                {
-                    run.WriteJson(new { id = run.Value(device), deleted = true });
-                }
-                else
-                {
-                    run.Say($"Deleted device {run.Value(device)}.");
-                }
+                run.Deleted(run.Value(device), $"device {run.Value(device)}");
                 return ExitCodes.Ok;
             }, app, device),
             cli.Command("import", "Registers every device of a CSV file; shows each row's result.", (run, cancellationToken) =>
