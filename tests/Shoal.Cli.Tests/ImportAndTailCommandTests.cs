@@ -104,6 +104,18 @@ public sealed class ImportAndTailCommandTests(CliServer server) : IDisposable
         Assert.Contains("404", tailed.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Tail_CountBelowOne_ExitsWithUsageCode()
+    {
+        await _cli.LoginAsNewUserAsync();
+        var app = await _cli.NewApplicationAsync();
+
+        var tailed = await _cli.RunAsync("tail", app, "--count", "0");
+
+        Assert.Equal(ExitCodes.Usage, tailed.ExitCode);
+        Assert.Contains("--count", tailed.Error, StringComparison.Ordinal);
+    }
+
     private async Task<string> WriteAsync(string name, string text)
     {
         Directory.CreateDirectory(_cli.ConfigDirectory);

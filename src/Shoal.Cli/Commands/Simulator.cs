@@ -34,6 +34,10 @@ internal static class Simulator
             {
                 throw new CliException(ExitCodes.Usage, "--rate must be a positive number of reports per second.");
             }
+            if (run.Value(count) is < 1)
+            {
+                throw new CliException(ExitCodes.Usage, "--count must be 1 or more reports.");
+            }
             var gateway = Gateway(run, run.Value(mqtt));
             using var output = new SemaphoreSlim(1);
             var (deviceId, deviceSecret) = (run.Value(device), run.Value(secret), run.Value(app), run.Value(nodeId)) switch
