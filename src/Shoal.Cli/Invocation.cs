@@ -32,6 +32,19 @@ internal sealed class Invocation(CliConsole console, ParseResult parse)
 
     public void Note(string line) => console.Error.WriteLine(line);
 
+    /// <summary>Tells that <paramref name="id"/> is gone: <c>{id, deleted}</c> for scripts, "Deleted <paramref name="what"/>." for people.</summary>
+    public void Deleted(string id, string what)
+    {
+        if (Json)
+        {
+            WriteJson(new { id, deleted = true });
+        }
+        else
+        {
+            Say($"Deleted {what}.");
+        }
+    }
+
     /// <summary>Either the server's JSON as it came, or a table of the named fields.</summary>
     public void Show(JsonElement value, params (string Header, string Field)[] columns)
     {

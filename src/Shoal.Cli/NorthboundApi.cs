@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace Shoal.Cli;
 
 /// <summary>
-/// The northbound API, for what the management API leaves to applications (commands, subscriptions): a login with the
+/// The northbound API, for what the management API leaves to applications (device commands): a login with the
 /// application's ID and secret, then calls with its access token. The token is kept in the profile and reused until it
 /// expires, because with the server's default a login revokes the application's earlier tokens, its own NA's among them.
 /// </summary>

@@ -85,6 +85,39 @@ public sealed class DeviceCommandTests(CliServer server) : IDisposable
     }
 
     [Fact]
+    public async Task Simulate_AppAndNodeId_RegistersANewDeviceAndReportsAsIt()
+    {
+        await _cli.LoginAsNewUserAsync();
+        var app = await _cli.NewApplicationAsync();
+
+        var simulated = await _cli.RunAsync("device", "simulate", "--app", app, "--node-id", "pump-1", "--count", "1", "--mqtt", server.Mqtt, "--json");
+
+        simulated.AssertOk();
+        var registered = simulated.Lines[0];
+        Assert.Equal(("registered", "pump-1"), (registered.GetProperty("event").GetString(), registered.GetProperty("nodeId").GetString()));
+        Assert.NotEmpty(registered.GetProperty("secret").GetString()!);
+        var deviceId = registered.GetProperty("deviceId").GetString()!;
+        Assert.Equal(deviceId, simulated.Lines[1].GetProperty("deviceId").GetString());
+        Assert.Equal("reported", simulated.Lines[2].GetProperty("event").GetString());
+        var listed = await _cli.RunAsync("devices", "list", "--app", app, "--json");
+        Assert.Equal([(deviceId, "pump-1")], listed.Json.EnumerateArray().Select(d => (d.GetProperty("id").GetString(), d.GetProperty("nodeId").GetString())));
+    }
+
+    [Theory]
+    [InlineData("d-1")]
+    [InlineData("d-1", "--secret", "00112233445566778899aabbccddeeff", "--app", "a-1", "--node-id", "pump-1")]
+    [InlineData("--app", "a-1")]
+    public async Task Simulate_NeitherADeviceWithSecretNorAnAppWithNodeId_ExitsWithUsageCode(params string[] given)
+    {
+        await _cli.LoginAsNewUserAsync();
+
+        var simulated = await _cli.RunAsync(["device", "simulate", .. given, "--count", "1", "--mqtt", server.Mqtt]);
+
+        Assert.Equal(ExitCodes.Usage, simulated.ExitCode);
+        Assert.Contains("--node-id", simulated.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task History_Csv_OneRowPerPropertyInTheRange()
     {
         await _cli.LoginAsNewUserAsync();

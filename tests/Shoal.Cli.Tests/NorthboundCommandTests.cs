@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Shoal.Cli.Tests;
 
-/// <summary>Commands and subscriptions, which go through the northbound API with the application's secret.</summary>
+/// <summary>Device commands, which go through the northbound API with the application's secret.</summary>
 public sealed class NorthboundCommandTests(CliServer server) : IDisposable
 {
     private readonly CliRunner _cli = new(server);
@@ -80,7 +80,7 @@ public sealed class NorthboundCommandTests(CliServer server) : IDisposable
 
         (await _cli.RunAsync("commands", "list", "--app", app, "--json")).AssertOk();
         var first = Profiles.Load(_cli.ConfigDirectory).Entries[Profiles.DefaultName].NorthboundTokens[app].AccessToken;
-        (await _cli.RunAsync("subscriptions", "list", "--app", app, "--json")).AssertOk();
+        (await _cli.RunAsync("commands", "list", "--app", app, "--json")).AssertOk();
 
         Assert.Equal(first, Profiles.Load(_cli.ConfigDirectory).Entries[Profiles.DefaultName].NorthboundTokens[app].AccessToken);
     }
@@ -101,53 +101,6 @@ public sealed class NorthboundCommandTests(CliServer server) : IDisposable
 
         list.AssertOk();
         Assert.NotEqual(profile.NorthboundTokens[app].AccessToken, Profiles.Load(_cli.ConfigDirectory).Entries[Profiles.DefaultName].NorthboundTokens[app].AccessToken);
-    }
-
-    [Fact]
-    public async Task Subscriptions_CreateListDelete()
-    {
-        await _cli.LoginAsNewUserAsync();
-        var app = await _cli.NewApplicationAsync();
-
-        var created = await _cli.RunAsync("subscriptions", "create", "--app", app, "--type", "deviceDataChanged", "--url", "http://127.0.0.1:9/push", "--json");
-        created.AssertOk();
-        var id = created.Json.GetProperty("subscriptionId").GetString()!;
-        var listed = await _cli.RunAsync("subscriptions", "list", "--app", app, "--json");
-        var deleted = await _cli.RunAsync("subscriptions", "delete", id, "--app", app, "--json");
-        var after = await _cli.RunAsync("subscriptions", "list", "--app", app, "--json");
-
-        Assert.Equal(0, created.ExitCode);
-        Assert.Equal([id], listed.Json.EnumerateArray().Select(s => s.GetProperty("subscriptionId").GetString()));
-        Assert.Equal(0, deleted.ExitCode);
-        Assert.Equal(0, after.Json.GetArrayLength());
-    }
-
-    [Fact]
-    public async Task SubscriptionsTest_PostsASampleToTheCallback()
-    {
-        await _cli.LoginAsNewUserAsync();
-        var app = await _cli.NewApplicationAsync();
-        using var receiver = new System.Net.HttpListener();
-        var port = Server.Tests.Infrastructure.FreePorts.Next();
-        receiver.Prefixes.Add($"http://127.0.0.1:{port}/");
-        receiver.Start();
-        var received = Task.Run(async () =>
-        {
-            var context = await receiver.GetContextAsync();
-            using var reader = new StreamReader(context.Request.InputStream);
-            var body = await reader.ReadToEndAsync();
-            context.Response.StatusCode = 200;
-            context.Response.Close();
-            return body;
-        });
-        var created = await _cli.RunAsync("subscriptions", "create", "--app", app, "--type", "deviceDataChanged", "--url", $"http://127.0.0.1:{port}/push", "--json");
-        created.AssertOk();
-
-        var tested = await _cli.RunAsync("subscriptions", "test", created.Json.GetProperty("subscriptionId").GetString()!, "--app", app, "--json");
-
-        Assert.Equal(0, tested.ExitCode);
-        Assert.Equal(200, tested.Json.GetProperty("status").GetInt32());
-        Assert.Equal("deviceDataChanged", JsonDocument.Parse(await received).RootElement.GetProperty("notifyType").GetString());
     }
 
     public void Dispose() => _cli.Dispose();

@@ -72,14 +72,7 @@ internal static class ApplicationCommands
                 run.Profile.Secrets.Remove(run.Value(id));
                 run.Profile.NorthboundTokens.Remove(run.Value(id));
                 run.SaveProfiles();
-                if (run.Json)
-                {
-                    run.WriteJson(new { id = run.Value(id), deleted = true });
-                }
-                else
-                {
-                    run.Say($"Deleted application {appName} ({run.Value(id)}).");
-                }
+                run.Deleted(run.Value(id), $"application {appName} ({run.Value(id)})");
                 return ExitCodes.Ok;
             }, id, yes));
     }

@@ -62,14 +62,7 @@ internal static class DeviceCommands
             {
                 using var api = run.Api();
                 await api.DeleteAsync(Path(run.Value(app), run.Value(device)), cancellationToken);
-                if (run.Json)
-                {
-                    run.WriteJson(new { id = run.Value(device), deleted = true });
-                }
-                else
-                {
-                    run.Say($"Deleted device {run.Value(device)}.");
-                }
+                run.Deleted(run.Value(device), $"device {run.Value(device)}");
                 return ExitCodes.Ok;
             }, app, device),
             cli.Command("import", "Registers every device of a CSV file; shows each row's result.", (run, cancellationToken) =>
@@ -86,8 +79,7 @@ internal static class DeviceCommands
             throw new CliException(ExitCodes.Usage, $"There is no file {file.FullName}.");
         }
         var csv = await File.ReadAllTextAsync(file.FullName, cancellationToken);
-        var rows = csv.Split('\n').Skip(1).Count(l => l.Trim().Length > 0);
-        run.Note($"Importing {rows} device(s) from {file.Name} into {app}...");
+        run.Note($"Importing the devices of {file.Name} into {app}...");
         using var api = run.Api();
         using var content = new StringContent(csv, Encoding.UTF8);
         content.Headers.ContentType = new MediaTypeHeaderValue("text/csv") { CharSet = "utf-8" };

@@ -17,8 +17,10 @@ internal static class Simulator
 {
     public static Command Build(CommandFactory cli)
     {
-        var device = Argument("DEVICE", "The device ID to connect as.");
-        var secret = Option<string>("--secret", "The device secret shown at registration.", required: true);
+        var device = new Argument<string?>("DEVICE") { Description = "The device ID to connect as (with --secret).", Arity = ArgumentArity.ZeroOrOne };
+        var secret = Option<string?>("--secret", "The device secret shown at registration.");
+        var app = Option<string?>("--app", "Instead of DEVICE and --secret: register a new device in this application (with --node-id) and connect as it.");
+        var nodeId = Option<string?>("--node-id", "With --app: the new device's node ID, unique in the application.");
         var rate = Option<double>("--rate", "Reports per second (0.1 is one every ten seconds; default 1).");
         rate.DefaultValueFactory = _ => 1;
         var count = Option<int?>("--count", "Stop after this many reports (default: until Ctrl+C).");
@@ -26,16 +28,38 @@ internal static class Simulator
         var service = Option<string>("--service", "The service ID of the reports (default 'Simulated').");
         service.DefaultValueFactory = _ => "Simulated";
         var insecure = Option<bool>("--insecure", "With mqtts://, accept any server certificate.");
-        var simulate = cli.Command("simulate", "Connects as a device, reports at a given rate and answers commands.", (run, cancellationToken) =>
+        var simulate = cli.Command("simulate", "Connects as a device (or registers a new one first), reports at a given rate and answers commands.", async (run, cancellationToken) =>
         {
             if (run.Value(rate) is <= 0 or double.NaN)
             {
                 throw new CliException(ExitCodes.Usage, "--rate must be a positive number of reports per second.");
             }
+            if (run.Value(count) is < 1)
+            {
+                throw new CliException(ExitCodes.Usage, "--count must be 1 or more reports.");
+            }
             var gateway = Gateway(run, run.Value(mqtt));
-            return RunAsync(run, run.Value(device), run.Value(secret), gateway, run.Value(insecure), run.Value(rate), run.Value(count), run.Value(service), cancellationToken);
-        }, device, secret, rate, count, mqtt, service, insecure);
+            using var output = new SemaphoreSlim(1);
+            var (deviceId, deviceSecret) = (run.Value(device), run.Value(secret), run.Value(app), run.Value(nodeId)) switch
+            {
+                ({ } id, { } given, null, null) => (id, given),
+                (null, null, { } appId, { } node) => await RegisterAsync(run, output, appId, node, cancellationToken),
+                _ => throw new CliException(ExitCodes.Usage, "Give either DEVICE and --secret, or --app and --node-id to register a new device."),
+            };
+            return await RunAsync(run, output, deviceId, deviceSecret, gateway, run.Value(insecure), run.Value(rate), run.Value(count), run.Value(service), cancellationToken);
+        }, device, secret, app, nodeId, rate, count, mqtt, service, insecure);
         return CommandFactory.Group("device", "Acting as a device.", simulate);
+    }
+
+    /// <summary>Registers the device through the management API and tells its ID and secret, which are shown only here.</summary>
+    private static async Task<(string, string)> RegisterAsync(Invocation run, SemaphoreSlim output, string app, string nodeId, CancellationToken cancellationToken)
+    {
+        using var api = run.Api();
+        var registered = (await api.PostAsync(DeviceCommands.Path(app), new { nodeId }, cancellationToken))!.Value;
+        var deviceId = registered.GetProperty("device").GetProperty("id").GetString()!;
+        var secret = registered.GetProperty("secret").GetString()!;
+        await WriteAsync(run, output, new { @event = "registered", applicationId = app, deviceId, nodeId, secret });
+        return (deviceId, secret);
     }
 
     private static Uri Gateway(Invocation run, string? address)
@@ -50,11 +74,10 @@ internal static class Simulator
     }
 
     private static async Task<int> RunAsync(
-        Invocation run, string deviceId, string secret, Uri gateway, bool insecure, double rate, int? count, string service, CancellationToken cancellationToken)
+        Invocation run, SemaphoreSlim output, string deviceId, string secret, Uri gateway, bool insecure, double rate, int? count, string service, CancellationToken cancellationToken)
     {
         using var client = new MqttClientFactory().CreateMqttClient();
         var prefix = $"$oc/devices/{deviceId}/sys/";
-        var output = new SemaphoreSlim(1);
         client.ApplicationMessageReceivedAsync += async e =>
         {
             var topic = e.ApplicationMessage.Topic;

@@ -16,6 +16,10 @@ internal static class TailCommand
         var count = Option<int?>("--count", "Stop after this many events (default: until Ctrl+C).");
         return cli.Command("tail", "Follows an application's live events: reports, messages, events, status changes and commands.", async (run, cancellationToken) =>
         {
+            if (run.Value(count) is < 1)
+            {
+                throw new CliException(ExitCodes.Usage, "--count must be 1 or more events.");
+            }
             var query = new List<string>();
             if (run.Value(device) is { } deviceId)
             {
