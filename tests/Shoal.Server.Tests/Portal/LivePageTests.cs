@@ -138,12 +138,6 @@ public sealed class LivePageTests(TracingPortalApplication shoal) : IClassFixtur
         var registered = await (await owner.Client.PostAsJsonAsync($"/api/v1/applications/{applicationId}/devices", new { nodeId = name, timeout = 0 }))
             .JsonAsync(HttpStatusCode.Created);
         var device = new TestDevice(registered.GetProperty("device").GetProperty("id").GetString()!, registered.GetProperty("secret").GetString()!);
-        var page = await shoal.NewPageAsync();
-        await page.GotoAsync("/account/sign-in");
-        await page.FillAsync("[name=email]", owner.Email);
-        await page.FillAsync("[name=password]", owner.Password);
-        await page.ClickAsync("#submit");
-        await page.WaitForURLAsync("**/applications");
-        return (page, applicationId, device);
+        return (await shoal.SignedInPageAsync(owner), applicationId, device);
     }
 }
