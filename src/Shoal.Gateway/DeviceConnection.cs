@@ -17,6 +17,8 @@ internal sealed class DeviceConnection(string deviceId, string applicationId, bo
     public bool Secure { get; set; }
     /// <summary>The serial of the connection's flow in a trace; null when the device is not traced.</summary>
     public string? TraceSerial { get; set; }
+    /// <summary>Why the gateway closed this connection, when it did; null when the device or the network ended it.</summary>
+    public string? CloseReason { get; set; }
     /// <summary>The connection this one took over, if the device was already connected.</summary>
     public DeviceConnection? Replaces { get; set; }
     /// <summary>

@@ -93,6 +93,7 @@ internal sealed partial class GatewayServer(
     {
         if (_server is { IsStarted: true } server)
         {
+            connection.CloseReason = reason;
             await server.DisconnectClientAsync(connection.ClientId, new MqttServerClientDisconnectOptions
             {
                 ReasonCode = MqttDisconnectReasonCode.AdministrativeAction,
@@ -153,6 +154,7 @@ internal sealed partial class GatewayServer(
         }
         if (connection.Replaces is { } previous && previous.ClientId != connection.ClientId)
         {
+            previous.CloseReason = "Another connection of this device took over.";
             await _server.DisconnectClientAsync(previous.ClientId, new MqttServerClientDisconnectOptions
             {
                 ReasonCode = MqttDisconnectReasonCode.SessionTakenOver,
@@ -176,7 +178,7 @@ internal sealed partial class GatewayServer(
         recorder.Disconnected(connection, disconnected);
         try
         {
-            await queue.StoreAsync(new DeviceDisconnected(connection, time.GetUtcNow()), CancellationToken.None);
+            await queue.StoreAsync(new DeviceDisconnected(connection, time.GetUtcNow(), DisconnectReason(connection, disconnected.DisconnectType)), CancellationToken.None);
         }
         catch (Exception error)
         {
@@ -204,6 +206,7 @@ internal sealed partial class GatewayServer(
             // MQTT: a PUBLISH to a wildcard, NUL or text that is not UTF-8 is a protocol error, and the server closes.
             Refuse(publish, device, MqttPubAckReasonCode.TopicNameInvalid, "A topic name has no wildcards (+, #), NUL or invalid UTF-8.");
             publish.CloseConnection = true;
+            device.CloseReason = "A message was refused: a topic name has no wildcards (+, #), NUL or invalid UTF-8.";
             return;
         }
         // Nothing a device publishes is kept for later subscribers: retained messages would hold memory no one bounds.
@@ -455,8 +458,25 @@ internal sealed partial class GatewayServer(
         publish.Response.ReasonCode = code;
         publish.Response.ReasonString = reason;
         publish.CloseConnection = closeWithoutReasonCodes && !device.HasReasonCodes;
+        if (publish.CloseConnection)
+        {
+            device.CloseReason = $"A message on {publish.ApplicationMessage.Topic} was refused: {reason}";
+        }
         recorder.Refused(device, publish.ApplicationMessage.Topic, (int)publish.ApplicationMessage.Payload.Length, reason);
         LogPublishRefused(logger, device.DeviceId, publish.ApplicationMessage.Topic, reason);
+    }
+
+    /// <summary>Why a connection ended, cut to what the device keeps: the gateway's own reason when it closed it.</summary>
+    private static string DisconnectReason(DeviceConnection connection, MqttClientDisconnectType type)
+    {
+        var reason = connection.CloseReason ?? type switch
+        {
+            MqttClientDisconnectType.Clean => "The device disconnected.",
+            MqttClientDisconnectType.Takeover => "Another connection of this device took over.",
+            _ => "The connection was lost without a DISCONNECT: the network failed, or the device went silent past its keep-alive.",
+        };
+        const int length = Storage.Entities.Device.DisconnectReasonLength;
+        return reason.Length <= length ? reason : reason[..(length - 1)] + "…";
     }
 
     /// <summary>A device deleted while its message was on its way is an expected race, not a fault worth a stack trace.</summary>

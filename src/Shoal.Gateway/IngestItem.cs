@@ -56,7 +56,11 @@ internal sealed class DeviceConnected(DeviceIdentity device, DateTimeOffset rece
 /// </summary>
 internal sealed class DeviceAuthenticated(DeviceIdentity device, DateTimeOffset receivedAt) : IngestItem(device, receivedAt);
 
-internal sealed class DeviceDisconnected(DeviceIdentity device, DateTimeOffset receivedAt) : IngestItem(device, receivedAt);
+/// <summary>A connection ended; <see cref="Reason"/> says why, as the device's owner reads it.</summary>
+internal sealed class DeviceDisconnected(DeviceIdentity device, DateTimeOffset receivedAt, string reason) : IngestItem(device, receivedAt)
+{
+    public string Reason => reason;
+}
 
 /// <summary>The device's PUBACK of a command publish.</summary>
 internal sealed class CommandAcknowledged(DeviceIdentity device, DateTimeOffset receivedAt, string commandId) : IngestItem(device, receivedAt)

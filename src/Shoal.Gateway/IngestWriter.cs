@@ -234,10 +234,12 @@ internal sealed partial class IngestWriter(
                     refused.Add(item);
                     break;
                 // When another node has taken the device over since, the device is still online, there.
-                case DeviceDisconnected when devices.TryGetValue(connection.DeviceId, out var device) && device.ConnectedNode == node:
+                case DeviceDisconnected disconnected when devices.TryGetValue(connection.DeviceId, out var device) && device.ConnectedNode == node:
                     device.Status = DeviceStatus.Offline;
                     device.ConnectedNode = null;
                     device.LastSeenAt = item.ReceivedAt;
+                    device.LastDisconnectReason = disconnected.Reason;
+                    device.LastDisconnectedAt = item.ReceivedAt;
                     AddEvent(rows, item, DeviceEventType.StatusChanged, DeviceStatusPayload.Offline, now);
                     foreach (var subDevice in devices.Values.Where(d => d.GatewayId == device.Id && d.Status == DeviceStatus.Online && d.ConnectedNode == node))
                     {

@@ -35,6 +35,8 @@ internal sealed partial class StaleConnections(
         {
             device.Status = DeviceStatus.Offline;
             device.ConnectedNode = null;
+            device.LastDisconnectReason = "The server node holding the connection stopped without closing it.";
+            device.LastDisconnectedAt = now;
             db.DeviceEvents.Add(new DeviceEvent
             {
                 ApplicationId = device.ApplicationId,

@@ -141,6 +141,7 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
             device.HasIndex(d => new { d.ApplicationId, d.CreatedAt });
             device.HasIndex(d => d.RegistrationExpiresAt);
             device.Property(d => d.ConnectedNode).HasMaxLength(64);
+            device.Property(d => d.LastDisconnectReason).HasMaxLength(Device.DisconnectReasonLength);
             device.HasIndex(d => d.ConnectedNode);
             device.Property(d => d.VerifyCode).HasMaxLength(64);
             device.Property(d => d.ProtectedSecret).HasMaxLength(1024);

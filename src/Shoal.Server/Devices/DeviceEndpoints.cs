@@ -22,7 +22,7 @@ public sealed record DeviceResponse(
     string Id, string ApplicationId, string NodeId, string VerifyCode, string? ProductId, string? Name, string? Manufacturer, string? Model,
     string? DeviceType, string? ProtocolType, string? Location, string? Description, DeviceStatus Status, bool Activated, int Timeout,
     DateTimeOffset? RegistrationExpiresAt, DateTimeOffset CreatedAt, DateTimeOffset LastModifiedAt, DateTimeOffset? LastSeenAt,
-    string? GatewayId, string NodeType);
+    string? GatewayId, string NodeType, string? LastDisconnectReason, DateTimeOffset? LastDisconnectedAt);
 
 /// <summary>The device secret, shown once on registration and on a reset.</summary>
 public sealed record DeviceSecretResponse(string Secret, DeviceResponse Device);
@@ -332,5 +332,5 @@ internal static class DeviceEndpoints
     public static DeviceResponse ToResponse(this Device d) => new(
         d.Id, d.ApplicationId, d.NodeId, d.VerifyCode, d.ProductId, d.Name, d.Manufacturer, d.Model, d.DeviceType, d.ProtocolType, d.Location,
         d.Description, d.Status, d.Activated, d.Timeout, d.RegistrationExpiresAt, d.CreatedAt, d.LastModifiedAt, d.LastSeenAt,
-        d.GatewayId, d.NodeType);
+        d.GatewayId, d.NodeType, d.LastDisconnectReason, d.LastDisconnectedAt);
 }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 using Shoal.Server.Audit;
 using Shoal.Server.Common;
 using Shoal.Storage;
@@ -39,15 +38,8 @@ internal static class DeviceMessageEndpoints
             return new Missing("Device").ToProblem();
         }
         var (_, size) = Paging.Normalize(1, pageSize);
-        var events = db.DeviceEvents.AsNoTracking()
-            .Where(e => e.ApplicationId == id && e.DeviceId == deviceId && e.Type == DeviceEventType.MessageUp);
-        if (before is { } olderThan)
-        {
-            events = events.Where(e => e.Id < olderThan);
-        }
-        var page = await events.OrderByDescending(e => e.Id).Take(size + 1).ToListAsync(cancellationToken);
-        var items = page.Take(size).Select(ToResponse).ToList();
-        return TypedResults.Ok(new DeviceMessagePage(items, page.Count > size ? items[^1].Id : null));
+        var (items, older) = await DeviceMessages.PageAsync(db, id, deviceId, [DeviceEventType.MessageUp], before, size, cancellationToken);
+        return TypedResults.Ok(new DeviceMessagePage([.. items.Select(ToResponse)], older));
     }
 
     private static DeviceMessageResponse ToResponse(DeviceEvent message)

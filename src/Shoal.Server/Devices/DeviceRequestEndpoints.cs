@@ -133,7 +133,10 @@ internal static class DeviceRequestEndpoints
     private static Results<Ok<JsonElement>, ProblemHttpResult> ToResult(DeviceReply reply) =>
         reply.Status == DeviceReplyStatus.Answered ? TypedResults.Ok(JsonSerializer.Deserialize<JsonElement>(reply.Json!)) : ToProblem(reply);
 
-    private static ProblemHttpResult ToProblem(DeviceReply reply) => (reply.Status == DeviceReplyStatus.TimedOut
+    private static ProblemHttpResult ToProblem(DeviceReply reply) => Unanswered(reply).ToProblem();
+
+    /// <summary>Why a request went unanswered: the device is not connected to this node, or did not answer in time.</summary>
+    public static Refused Unanswered(DeviceReply reply) => reply.Status == DeviceReplyStatus.TimedOut
         ? new Refused(StatusCodes.Status504GatewayTimeout, "The device did not answer in time.")
-        : new Refused(StatusCodes.Status409Conflict, "The device is not connected.", "It must be online, connected to the node that took this call.")).ToProblem();
+        : new Refused(StatusCodes.Status409Conflict, "The device is not connected.", "It must be online, connected to the node that took this call.");
 }

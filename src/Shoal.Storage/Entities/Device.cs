@@ -6,6 +6,9 @@ public sealed class Device
     /// <summary>The Data Protection purpose of <see cref="ProtectedSecret"/>, shared by the registry that writes it and the gateway that reads it.</summary>
     public const string SecretProtectionPurpose = "Shoal.DeviceSecrets.v1";
 
+    /// <summary>The longest <see cref="LastDisconnectReason"/> kept; a longer one is cut.</summary>
+    public const int DisconnectReasonLength = 256;
+
     public required string Id { get; set; }
     public required string ApplicationId { get; set; }
     /// <summary>The device's own identifier (IMEI, MAC, serial), unique within its application.</summary>
@@ -32,6 +35,9 @@ public sealed class Device
     public DateTimeOffset? LastSeenAt { get; set; }
     /// <summary>The gateway node that holds the device's live connection; null when none does.</summary>
     public string? ConnectedNode { get; set; }
+    /// <summary>Why the device's last connection ended, as the gateway saw it; null before its first disconnection.</summary>
+    public string? LastDisconnectReason { get; set; }
+    public DateTimeOffset? LastDisconnectedAt { get; set; }
     /// <summary>The gateway this sub-device speaks through, in the same application; null for a device that connects itself.</summary>
     public string? GatewayId { get; set; }
     /// <summary>

@@ -49,7 +49,7 @@ public abstract class DeviceNodeTests<TDatabase>(GatewayApplication<TDatabase> s
         await SetOnlineAsync(device, OtherNode);
 
         await shoal.Services.GetRequiredService<IngestQueue>().StoreAsync(
-            new DeviceDisconnected(new DeviceConnection(device.Id, app.Id, true, device.ClientId(0, "2026112500"), MqttProtocolVersion.V500), shoal.Time.GetUtcNow()),
+            new DeviceDisconnected(new DeviceConnection(device.Id, app.Id, true, device.ClientId(0, "2026112500"), MqttProtocolVersion.V500), shoal.Time.GetUtcNow(), "The device disconnected."),
             CancellationToken.None);
 
         Assert.Equal(DeviceStatus.Online, await StatusAsync(device));
@@ -111,7 +111,7 @@ public abstract class DeviceNodeTests<TDatabase>(GatewayApplication<TDatabase> s
         await SetOnlineAsync(device, OtherNode);
 
         await shoal.Services.GetRequiredService<IngestQueue>().StoreAsync(
-            new DeviceDisconnected(new DeviceConnection(device.Id, app.Id, true, device.ClientId(0, "2026112500"), MqttProtocolVersion.V500), shoal.Time.GetUtcNow()),
+            new DeviceDisconnected(new DeviceConnection(device.Id, app.Id, true, device.ClientId(0, "2026112500"), MqttProtocolVersion.V500), shoal.Time.GetUtcNow(), "The device disconnected."),
             CancellationToken.None);
 
         Assert.Empty(await shoal.QueryAsync(db => StatusEventsAsync(db, device)));

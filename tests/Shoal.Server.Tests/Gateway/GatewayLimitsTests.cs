@@ -59,6 +59,22 @@ public abstract class GatewayLimitsTests<TDatabase>(GatewayApplication<TDatabase
     }
 
     [Fact]
+    public async Task Publish_BadReportOnMqtt311_StoresWhyTheDeviceWasDisconnected()
+    {
+        var (app, device) = await shoal.NewDeviceAsync();
+        using var client = await shoal.ConnectAsync(device, MqttProtocolVersion.V311);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => client.PublishStringAsync(
+            device.Topic("sys/properties/report"), "not json", MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce));
+        await shoal.EventuallyAsync(db => db.Devices.AnyAsync(d => d.Id == device.Id && d.Status == DeviceStatus.Offline));
+
+        var stored = await (await app.Owner.Client.GetAsync($"/api/v1/applications/{app.Id}/devices/{device.Id}")).JsonAsync();
+        Assert.StartsWith($"A message on {device.Topic("sys/properties/report")} was refused: The report is not",
+            stored.GetProperty("lastDisconnectReason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(shoal.Time.GetUtcNow(), stored.GetProperty("lastDisconnectedAt").GetDateTimeOffset(), TimeSpan.FromMilliseconds(1));
+    }
+
+    [Fact]
     public async Task Subscribe_TopicFilterLongerThanTheLimit_IsRefusedAsTopicFilterInvalid()
     {
         var (_, device) = await shoal.NewDeviceAsync();

@@ -12,8 +12,9 @@ using Shoal.Storage;
 namespace Shoal.Server.Tests.Portal;
 
 /// <summary>
-/// Watching and connecting a device from the portal: the live panels of the Live tab and the device page, and the
-/// connect panel's command lines, in a real Chromium with a real MQTT device.
+/// Watching, operating and connecting a device from the portal: the live panels of the Live tab and the device page, the
+/// requests that reach the device, what it sent and why it disconnected, and the connect panel's command lines, in a real
+/// Chromium with a real MQTT device.
 /// </summary>
 [Collection(BrowserTests.Name)]
 public sealed class LivePageTests(TracingPortalApplication shoal) : IClassFixture<TracingPortalApplication>
@@ -95,6 +96,108 @@ public sealed class LivePageTests(TracingPortalApplication shoal) : IClassFixtur
         Assert.Contains("not valid JSON", await page.InnerTextAsync("#command-form [id='command.paras-error']"), StringComparison.Ordinal);
         Assert.Equal(1, await page.Locator("#no-commands").CountAsync());
     }
+
+    [Fact]
+    public async Task DevicePage_SetProperties_ShowsTheDevicesAnswer()
+    {
+        var (page, applicationId, device) = await DeviceAsync("setter");
+        using var mqtt = await shoal.ConnectAsync(device);
+        AnswerPropertiesRequests(mqtt, device, "set", """{"result_code":0,"result_desc":"lamp on"}""");
+        await page.GotoAsync($"/applications/{applicationId}/devices/{device.Id}");
+
+        await page.FillAsync("#set-service", "Light");
+        await page.FillAsync("#set-properties-json", """{"on":true}""");
+        await page.ClickAsync("#set-properties");
+
+        Assert.Contains("lamp on", await page.InnerTextAsync("#device-answer"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DevicePage_GetProperties_ShowsTheDevicesAnswer()
+    {
+        var (page, applicationId, device) = await DeviceAsync("getter");
+        using var mqtt = await shoal.ConnectAsync(device);
+        AnswerPropertiesRequests(mqtt, device, "get", """{"services":[{"service_id":"Light","properties":{"lux":321}}]}""");
+        await page.GotoAsync($"/applications/{applicationId}/devices/{device.Id}");
+
+        await page.FillAsync("#get-service", "Light");
+        await page.ClickAsync("#get-properties");
+
+        Assert.Contains("\"lux\":321", await page.InnerTextAsync("#device-answer"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DevicePage_GetPropertiesOfAnOfflineDevice_SaysItIsNotConnected()
+    {
+        var (page, applicationId, device) = await DeviceAsync("absent");
+        await page.GotoAsync($"/applications/{applicationId}/devices/{device.Id}");
+
+        await page.ClickAsync("#get-properties");
+
+        Assert.Contains("not connected", await page.InnerTextAsync("#device-requests [id='request.answer-error']"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DevicePage_SendMessage_ItArrivesAtTheDevice()
+    {
+        var (page, applicationId, device) = await DeviceAsync("listener");
+        using var mqtt = await shoal.ConnectAsync(device);
+        var received = new TaskCompletionSource<MqttApplicationMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        mqtt.ApplicationMessageReceivedAsync += message =>
+        {
+            received.TrySetResult(message.ApplicationMessage);
+            return Task.CompletedTask;
+        };
+        await page.GotoAsync($"/applications/{applicationId}/devices/{device.Id}");
+
+        await page.FillAsync("#message-body", """{"display":"hello"}""");
+        await page.ClickAsync("#send-message");
+
+        await page.WaitForSelectorAsync("#message-sent");
+        var message = await received.Task.WaitAsync(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken);
+        Assert.Equal(device.Topic("sys/messages/down"), message.Topic);
+        Assert.Equal("""{"display":"hello"}""", message.ConvertPayloadToString());
+    }
+
+    [Fact]
+    public async Task DevicePage_DeviceSentAMessage_ItIsListedAmongTheRecentMessages()
+    {
+        var (page, applicationId, device) = await DeviceAsync("talker");
+        using var mqtt = await shoal.ConnectAsync(device);
+        await mqtt.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(device.Topic("sys/messages/up")).WithPayload("""{"window":"shut"}""")
+            .WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        await page.GotoAsync($"/applications/{applicationId}/devices/{device.Id}");
+
+        var row = page.Locator("#sent tbody tr[data-type=message]");
+        Assert.Contains("\"window\":\"shut\"", await row.InnerTextAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DevicePage_GatewayClosedTheConnectionForABadReport_ShowsWhy()
+    {
+        var (page, applicationId, device) = await DeviceAsync("faulty");
+        using var mqtt = await shoal.ConnectAsync(device, MQTTnet.Formatter.MqttProtocolVersion.V311);
+        await Assert.ThrowsAnyAsync<Exception>(() => mqtt.PublishStringAsync(
+            device.Topic("sys/properties/report"), "not json", MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce));
+        await EventuallyAsync(db => db.Devices.AnyAsync(d => d.Id == device.Id && d.LastDisconnectReason != null));
+
+        await page.GotoAsync($"/applications/{applicationId}/devices/{device.Id}");
+
+        Assert.Contains("sys/properties/report was refused: The report is not", await page.InnerTextAsync("#last-disconnect-reason"), StringComparison.Ordinal);
+    }
+
+    /// <summary>Answers each properties request of <paramref name="kind"/> (set or get) with <paramref name="answer"/>, as a device does.</summary>
+    private static void AnswerPropertiesRequests(IMqttClient mqtt, TestDevice device, string kind, string answer) =>
+        mqtt.ApplicationMessageReceivedAsync += async received =>
+        {
+            var topic = received.ApplicationMessage.Topic;
+            if (topic.StartsWith(device.Topic($"sys/properties/{kind}/"), StringComparison.Ordinal))
+            {
+                await mqtt.PublishStringAsync(device.Topic($"sys/properties/{kind}/response/{topic[(topic.LastIndexOf('/') + 1)..]}"), answer,
+                    MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce);
+            }
+        };
 
     [Fact]
     public async Task ConnectPanel_ShownMosquittoPubLineRunAsIs_TheReportArrives()

@@ -25,13 +25,13 @@ public sealed class TracingPortalApplication : PortalApplication
     }
 
     /// <summary>Connects <paramref name="device"/> over MQTT as its SDK would.</summary>
-    public async Task<IMqttClient> ConnectAsync(TestDevice device)
+    public async Task<IMqttClient> ConnectAsync(TestDevice device, MqttProtocolVersion protocol = MqttProtocolVersion.V500)
     {
         var timestamp = TestDevice.Timestamp(Time.GetUtcNow());
         var client = new MqttClientFactory().CreateMqttClient();
         var result = await client.ConnectAsync(new MqttClientOptionsBuilder()
             .WithTcpServer("127.0.0.1", MqttPort)
-            .WithProtocolVersion(MqttProtocolVersion.V500)
+            .WithProtocolVersion(protocol)
             .WithClientId(device.ClientId(1, timestamp))
             .WithCredentials(device.Id, TestDevice.Password(timestamp, device.Secret))
             .Build());

@@ -5,15 +5,20 @@ using Shoal.Server.Audit;
 using Shoal.Server.Commands;
 using Shoal.Server.Common;
 using Shoal.Server.Devices;
+using Shoal.Gateway;
+using Shoal.Storage;
 using Shoal.Storage.Entities;
 
 namespace Shoal.Server.Portal.Applications;
 
 internal sealed class DeviceModel(
-    Server.Applications.Applications applications, DeviceRegistry registry, DeviceData data, DeviceCommands commands, TimeProvider time)
+    Server.Applications.Applications applications, DeviceRegistry registry, DeviceData data, DeviceCommands commands, DeviceRequests requests,
+    ShoalDb db, TimeProvider time)
     : PageModel
 {
     private const int CommandsPageSize = 10;
+    private const int MessagesPageSize = 10;
+    private static readonly DeviceEventType[] SentTypes = [DeviceEventType.MessageUp, DeviceEventType.EventReported];
 
     public Application Application { get; private set; } = null!;
 
@@ -62,6 +67,24 @@ internal sealed class DeviceModel(
 
     [BindProperty(SupportsGet = true, Name = "page")]
     public int? CommandsPage { get; set; }
+
+    /// <summary>The request forms' values, echoed back with the device's answer or why there was none.</summary>
+    public DeviceRequestInput Asked { get; private set; } = new(null, "{}", null, "{}");
+
+    /// <summary>The device's answer to a properties request, as it sent it.</summary>
+    public string? Answer { get; private set; }
+
+    public bool MessageSent { get; private set; }
+
+    /// <summary>Messages and events the device sent, newest first.</summary>
+    public IReadOnlyList<DeviceEvent> Sent { get; private set; } = [];
+
+    /// <summary>Where the page of <see cref="Sent"/> starts: older than this event; null for the newest.</summary>
+    [BindProperty(SupportsGet = true, Name = "before")]
+    public long? SentBefore { get; set; }
+
+    /// <summary>The event ID that asks for the next older page of <see cref="Sent"/>; null on the last one.</summary>
+    public long? OlderSent { get; private set; }
 
     /// <summary>False when a custom range lacks its start or ends before it: then nothing is charted.</summary>
     public bool RangeIsValid { get; private set; }
@@ -166,6 +189,94 @@ internal sealed class DeviceModel(
         return Redirect($"/applications/{id}/devices/{deviceId}?sent={outcome.Value!.Id}#commands");
     }
 
+    public Task<IActionResult> OnPostSetPropertiesAsync(
+        string id, string deviceId, [FromForm] string? serviceId, [FromForm] string? properties, CancellationToken cancellationToken)
+    {
+        Asked = Asked with { ServiceId = serviceId, Properties = properties };
+        return AskAsync(id, deviceId, () =>
+        {
+            var errors = new FieldErrors();
+            if (serviceId is not { Length: > 0 and <= 64 })
+            {
+                errors.Add("request.serviceId", "Give the service (1–64 characters).");
+            }
+            if (ParseObject(properties) is not { } parsed)
+            {
+                errors.Add("request.properties", "The properties are not a JSON object.");
+                return (errors, null);
+            }
+            return (errors, token => requests.SetPropertiesAsync(deviceId, [(serviceId!, parsed)], token));
+        }, cancellationToken);
+    }
+
+    public Task<IActionResult> OnPostGetPropertiesAsync(string id, string deviceId, [FromForm] string? serviceId, CancellationToken cancellationToken)
+    {
+        Asked = Asked with { GetServiceId = serviceId };
+        return AskAsync(id, deviceId, () => (new FieldErrors(),
+            token => requests.GetPropertiesAsync(deviceId, string.IsNullOrWhiteSpace(serviceId) ? null : serviceId, token)), cancellationToken);
+    }
+
+    public Task<IActionResult> OnPostMessageAsync(string id, string deviceId, [FromForm] string? message, CancellationToken cancellationToken)
+    {
+        Asked = Asked with { Message = message };
+        return AskAsync(id, deviceId, () =>
+        {
+            var errors = new FieldErrors();
+            if (ParseJson(message) is not { } parsed)
+            {
+                errors.Add("request.message", "The message is not valid JSON.");
+                return (errors, null);
+            }
+            return (errors, token => requests.SendMessageAsync(deviceId, parsed, null, token));
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Checks a request form, sends what it asks to the device through the same service the management API uses, and
+    /// shows the device's answer, or why there was none beside the form.
+    /// </summary>
+    private async Task<IActionResult> AskAsync(
+        string id, string deviceId, Func<(FieldErrors Errors, Func<CancellationToken, Task<DeviceReply>>? Send)> check, CancellationToken cancellationToken)
+    {
+        ModelState.ClearBindingErrors();
+        if (!await LoadAsync(id, deviceId, cancellationToken))
+        {
+            return NotFound();
+        }
+        Input = DeviceInput.From(Device);
+        var (errors, send) = check();
+        if (errors.Any || send is null)
+        {
+            return Fail(new InvalidInput(errors), "request");
+        }
+        var reply = await send(cancellationToken);
+        if (reply.Status != DeviceReplyStatus.Answered)
+        {
+            var refused = DeviceRequestEndpoints.Unanswered(reply);
+            ModelState.AddModelError("request.answer", refused.Message());
+            Response.StatusCode = refused.Status;
+            Failed = "request";
+            return Page();
+        }
+        MessageSent = reply.Json is null;
+        Answer = reply.Json;
+        return Page();
+    }
+
+    private static JsonElement? ParseJson(string? text)
+    {
+        try
+        {
+            return string.IsNullOrWhiteSpace(text) ? null : JsonSerializer.Deserialize<JsonElement>(text);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static JsonElement? ParseObject(string? text) => ParseJson(text) is { ValueKind: JsonValueKind.Object } parsed ? parsed : null;
+
     public async Task<IActionResult> OnPostDeleteAsync(string id, string deviceId, CancellationToken cancellationToken)
     {
         if (!await LoadAsync(id, deviceId, cancellationToken))
@@ -204,6 +315,7 @@ internal sealed class DeviceModel(
         var (sent, total) = await commands.ListAsync(id, new CommandQuery(deviceId, null, null, page - 1, size), cancellationToken);
         Commands = new Paged<DeviceCommand>(sent, page, size, total);
         CommandChoices = await commands.ChoicesAsync(id, deviceId, cancellationToken);
+        (Sent, OlderSent) = await DeviceMessages.PageAsync(db, id, deviceId, SentTypes, SentBefore, MessagesPageSize, cancellationToken);
         await LoadHistoryAsync(cancellationToken);
         return true;
     }
@@ -236,6 +348,9 @@ internal sealed class DeviceModel(
 
     private static DateTimeOffset? AsUtc(DateTime? local) => local is { } value ? new DateTimeOffset(DateTime.SpecifyKind(value, DateTimeKind.Utc)) : null;
 }
+
+/// <summary>The forms that reach the connected device, as the owner filled them in.</summary>
+internal sealed record DeviceRequestInput(string? ServiceId, string? Properties, string? GetServiceId, string? Message);
 
 /// <summary>The command form as the owner filled it in.</summary>
 internal sealed record NewCommandInput(string? ServiceId, string? Method, string? Paras);

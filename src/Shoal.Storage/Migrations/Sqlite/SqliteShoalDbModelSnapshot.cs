@@ -362,6 +362,13 @@ namespace Shoal.Storage.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("LastDisconnectReason")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastDisconnectedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("LastModifiedAt")
                         .HasColumnType("INTEGER");
 
