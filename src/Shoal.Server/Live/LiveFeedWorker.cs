@@ -73,7 +73,8 @@ internal sealed partial class LiveFeedWorker(IServiceScopeFactory scopes, LiveFe
         var deviceIds = events.Select(e => e.DeviceId).Distinct().ToList();
         var names = deviceIds.Count == 0
             ? []
-            : await db.Devices.Where(d => deviceIds.Contains(d.Id)).ToDictionaryAsync(d => d.Id, d => d.Name, cancellationToken);
+            : await db.Devices.AsNoTracking().Where(d => deviceIds.Contains(d.Id)).Select(d => new { d.Id, d.Name })
+                .ToDictionaryAsync(d => d.Id, d => d.Name, cancellationToken);
         _cursor = to;
         var now = time.GetUtcNow();
         // Taken again after the read, so a watcher that came while it ran sees the events committed since it came.

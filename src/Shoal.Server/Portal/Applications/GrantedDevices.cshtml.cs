@@ -20,7 +20,7 @@ internal sealed class GrantedDevicesModel(
 
     public Paged<Device> Devices { get; private set; } = null!;
 
-    public IReadOnlyDictionary<string, List<DeviceServiceState>> Latest { get; private set; } = new Dictionary<string, List<DeviceServiceState>>();
+    public ILookup<string, DeviceServiceState> Latest { get; private set; } = null!;
 
     public async Task<IActionResult> OnGetAsync(string id, string grantorId, [FromQuery(Name = "page")] int? page, CancellationToken cancellationToken)
     {
@@ -35,12 +35,7 @@ internal sealed class GrantedDevicesModel(
         var (number, size) = Paging.Normalize(page, null);
         var (devices, total) = await registry.ListAsync(grantorId, new DeviceQuery(number - 1, size, null, null, null, true, Search, DeviceSort.Name), cancellationToken);
         Devices = new Paged<Device>(devices, number, size, total);
-        var latest = new Dictionary<string, List<DeviceServiceState>>();
-        foreach (var device in devices)
-        {
-            latest[device.Id] = await data.LatestAsync(device.Id, cancellationToken);
-        }
-        Latest = latest;
+        Latest = await data.LatestAsync([.. devices.Select(d => d.Id)], cancellationToken);
         return Page();
     }
 }
