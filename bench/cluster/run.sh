@@ -23,7 +23,7 @@ node() { # name portal-port northbound-port mqtt-port
     --Gateway:NodeName "$1" --Gateway:NodeLease 00:00:10 \
     --Kestrel:Endpoints:Portal:Url "http://127.0.0.1:$2" --Kestrel:Endpoints:Northbound:Url "http://127.0.0.1:$3" \
     --Northbound:CallsPerWindow 10000000 --Northbound:SingleAccessToken false \
-    --Gateway:Port "$4" --Gateway:TlsPort 0 --Gateway:HttpsPort 0 \
+    --Gateway:Port "$4" --Gateway:TlsPort 0 --Gateway:HttpsPort 0 --Coap:Port 0 --Coap:DtlsPort 0 \
     --Logging:LogLevel:Default Warning >"$out/$1.log" 2>&1) &
   echo $! >"$out/$1.pid"
 }

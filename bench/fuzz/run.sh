@@ -16,7 +16,7 @@ mosquitto_bin=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 dotnet publish src/Shoal.Server -c Release -o "$out/server" -v quiet >/dev/null
 (cd "$out/server" && exec ./Shoal.Server --Shoal:DataDirectory "$out/data" \
   --Kestrel:Endpoints:Portal:Url http://127.0.0.1:$portal_port --Kestrel:Endpoints:Northbound:Url http://127.0.0.1:$na_port \
-  --Gateway:Port $mqtt_port --Gateway:TlsPort 0 --Gateway:HttpsPort 0 --Logging:LogLevel:Default Warning >"$out/server.log" 2>&1) &
+  --Gateway:Port $mqtt_port --Gateway:TlsPort 0 --Gateway:HttpsPort 0 --Coap:Port 0 --Coap:DtlsPort 0 --Logging:LogLevel:Default Warning >"$out/server.log" 2>&1) &
 shoal=$!
 pids+=("$shoal")
 for _ in $(seq 150); do curl -s -o /dev/null http://127.0.0.1:$portal_port/openapi/v1.json && break; sleep 0.2; done

@@ -56,7 +56,7 @@ start_shoal() { # data-dir [server args...]
     --Shoal:DataDirectory "$data" \
     --Kestrel:Endpoints:Portal:Url "http://127.0.0.1:$portal_port" \
     --Kestrel:Endpoints:Northbound:Url "http://127.0.0.1:$na_port" \
-    --Gateway:Port 0 --Gateway:TlsPort 0 --Gateway:HttpsPort 0 \
+    --Gateway:Port 0 --Gateway:TlsPort 0 --Gateway:HttpsPort 0 --Coap:Port 0 --Coap:DtlsPort 0 \
     --Northbound:CallsPerWindow 10000000 --Northbound:SingleAccessToken false \
     --Logging:LogLevel:Default Warning "${storage_args[@]}" "$@" >"$out/server.log" 2>&1) &
   shoal=$!

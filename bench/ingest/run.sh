@@ -86,7 +86,7 @@ gen() { taskset -c 1 "$out/gen/Shoal.Bench.Ingest" --protocol "$protocol" "$@"; 
   --Shoal:DataDirectory "$out/data" \
   --Kestrel:Endpoints:Portal:Url http://127.0.0.1:$portal_port \
   --Kestrel:Endpoints:Northbound:Url http://127.0.0.1:$na_port \
-  --Gateway:Port $mqtt_port --Gateway:TlsPort 0 --Gateway:HttpsPort 0 --Gateway:MaxMessagesPerSecondPerDevice 1000000 --Gateway:MaxConnectionsPerAddress 1000000 \
+  --Gateway:Port $mqtt_port --Gateway:TlsPort 0 --Gateway:HttpsPort 0 --Coap:Port 0 --Coap:DtlsPort 0 --Gateway:MaxMessagesPerSecondPerDevice 1000000 --Gateway:MaxConnectionsPerAddress 1000000 \
   --Northbound:CallsPerWindow 10000000 --Northbound:SingleAccessToken false "${storage_args[@]}" \
   --Logging:LogLevel:Default Warning >"$out/server.log" 2>&1) &
 shoal=$!

@@ -19,7 +19,7 @@ wait_for() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; slee
   --Shoal:DataDirectory "$out/data" \
   --Kestrel:Endpoints:Portal:Url http://127.0.0.1:18080 \
   --Kestrel:Endpoints:Northbound:Url http://127.0.0.1:18743 \
-  --Northbound:CallsPerWindow 10000000 --Northbound:SingleAccessToken false --Gateway:Port 0 --Gateway:TlsPort 0 --Gateway:HttpsPort 0 \
+  --Northbound:CallsPerWindow 10000000 --Northbound:SingleAccessToken false --Gateway:Port 0 --Gateway:TlsPort 0 --Gateway:HttpsPort 0 --Coap:Port 0 --Coap:DtlsPort 0 \
   --Logging:LogLevel:Default Warning >"$out/server.log" 2>&1) &
 (cd "$out/ceiling" && exec taskset -c 0 ./Shoal.Bench.Ceiling --urls http://127.0.0.1:18090 >/dev/null 2>&1) &
 wait_for http://127.0.0.1:18080/openapi/v1.json

@@ -18,7 +18,7 @@ node() { # name portal-port northbound-port
   (cd "$out/server" && exec ./Shoal.Server --Shoal:DataDirectory "$out/data" \
     --Storage:Provider Postgres --Storage:ConnectionString "$pg;Database=$database" \
     --Gateway:NodeName "$1" --Kestrel:Endpoints:Portal:Url "http://127.0.0.1:$2" --Kestrel:Endpoints:Northbound:Url "http://127.0.0.1:$3" \
-    --Northbound:CallsPerWindow 10000000 --Gateway:Port 0 --Gateway:TlsPort 0 --Gateway:HttpsPort 0 \
+    --Northbound:CallsPerWindow 10000000 --Gateway:Port 0 --Gateway:TlsPort 0 --Gateway:HttpsPort 0 --Coap:Port 0 --Coap:DtlsPort 0 \
     --Logging:LogLevel:Default Warning >"$out/$1.log" 2>&1) &
 }
 wait_for() { for _ in $(seq 150); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done; echo "no answer from $1" >&2; exit 1; }

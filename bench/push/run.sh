@@ -32,7 +32,7 @@ wait_for() { for _ in $(seq 150); do curl -s -o /dev/null "$1" && return 0; slee
   --Shoal:DataDirectory "$out/data" \
   --Kestrel:Endpoints:Portal:Url http://127.0.0.1:$portal_port \
   --Kestrel:Endpoints:Northbound:Url http://127.0.0.1:$na_port \
-  --Gateway:Port $mqtt_port --Gateway:TlsPort 0 --Gateway:HttpsPort 0 --Gateway:MaxMessagesPerSecondPerDevice 1000000 \
+  --Gateway:Port $mqtt_port --Gateway:TlsPort 0 --Gateway:HttpsPort 0 --Coap:Port 0 --Coap:DtlsPort 0 --Gateway:MaxMessagesPerSecondPerDevice 1000000 \
   --Northbound:CallsPerWindow 10000000 --Northbound:SingleAccessToken false \
   --Delivery:AllowedNetworks:0 127.0.0.0/8 \
   --Logging:LogLevel:Default Warning >"$out/server.log" 2>&1) &

@@ -161,6 +161,12 @@ internal sealed partial class CommandDispatchWorker(
         }
         foreach (var (command, addressee) in due.Select(c => (c.Command, c.Addressee)))
         {
+            if (sessions.Find(addressee)?.Downlink is { } downlink)
+            {
+                downlink.Send(command);
+                LogPublished(logger, command.Id, command.DeviceId, command.IssuedTimes);
+                continue;
+            }
             var topic = TopicPolicy.CommandRequest(addressee, command.Id);
             await gateway.PublishAsync(topic, Request(command), cancellationToken);
             recorder.CommandPublished(command, topic);

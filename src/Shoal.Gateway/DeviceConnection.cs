@@ -27,7 +27,13 @@ internal sealed class DeviceConnection(string deviceId, string applicationId, bo
     /// </summary>
     public Task DownlinkReady => _downlink.Task;
 
-    public bool ReceivesDownlink => _downlink.Task.IsCompleted;
+    /// <summary>
+    /// How a device without an MQTT connection gets its commands (an LwM2M client); null for an MQTT connection, which
+    /// takes them, and every other request, as publishes.
+    /// </summary>
+    public IDeviceDownlink? Downlink { get; init; }
+
+    public bool ReceivesDownlink => _downlink.Task.IsCompleted && (Downlink?.Awake ?? true);
 
     public void DownlinkSubscribed() => _downlink.TrySetResult();
 

@@ -45,7 +45,8 @@ internal sealed class DeviceSessions
     /// </summary>
     public async Task<bool> ReceivesDownlinkAsync(string deviceId, TimeSpan wait, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (!_live.TryGetValue(deviceId, out var connection))
+        // Requests are MQTT publishes: a device reached another way does not receive them.
+        if (!_live.TryGetValue(deviceId, out var connection) || connection.Downlink is not null)
         {
             return false;
         }
@@ -79,6 +80,8 @@ internal sealed class DeviceSessions
     }
 
     public List<DeviceConnection> Live() => [.. _live.Values];
+
+    public DeviceConnection? Find(string deviceId) => _live.GetValueOrDefault(deviceId);
 
     /// <summary>The live connections here that receive their device's downlink.</summary>
     public List<DeviceConnection> ReceivingDownlink() => [.. _live.Values.Where(c => c.ReceivesDownlink)];

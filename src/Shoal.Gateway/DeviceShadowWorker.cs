@@ -73,7 +73,8 @@ internal sealed partial class DeviceShadowWorker(
 
     private async Task PublishDifferencesAsync(IReadOnlySet<string>? devices, CancellationToken cancellationToken)
     {
-        var connections = devices is null ? sessions.ReceivingDownlink() : sessions.ReceivingDownlink(devices);
+        // Desired values go out as MQTT properties-set requests: devices reached another way are left out.
+        var connections = (devices is null ? sessions.ReceivingDownlink() : sessions.ReceivingDownlink(devices)).Where(c => c.Downlink is null).ToList();
         if (connections.Count == 0)
         {
             return;

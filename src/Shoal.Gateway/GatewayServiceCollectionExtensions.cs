@@ -1,5 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.DependencyInjection;
+using Shoal.Coap.Lwm2m;
+using Shoal.Gateway.Coap;
 using Shoal.Gateway.Edge;
 using Shoal.Gateway.Https;
 using Shoal.Gateway.SubDevices;
@@ -52,6 +54,11 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<DeviceShadowSignal>();
         services.AddSingleton<DeviceShadowWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<DeviceShadowWorker>());
+        services.AddOptions<Lwm2mOptions>().BindConfiguration(Lwm2mOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<CoapDevices>();
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<Lwm2mServer>(sp, sp.GetRequiredService<CoapDevices>()));
+        services.AddSingleton<CoapListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<CoapListener>());
         return services;
     }
 }

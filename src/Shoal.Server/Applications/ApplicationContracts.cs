@@ -35,6 +35,8 @@ public sealed record ApplicationResponse(
     string DeviceAccessAddress,
     string? DeviceMqttsAccessAddress,
     string? DeviceHttpsAccessAddress,
+    string? DeviceCoapAccessAddress,
+    string? DeviceCoapsAccessAddress,
     bool HasSecret,
     DateTimeOffset? PreviousSecretValidUntil,
     TermsResponse Terms,
@@ -58,6 +60,8 @@ public sealed record ApplicationCredentialsResponse(
     string DeviceAccessAddress,
     string? DeviceMqttsAccessAddress,
     string? DeviceHttpsAccessAddress,
+    string? DeviceCoapAccessAddress,
+    string? DeviceCoapsAccessAddress,
     ApplicationResponse Application);
 
 public sealed record AuditEntryResponse(long Id, string Action, string Actor, string? Detail, string? Address, DateTimeOffset At, string? ApplicationId);
@@ -89,6 +93,8 @@ internal static class ApplicationMapping
         addresses.Device,
         addresses.DeviceMqtts,
         addresses.DeviceHttps,
+        addresses.DeviceCoap,
+        addresses.DeviceCoaps,
         a.SecretHash is not null,
         a.PreviousSecretValidUntil,
         new TermsResponse(a.TermsVersion, a.TermsAcceptedAt, a.TermsAcceptedBy),
@@ -104,6 +110,7 @@ internal static class ApplicationMapping
 
 /// <summary>
 /// Where NAs and devices reach Shoal: <paramref name="Device"/> is the MQTT address (MQTTS when plain MQTT is off);
-/// MQTTS and HTTPS device access are null when off or hidden.
+/// MQTTS, HTTPS, CoAP and CoAP-over-DTLS device access are null when off or hidden.
 /// </summary>
-public sealed record AccessAddresses(string Application, string Device, string? DeviceMqtts, string? DeviceHttps);
+public sealed record AccessAddresses(
+    string Application, string Device, string? DeviceMqtts, string? DeviceHttps, string? DeviceCoap = null, string? DeviceCoaps = null);

@@ -142,5 +142,7 @@ internal static class ApplicationEndpoints
         applications.Addresses.Device,
         applications.Addresses.DeviceMqtts,
         applications.Addresses.DeviceHttps,
+        applications.Addresses.DeviceCoap,
+        applications.Addresses.DeviceCoaps,
         issued.Application.ToResponse(applications.Addresses));
 }

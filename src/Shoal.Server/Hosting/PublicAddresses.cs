@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Shoal.Coap.Lwm2m;
 using Shoal.Gateway;
 using Shoal.Server.Applications;
 
@@ -16,6 +17,7 @@ internal static class PublicAddresses
     {
         var shoal = configuration.GetSection(ShoalOptions.Section).Get<ShoalOptions>() ?? new ShoalOptions();
         var gateway = configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+        var coap = configuration.GetSection(Lwm2mOptions.Section).Get<Lwm2mOptions>() ?? new Lwm2mOptions();
         var errors = new List<string>();
         if (gateway.HostAddresses is null)
         {
@@ -38,6 +40,10 @@ internal static class PublicAddresses
             {
                 listeners.Add((setting, gateway.Host, port));
             }
+        }
+        if (coap.Port != 0 && coap.Port == coap.DtlsPort)
+        {
+            errors.Add($"Coap:Port and Coap:DtlsPort both listen on port {coap.Port}.");
         }
         for (var i = 0; i < listeners.Count; i++)
         {
@@ -79,6 +85,8 @@ internal static class PublicAddresses
         var mqtt = Address(nameof(ShoalOptions.DeviceAccessAddress), shoal.DeviceAccessAddress, Derived("mqtt", gateway.Host, gateway.Port), "mqtt", "mqtts");
         var mqtts = Address(nameof(ShoalOptions.DeviceMqttsAccessAddress), shoal.DeviceMqttsAccessAddress, Derived("mqtts", gateway.Host, gateway.TlsPort), "mqtts");
         var https = Address(nameof(ShoalOptions.DeviceHttpsAccessAddress), shoal.DeviceHttpsAccessAddress, Derived("https", gateway.Host, gateway.HttpsPort), "https");
+        var coapAddress = Address(nameof(ShoalOptions.DeviceCoapAccessAddress), shoal.DeviceCoapAccessAddress, Derived("coap", gateway.Host, coap.Port), "coap");
+        var coaps = Address(nameof(ShoalOptions.DeviceCoapsAccessAddress), shoal.DeviceCoapsAccessAddress, Derived("coaps", gateway.Host, coap.DtlsPort), "coaps");
         if (application is null)
         {
             errors.Add("NAs have no address: configure Kestrel:Endpoints:Northbound:Url or set Shoal:ApplicationAccessAddress.");
@@ -92,7 +100,7 @@ internal static class PublicAddresses
         {
             throw new InvalidOperationException("Shoal cannot start with these settings:\n  " + string.Join("\n  ", errors));
         }
-        return new AccessAddresses(application!, device!, mqtts, https);
+        return new AccessAddresses(application!, device!, mqtts, https, coapAddress, coaps);
     }
 
     /// <summary>The portal's address for links in mails: <c>Shoal:PortalAddress</c>, else the portal listener's with the public host.</summary>

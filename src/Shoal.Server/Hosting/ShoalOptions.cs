@@ -28,6 +28,12 @@ public sealed class ShoalOptions
     /// <summary>The address of HTTPS device access, when it is not its listener's; empty hides it.</summary>
     public string? DeviceHttpsAccessAddress { get; set; }
 
+    /// <summary>The CoAP address of LwM2M devices, when it is not the CoAP listener's; empty hides it.</summary>
+    public string? DeviceCoapAccessAddress { get; set; }
+
+    /// <summary>The CoAP-over-DTLS address of LwM2M devices, when it is not its listener's; empty hides it.</summary>
+    public string? DeviceCoapsAccessAddress { get; set; }
+
     /// <summary>
     /// The portal's address in the links Shoal mails (password resets, invitations). Default: the portal listener's,
     /// with <see cref="PublicHost"/>. Never taken from a request, whose Host header anyone can set.

@@ -62,6 +62,14 @@ internal sealed record Credentials(
         {
             yield return new("Device HTTPS access address", https, "device-https-address");
         }
+        if (addresses.DeviceCoap is { } coap)
+        {
+            yield return new("Device CoAP access address", coap, "device-coap-address");
+        }
+        if (addresses.DeviceCoaps is { } coaps)
+        {
+            yield return new("Device CoAPS access address", coaps, "device-coaps-address");
+        }
     }
 
     private static string FileNameFor(string name) => SafeFileName($"shoal-{name}-secret.txt");

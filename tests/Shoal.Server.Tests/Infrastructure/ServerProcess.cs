@@ -38,6 +38,8 @@ public sealed class ServerProcess : IAsyncDisposable
             ["Gateway:Port"] = MqttPort.ToString(CultureInfo.InvariantCulture),
             ["Gateway:TlsPort"] = "0",
             ["Gateway:HttpsPort"] = "0",
+            ["Coap:Port"] = "0",
+            ["Coap:DtlsPort"] = "0",
             // A device here publishes as fast as it is acknowledged.
             ["Gateway:MaxMessagesPerSecondPerDevice"] = "1000000",
             ["Accounts:PasswordHashIterations"] = "10000",

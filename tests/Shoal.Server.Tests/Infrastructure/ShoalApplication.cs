@@ -66,6 +66,8 @@ public class ShoalApplication<TDatabase> : WebApplicationFactory<Program>, IAsyn
         builder.UseSetting("Gateway:Port", "0");
         builder.UseSetting("Gateway:TlsPort", "0");
         builder.UseSetting("Gateway:HttpsPort", "0");
+        builder.UseSetting("Coap:Port", "0");
+        builder.UseSetting("Coap:DtlsPort", "0");
         // Listeners here are off or on ports chosen at start, so there is no address to derive: applications show
         // those of a default install.
         builder.UseSetting("Shoal:ApplicationAccessAddress", "https://localhost:8743");
