@@ -25,6 +25,7 @@ internal sealed partial class Lwm2mServer(ILwm2mDevices devices, IOptions<Lwm2mO
     private readonly ConcurrentDictionary<string, Lwm2mRegistration> _byLocation = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lwm2mRegistration> _byDevice = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<CoapPeer, Lwm2mRegistration> _byPeer = new();
+    private readonly ConcurrentDictionary<string, Lwm2mRegistration> _byName = new(StringComparer.Ordinal);
     private readonly RegistrationRate _rate = new(options.Value.RegistrationsPerMinute, time);
 
     /// <summary>The endpoint plain clients are reached through; set once it is listening.</summary>
@@ -57,16 +58,17 @@ internal sealed partial class Lwm2mServer(ILwm2mDevices devices, IOptions<Lwm2mO
     public async Task<bool> HandleNotificationAsync(CoapPeer peer, CoapMessage notification, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(notification);
-        if (!_byPeer.TryGetValue(peer, out var registration))
+        if (Of(peer) is not { } registration)
         {
             return false;
         }
         if (!notification.Code.IsSuccess)
         {
             LogObservationEnded(logger, registration.Device.DeviceId, notification.Code.ToString());
+            registration.Observed = false;
             return false;
         }
-        Touch(registration);
+        Touch(registration, peer);
         await devices.ReportAsync(registration, notification.Payload, notification.ContentFormat, cancellationToken);
         return true;
     }
@@ -154,6 +156,7 @@ internal sealed partial class Lwm2mServer(ILwm2mDevices devices, IOptions<Lwm2mO
         _byLocation[registration.Location] = registration;
         _byDevice[device.DeviceId] = registration;
         _byPeer[peer] = registration;
+        _byName[endpointName] = registration;
         LogRegistered(logger, device.DeviceId, endpointName, peer.EndPoint, (int)lifetime.TotalSeconds, queueMode);
         if (reportsData)
         {
@@ -187,14 +190,8 @@ internal sealed partial class Lwm2mServer(ILwm2mDevices devices, IOptions<Lwm2mO
             }
             registration.QueueMode = queueMode;
         }
-        if (registration.Peer != peer)
-        {
-            _byPeer.TryRemove(registration.Peer, out _);
-            registration.Peer = peer;
-            _byPeer[peer] = registration;
-        }
         registration.ExpiresAt = time.GetUtcNow() + registration.Lifetime;
-        Touch(registration);
+        Touch(registration, peer);
         return request.CreateResponse(CoapCode.Changed);
     }
 
@@ -214,11 +211,11 @@ internal sealed partial class Lwm2mServer(ILwm2mDevices devices, IOptions<Lwm2mO
     /// <summary>LwM2M Send: the client reports on its own, without an observation.</summary>
     private async Task<CoapMessage> SendAsync(CoapPeer peer, CoapMessage request, CancellationToken cancellationToken)
     {
-        if (!_byPeer.TryGetValue(peer, out var registration))
+        if (Of(peer) is not { } registration)
         {
             return Refuse(request, CoapCode.Unauthorized, "Register first: this address holds no registration.");
         }
-        Touch(registration);
+        Touch(registration, peer);
         await devices.ReportAsync(registration, request.Payload, request.ContentFormat, cancellationToken);
         return request.CreateResponse(CoapCode.Changed);
     }
@@ -237,7 +234,8 @@ internal sealed partial class Lwm2mServer(ILwm2mDevices devices, IOptions<Lwm2mO
                 return;
             }
             var response = await endpoint.ObserveAsync(registration.Peer, CoapMessage.Request(CoapCode.Get, DataPath), CancellationToken.None);
-            if (!response.Code.IsSuccess || response.Observe is null)
+            registration.Observed = response.Code.IsSuccess && response.Observe is not null;
+            if (!registration.Observed)
             {
                 LogNotObserved(logger, registration.Device.DeviceId, response.Code.ToString());
             }
@@ -248,8 +246,22 @@ internal sealed partial class Lwm2mServer(ILwm2mDevices devices, IOptions<Lwm2mO
         }
     }
 
-    private void Touch(Lwm2mRegistration registration)
+    /// <summary>
+    /// The registration <paramref name="peer"/> speaks for: over DTLS its identity names it from any address (each
+    /// exchange may come over a new session), over plain CoAP its address does.
+    /// </summary>
+    private Lwm2mRegistration? Of(CoapPeer peer) =>
+        peer.Identity is { } identity ? _byName.GetValueOrDefault(identity) : _byPeer.GetValueOrDefault(peer);
+
+    /// <summary>The client sent something from <paramref name="peer"/>: it is reached there now, and in queue mode it listens.</summary>
+    private void Touch(Lwm2mRegistration registration, CoapPeer peer)
     {
+        if (registration.Peer != peer)
+        {
+            _byPeer.TryRemove(KeyValuePair.Create(registration.Peer, registration));
+            registration.Peer = peer;
+            _byPeer[peer] = registration;
+        }
         if (registration.QueueMode)
         {
             registration.AwakeUntil = time.GetUtcNow() + options.Value.QueueWindow;
@@ -262,6 +274,7 @@ internal sealed partial class Lwm2mServer(ILwm2mDevices devices, IOptions<Lwm2mO
         var removed = _byDevice.TryRemove(KeyValuePair.Create(registration.Device.DeviceId, registration));
         _byLocation.TryRemove(KeyValuePair.Create(registration.Location, registration));
         _byPeer.TryRemove(KeyValuePair.Create(registration.Peer, registration));
+        _byName.TryRemove(KeyValuePair.Create(registration.EndpointName, registration));
         EndpointOf(registration.Peer)?.ForgetObservations(registration.Peer);
         return removed;
     }

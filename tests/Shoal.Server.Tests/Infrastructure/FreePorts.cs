@@ -14,4 +14,12 @@ public static class FreePorts
         listener.Stop();
         return port;
     }
+
+    /// <summary>A loopback UDP port nobody is bound to now.</summary>
+    public static int NextUdp()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
 }
