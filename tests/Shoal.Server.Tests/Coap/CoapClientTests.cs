@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Shoal.Coap.Protocol;
+using Shoal.Server.Tests.Gateway;
+using Shoal.Server.Tests.Infrastructure;
+using Shoal.Server.Tests.Northbound;
+using Shoal.Storage.Entities;
+using static Shoal.Server.Tests.Infrastructure.ApplicationApi;
+
+namespace Shoal.Server.Tests.Coap;
+
+/// <summary>CoAP and CoAP over DTLS-PSK with libcoap's coap-client as the device, and what bad input gets.</summary>
+public abstract class CoapClientTests<TDatabase>(CoapApplication<TDatabase> shoal) : IClassFixture<CoapApplication<TDatabase>>
+    where TDatabase : ITestDatabase, new()
+{
+    [Fact]
+    public async Task Register_OverDtlsWithTheDevicesPsk_TheDeviceIsOnline()
+    {
+        var (_, device, nodeId) = await NewDeviceAsync();
+
+        var (exitCode, output) = await CoapTool.RegisterOverDtlsAsync(shoal.CoapsPort, nodeId, device.Secret);
+
+        Assert.True(exitCode == 0, output);
+        Assert.DoesNotContain("4.", output, StringComparison.Ordinal);
+        await shoal.EventuallyAsync(db => db.Devices.AnyAsync(d => d.Id == device.Id && d.Status == DeviceStatus.Online && d.Activated));
+    }
+
+    [Fact]
+    public async Task Register_OverDtlsWithAWrongPsk_TheHandshakeFailsAndNothingIsStored()
+    {
+        var (_, device, nodeId) = await NewDeviceAsync();
+
+        var (_, output) = await CoapTool.RegisterOverDtlsAsync(shoal.CoapsPort, nodeId, "not-" + device.Secret);
+
+        Assert.DoesNotContain("2.01", output, StringComparison.Ordinal);
+        var row = await shoal.QueryAsync(db => db.Devices.SingleAsync(d => d.Id == device.Id));
+        Assert.Equal((DeviceStatus.Inactive, false), (row.Status, row.Activated));
+        Assert.False(await shoal.QueryAsync(db => db.DeviceEvents.AnyAsync(e => e.DeviceId == device.Id)));
+    }
+
+    [Fact]
+    public async Task Send_OverDtlsInANewSession_IsStoredForTheRegisteredDevice()
+    {
+        var (app, device, nodeId) = await NewDeviceAsync();
+        Assert.Equal(0, (await CoapTool.RegisterOverDtlsAsync(shoal.CoapsPort, nodeId, device.Secret)).ExitCode);
+
+        var (exitCode, output) = await CoapTool.RunAsync("-m", "post", "-k", device.Secret, "-u", nodeId, "-e", "hello",
+            $"coaps://127.0.0.1:{shoal.CoapsPort.ToString(CultureInfo.InvariantCulture)}/dp");
+
+        Assert.True(exitCode == 0 && !output.Contains("4.", StringComparison.Ordinal), output);
+        var message = (await MessagesAsync(app, device)).GetProperty("items")[0];
+        Assert.Equal("hello"u8.ToArray(), Convert.FromBase64String(message.GetProperty("base64").GetString()!));
+    }
+
+    [Fact]
+    public async Task Send_OverPlainCoapFromTheRegisteredAddress_IsStored()
+    {
+        var (app, device, nodeId) = await NewDeviceAsync();
+        var localPort = FreePorts.NextUdp();
+        Assert.Equal(0, (await CoapTool.RegisterAsync(shoal.CoapPort, nodeId, localPort)).ExitCode);
+
+        var (_, output) = await CoapTool.RunAsync("-m", "post", "-p", localPort.ToString(CultureInfo.InvariantCulture), "-t", "50",
+            "-e", """{"door":"open"}""", $"coap://127.0.0.1:{shoal.CoapPort.ToString(CultureInfo.InvariantCulture)}/dp");
+
+        Assert.DoesNotContain("4.", output, StringComparison.Ordinal);
+        var message = (await MessagesAsync(app, device)).GetProperty("items")[0];
+        Assert.Equal("open", message.GetProperty("message").GetProperty("door").GetString());
+    }
+
+    [Fact]
+    public async Task Send_WithoutARegistration_Answers401AndStoresNothing()
+    {
+        var before = await shoal.QueryAsync(db => db.DeviceEvents.CountAsync());
+
+        var (_, output) = await CoapTool.RunAsync("-m", "post", "-e", "x", $"coap://127.0.0.1:{shoal.CoapPort.ToString(CultureInfo.InvariantCulture)}/dp");
+
+        Assert.Contains("4.01", output, StringComparison.Ordinal);
+        Assert.Equal(before, await shoal.QueryAsync(db => db.DeviceEvents.CountAsync()));
+    }
+
+    [Fact]
+    public async Task Send_BodyOverTheLimitInBlocks_Answers413AndStoresNothing()
+    {
+        var (app, device, nodeId) = await NewDeviceAsync();
+        var localPort = FreePorts.NextUdp();
+        Assert.Equal(0, (await CoapTool.RegisterAsync(shoal.CoapPort, nodeId, localPort)).ExitCode);
+
+        var (_, output) = await CoapTool.RunAsync("-m", "post", "-p", localPort.ToString(CultureInfo.InvariantCulture), "-b", "256",
+            "-e", new string('x', 2000), $"coap://127.0.0.1:{shoal.CoapPort.ToString(CultureInfo.InvariantCulture)}/dp");
+
+        Assert.Contains("4.13", output, StringComparison.Ordinal);
+        Assert.Equal(0, (await MessagesAsync(app, device)).GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Request_WithAnUnknownCriticalOption_Answers402()
+    {
+        var (_, output) = await CoapTool.RunAsync("-m", "post", "-O", "65001,x",
+            $"coap://127.0.0.1:{shoal.CoapPort.ToString(CultureInfo.InvariantCulture)}/rd?ep=whoever");
+
+        Assert.Contains("4.02", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Datagram_WithATokenLengthOverEight_IsResetWithItsMessageId()
+    {
+        using var socket = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        byte[] malformed = [0x49, 0x02, 0x12, 0x34, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+
+        await socket.SendAsync(malformed, new IPEndPoint(IPAddress.Loopback, shoal.CoapPort));
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var reset = (await socket.ReceiveAsync(deadline.Token)).Buffer;
+        Assert.Equal(((byte)0x70, (byte)0x00, (byte)0x12, (byte)0x34), (reset[0], reset[1], reset[2], reset[3]));
+    }
+
+    [Fact]
+    public async Task Registrations_FloodedFromOneAddress_AreRefusedWith429WhileAnotherAddressRegisters()
+    {
+        var (_, device, nodeId) = await NewDeviceAsync();
+        using var flooder = new UdpClient(new IPEndPoint(IPAddress.Parse("127.0.0.3"), 0));
+        var server = new IPEndPoint(IPAddress.Loopback, shoal.CoapPort);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var codes = new List<CoapCode>();
+        for (var i = 0; i < 40; i++)
+        {
+            var register = CoapMessage.Request(CoapCode.Post, "rd").Add(CoapOptionNumber.UriQuery, "ep=unknown-" + i.ToString(CultureInfo.InvariantCulture));
+            register.Type = CoapType.Confirmable;
+            register.MessageId = (ushort)i;
+            register.Token = new byte[] { (byte)i };
+            await flooder.SendAsync(register.ToBytes(), server);
+            codes.Add(CoapMessage.Parse((await flooder.ReceiveAsync(deadline.Token)).Buffer).Code);
+        }
+
+        Assert.Equal(CoapCode.Forbidden, codes[0]);
+        Assert.Equal(CoapCode.TooManyRequests, codes[^1]);
+        var (exitCode, output) = await CoapTool.RegisterAsync(shoal.CoapPort, nodeId, FreePorts.NextUdp(), localAddress: "127.0.0.2");
+        Assert.True(exitCode == 0 && !output.Contains("4.", StringComparison.Ordinal), output);
+        await shoal.EventuallyAsync(db => db.Devices.AnyAsync(d => d.Id == device.Id && d.Status == DeviceStatus.Online));
+    }
+
+    [Fact]
+    public async Task Datagrams_RandomFuzz_LeaveTheListenerServing()
+    {
+        var (_, device, nodeId) = await NewDeviceAsync();
+        using var fuzzer = new UdpClient(new IPEndPoint(IPAddress.Parse("127.0.0.4"), 0));
+        var server = new IPEndPoint(IPAddress.Loopback, shoal.CoapPort);
+        var random = new Random(20261206);
+        for (var i = 0; i < 3000; i++)
+        {
+            var datagram = new byte[random.Next(0, 200)];
+            random.NextBytes(datagram);
+            if (datagram.Length > 0 && i % 2 == 0)
+            {
+                datagram[0] = (byte)(0x40 | (datagram[0] & 0x3F));
+            }
+            await fuzzer.SendAsync(datagram, server);
+        }
+
+        var (exitCode, output) = await CoapTool.RegisterAsync(shoal.CoapPort, nodeId, FreePorts.NextUdp(), localAddress: "127.0.0.5");
+
+        Assert.True(exitCode == 0 && !output.Contains("4.", StringComparison.Ordinal), output);
+        await shoal.EventuallyAsync(db => db.Devices.AnyAsync(d => d.Id == device.Id && d.Status == DeviceStatus.Online));
+    }
+
+    private async Task<(NaApplication App, TestDevice Device, string NodeId)> NewDeviceAsync()
+    {
+        var app = await shoal.NewApplicationAsync(null, ("dataManagement", true));
+        var nodeId = "nb-" + Guid.NewGuid().ToString("N")[..16];
+        return (app, await shoal.RegisterAsync(app.Na, nodeId), nodeId);
+    }
+
+    private static async Task<JsonElement> MessagesAsync(NaApplication app, TestDevice device) =>
+        await (await app.Owner.Client.GetAsync($"{Route}/{app.Id}/devices/{device.Id}/messages")).JsonAsync();
+}
+
+public sealed class CoapClientTestsOnSqlite(CoapApplication<SqliteDatabase> shoal) : CoapClientTests<SqliteDatabase>(shoal);
+
+public sealed class CoapClientTestsOnPostgres(CoapApplication<PostgresDatabase> shoal) : CoapClientTests<PostgresDatabase>(shoal);
