@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Shoal.Coap.Protocol;
@@ -13,9 +14,9 @@ internal sealed class EndpointHarness : IAsyncDisposable
     private readonly Task _running;
     private int _nextMessageId = 0x1000;
 
-    public EndpointHarness(CoapEndpointOptions? options = null)
+    public EndpointHarness(CoapEndpointOptions? options = null, ILogger<CoapEndpoint>? logger = null)
     {
-        Endpoint = new CoapEndpoint(Channel, options ?? new CoapEndpointOptions(), Handler, Time, NullLogger<CoapEndpoint>.Instance);
+        Endpoint = new CoapEndpoint(Channel, options ?? new CoapEndpointOptions(), Handler, Time, logger ?? NullLogger<CoapEndpoint>.Instance);
         _running = Endpoint.RunAsync(_stopping.Token);
     }
 
@@ -25,6 +26,9 @@ internal sealed class EndpointHarness : IAsyncDisposable
     public DelegateHandler Handler { get; } = new();
     public FakeTimeProvider Time { get; } = new();
     public CoapEndpoint Endpoint { get; }
+
+    /// <summary>The endpoint's receive loop; it ends only when the harness is disposed.</summary>
+    public Task Running => _running;
 
     /// <summary>A request from the device with a fresh message ID and a two-byte token.</summary>
     public CoapMessage Request(CoapCode method, string path, CoapType type = CoapType.Confirmable)
@@ -43,12 +47,14 @@ internal sealed class EndpointHarness : IAsyncDisposable
     public async Task<List<CoapMessage>> SyncAsync(CoapPeer? peer = null)
     {
         var messageId = (ushort)Interlocked.Increment(ref _nextMessageId);
-        Channel.Deliver(peer ?? Device, CoapMessage.EmptyBytes(CoapType.Confirmable, messageId));
+        peer ??= Device;
+        Channel.Deliver(peer, CoapMessage.EmptyBytes(CoapType.Confirmable, messageId));
         var before = new List<CoapMessage>();
         while (true)
         {
-            var sent = await Channel.NextSentAsync();
-            if (sent.Type == CoapType.Reset && sent.MessageId == messageId)
+            var (to, bytes) = await Channel.NextSentBytesAsync();
+            var sent = CoapMessage.Parse(bytes);
+            if (to == peer && sent.Type == CoapType.Reset && sent.MessageId == messageId)
             {
                 return before;
             }
