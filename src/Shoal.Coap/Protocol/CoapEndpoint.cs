@@ -257,6 +257,7 @@ internal sealed class CoapEndpoint(
         }
 
         TransferKey? completedUpload = null;
+        BlockOption? lastBlock = null;
         if (request.Has(CoapOptionNumber.Block1))
         {
             var (immediate, whole) = ReceiveBlock(peer, request);
@@ -267,6 +268,7 @@ internal sealed class CoapEndpoint(
             }
 
             completedUpload = new TransferKey(peer, request.Path);
+            lastBlock = request.Block1;
             request = whole!;
         }
         else if (request.Payload.Length > options.MaxBodySize)
@@ -313,10 +315,10 @@ internal sealed class CoapEndpoint(
         }
 
         var entry = _deduplication.Add(key);
-        _ = Task.Run(() => HandleRequestAsync(peer, request, entry));
+        _ = Task.Run(() => HandleRequestAsync(peer, request, lastBlock, entry));
     }
 
-    private async Task HandleRequestAsync(CoapPeer peer, CoapMessage request, MessageDeduplicator.Entry entry)
+    private async Task HandleRequestAsync(CoapPeer peer, CoapMessage request, BlockOption? lastBlock, MessageDeduplicator.Entry entry)
     {
         try
         {
@@ -338,7 +340,7 @@ internal sealed class CoapEndpoint(
                 response = request.CreateResponse(CoapCode.InternalServerError);
             }
 
-            response = ShapeResponse(peer, request, response);
+            response = ShapeResponse(peer, request, lastBlock, response);
             var bytes = Prepare(request, response);
             _deduplication.Complete(entry, bytes);
             await channel.SendAsync(peer, bytes, _stopping);
@@ -359,11 +361,11 @@ internal sealed class CoapEndpoint(
     }
 
     /// <summary>Echoes the Block1 of an upload and splits a response larger than the block size asked for.</summary>
-    private CoapMessage ShapeResponse(CoapPeer peer, CoapMessage request, CoapMessage response)
+    private CoapMessage ShapeResponse(CoapPeer peer, CoapMessage request, BlockOption? lastBlock, CoapMessage response)
     {
-        if (request.Block1 is { } lastBlock)
+        if (lastBlock is { } block1)
         {
-            response.Remove(CoapOptionNumber.Block1).Add(CoapOptionNumber.Block1, lastBlock.ToValue());
+            response.Remove(CoapOptionNumber.Block1).Add(CoapOptionNumber.Block1, block1.ToValue());
         }
 
         if (response.Has(CoapOptionNumber.Block2))
@@ -468,7 +470,7 @@ internal sealed class CoapEndpoint(
             return (next, null);
         }
 
-        var whole = request.Clone();
+        var whole = request.Clone().Remove(CoapOptionNumber.Block1).Remove(CoapOptionNumber.Size1);
         whole.Payload = upload.Complete(request.Payload.Span);
         return (null, whole);
     }
@@ -675,6 +677,8 @@ internal sealed class CoapEndpoint(
             _observations[exchange.Token] = new Observation(sequence, time.GetTimestamp());
         }
 
+        // Later messages with this token are notifications, not this exchange's response.
+        _exchangesByToken.TryRemove(exchange.Token, out _);
         exchange.Response.TrySetResult(response);
         exchange.Acknowledged.TrySetResult();
     }

@@ -13,6 +13,8 @@ internal sealed class UdpChannel : IDatagramChannel
     private readonly Socket _socket;
     private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(MaxDatagramSize + 1);
     private readonly EndPoint _anyRemote;
+    private readonly Lock _bufferLock = new();
+    private bool _receiving;
     private int _disposed;
 
     public UdpChannel(IPEndPoint bind)
@@ -30,7 +32,37 @@ internal sealed class UdpChannel : IDatagramChannel
 
     public IPEndPoint LocalEndPoint { get; }
 
+    /// <summary>The next datagram; one reader at a time.</summary>
     public async ValueTask<Datagram> ReceiveAsync(CancellationToken cancellationToken)
+    {
+        lock (_bufferLock)
+        {
+            if (_disposed == 1)
+            {
+                throw new OperationCanceledException("The channel was closed.", cancellationToken);
+            }
+
+            _receiving = true;
+        }
+
+        try
+        {
+            return await ReceiveIntoBufferAsync(cancellationToken);
+        }
+        finally
+        {
+            lock (_bufferLock)
+            {
+                _receiving = false;
+                if (_disposed == 1)
+                {
+                    ArrayPool<byte>.Shared.Return(_buffer);
+                }
+            }
+        }
+    }
+
+    private async ValueTask<Datagram> ReceiveIntoBufferAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -80,11 +112,22 @@ internal sealed class UdpChannel : IDatagramChannel
 
     public ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        lock (_bufferLock)
         {
-            _socket.Dispose();
-            ArrayPool<byte>.Shared.Return(_buffer);
+            if (_disposed == 1)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            _disposed = 1;
+            if (!_receiving)
+            {
+                // A receive in progress gives the buffer back when the closed socket ends it.
+                ArrayPool<byte>.Shared.Return(_buffer);
+            }
         }
+
+        _socket.Dispose();
 
         return ValueTask.CompletedTask;
     }

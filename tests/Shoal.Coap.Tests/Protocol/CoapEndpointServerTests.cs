@@ -248,9 +248,11 @@ public sealed class CoapEndpointServerTests
     {
         await using var harness = new EndpointHarness();
         byte[]? seen = null;
+        BlockOption? seenBlock1 = new BlockOption(-1, false, 0);
         harness.Handler.OnRequest = (_, request) =>
         {
             seen = request.Payload.ToArray();
+            seenBlock1 = request.Block1;
             return Task.FromResult(request.CreateResponse(CoapCode.Changed));
         };
         var body = Enumerable.Range(0, 40).Select(i => (byte)i).ToArray();
@@ -268,6 +270,7 @@ public sealed class CoapEndpointServerTests
         Assert.Equal([CoapCode.Continue, CoapCode.Continue, CoapCode.Changed], responses.Select(response => response.Code));
         Assert.Equal(new BlockOption(2, false, 0), responses[2].Block1);
         Assert.Equal(body, seen);
+        Assert.Null(seenBlock1);
         Assert.Equal(1, harness.Handler.Requests);
     }
 
