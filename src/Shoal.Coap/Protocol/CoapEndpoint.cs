@@ -896,6 +896,7 @@ internal readonly record struct TokenKey(CoapPeer Peer, ulong Token, int Length)
     public bool Matches(ReadOnlySpan<byte> token) => From(Peer, token) == this;
 }
 
+/// <summary>What a <see cref="CoapEndpoint"/> logs.</summary>
 internal static partial class CoapEndpointLog
 {
     [LoggerMessage(Level = LogLevel.Debug, Message = "Malformed datagram from {Peer}: {Reason}")]
