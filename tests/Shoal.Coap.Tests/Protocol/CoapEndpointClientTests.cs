@@ -245,6 +245,29 @@ public sealed class CoapEndpointClientTests
     }
 
     [Fact]
+    public async Task ObserveAsync_FinalResponseWithoutObserve_IsDeliveredAndEndsTheObservation()
+    {
+        await using var harness = new EndpointHarness();
+        var (request, _) = await ObserveAsync(harness);
+        var delivered = new TaskCompletionSource<CoapCode>(TaskCreationOptions.RunContinuationsAsynchronously);
+        harness.Handler.OnNotification = (_, notification) =>
+        {
+            delivered.TrySetResult(notification.Code);
+            return Task.FromResult(true);
+        };
+        var final = request.CreateResponse(CoapCode.NotFound);
+        final.Type = CoapType.Confirmable;
+        final.MessageId = 0x3001;
+
+        harness.Channel.Deliver(Device, final);
+        var ack = await harness.Channel.NextSentAsync();
+
+        Assert.Equal(CoapType.Acknowledgement, ack.Type);
+        Assert.Equal(CoapCode.NotFound, await delivered.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, harness.Endpoint.ObservationCount);
+    }
+
+    [Fact]
     public async Task Notification_UnknownToken_IsReset()
     {
         await using var harness = new EndpointHarness();

@@ -168,6 +168,18 @@ public sealed class CoapEndpointServerTests
     }
 
     [Fact]
+    public async Task EmptyConfirmable_IsReset()
+    {
+        await using var harness = new EndpointHarness();
+
+        harness.Channel.Deliver(Device, CoapMessage.EmptyBytes(CoapType.Confirmable, 0x0BAD));
+        var response = await harness.Channel.NextSentAsync();
+
+        Assert.Equal(CoapType.Reset, response.Type);
+        Assert.Equal(0x0BAD, response.MessageId);
+    }
+
+    [Fact]
     public async Task ResponseToNobody_Confirmable_IsReset()
     {
         await using var harness = new EndpointHarness();
