@@ -703,7 +703,8 @@ internal sealed class CoapEndpoint(
             var next = new CoapMessage { Code = CoapCode.Get };
             foreach (var option in request.Options)
             {
-                if (option.Number is not (CoapOptionNumber.Observe or CoapOptionNumber.Block1 or CoapOptionNumber.Block2))
+                if (option.Number is not (CoapOptionNumber.Observe or CoapOptionNumber.Block1 or CoapOptionNumber.Block2
+                    or CoapOptionNumber.ContentFormat or CoapOptionNumber.Size1))
                 {
                     next.Options.Add(option);
                 }
