@@ -16,7 +16,7 @@ public sealed class DtlsPskChannelTests : IAsyncDisposable
     private static readonly TimeSpan Cap = TimeSpan.FromSeconds(60);
 
     private readonly FakeTimeProvider time = new();
-    private readonly DtlsOptions options = new() { IdleTimeout = TimeSpan.FromMinutes(10) };
+    private readonly DtlsOptions options = new() { HandshakeTimeout = TimeSpan.FromSeconds(10), IdleTimeout = TimeSpan.FromMinutes(10) };
     private readonly DtlsPskChannel channel;
 
     public DtlsPskChannelTests() => channel = OpenChannel(options, time);
