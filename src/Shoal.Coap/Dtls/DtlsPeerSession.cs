@@ -222,7 +222,15 @@ internal sealed class DtlsPeerSession(
         }
     }
 
-    public int GetReceiveLimit() => DatagramLimit;
+    // BouncyCastle sizes a fresh record buffer by this on every receive; once established, asking for no more than the
+    // next queued datagram keeps that buffer as small as the datagram.
+    public int GetReceiveLimit()
+    {
+        lock (gate)
+        {
+            return established && count > 0 ? queue[head].Length : DatagramLimit;
+        }
+    }
 
     public int GetSendLimit() => DatagramLimit;
 

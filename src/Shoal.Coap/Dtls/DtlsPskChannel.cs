@@ -216,6 +216,12 @@ internal sealed partial class DtlsPskChannel : IDatagramChannel
 
             // A fresh hello on an established session: the device restarted and lost its keys. The old session goes
             // only when the hello carries a valid cookie, i.e. the sender really receives at that address.
+            if (HandshakeCount >= options.MaxHandshakes)
+            {
+                LogClientHelloDropped(logger, HandshakeCount, SessionCount);
+                return;
+            }
+
             var replacement = VerifyCookie(buffer, length, from);
             if (replacement is null)
             {
@@ -288,11 +294,17 @@ internal sealed partial class DtlsPskChannel : IDatagramChannel
         {
             var dtls = protocol.Accept(server, session, request);
             var peer = new CoapPeer(session.EndPoint, identities.Identity);
-            sessionsByEndPoint[session.EndPoint] = session;
             if (!session.Establish(dtls, peer, time.GetTimestamp()))
             {
-                sessionsByEndPoint.TryRemove(new(session.EndPoint, session));
                 dtls.Close();
+                return;
+            }
+
+            sessionsByEndPoint[session.EndPoint] = session;
+            // Forget removes the address entry first, so a session forgotten meanwhile is caught here.
+            if (!sessionsByAddress.TryGetValue(session.Address, out var current) || current != session)
+            {
+                sessionsByEndPoint.TryRemove(new(session.EndPoint, session));
                 return;
             }
 
@@ -338,14 +350,14 @@ internal sealed partial class DtlsPskChannel : IDatagramChannel
     /// <summary>Removes the session from both tables; true when this call removed it.</summary>
     private bool Forget(DtlsPeerSession session)
     {
+        var removed = sessionsByAddress.TryRemove(new(session.Address, session));
         sessionsByEndPoint.TryRemove(new(session.EndPoint, session));
-        if (!sessionsByAddress.TryRemove(new(session.Address, session)))
+        if (removed)
         {
-            return false;
+            Interlocked.Decrement(ref sessionCount);
         }
 
-        Interlocked.Decrement(ref sessionCount);
-        return true;
+        return removed;
     }
 
     [LoggerMessage(1, LogLevel.Information, "DTLS handshake with {EndPoint} (identity {Identity}) failed: {Reason}")]
