@@ -65,6 +65,10 @@ internal sealed partial class DtlsPskChannel : IDatagramChannel
 
     public DtlsPskChannel(IPEndPoint bind, PskLookup keys, DtlsOptions options, TimeProvider time, ILogger<DtlsPskChannel> logger)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxSessions);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxHandshakes);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.HandshakeTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.IdleTimeout, TimeSpan.Zero);
         this.keys = keys;
         this.options = options;
         this.time = time;

@@ -102,6 +102,33 @@ public sealed class DtlsPskChannelTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Dispatch_MaxHandshakesInProgress_DropsFurtherClientHellos()
+    {
+        await using var limited = OpenChannel(new DtlsOptions { MaxHandshakes = 1, HandshakeTimeout = TimeSpan.FromSeconds(30) }, time);
+        using var stalled = new PskDtlsClient(limited.LocalEndPoint);
+        // The first ClientHello earns a cookie, the second starts the handshake, then the client goes quiet.
+        var stalling = stalled.ConnectAsync(Identity, Key, CipherSuite.TLS_PSK_WITH_AES_128_CCM_8, sendsBeforeStalling: 2);
+        await WaitUntilAsync(() => limited.HandshakeCount == 1);
+
+        using var client = new PskDtlsClient(limited.LocalEndPoint);
+        await Assert.ThrowsAnyAsync<IOException>(() => client.ConnectAsync(Identity, Key, CipherSuite.TLS_PSK_WITH_AES_128_CCM_8, timeoutMillis: 3_000).WaitAsync(Cap));
+
+        Assert.Equal(1, limited.SessionCount);
+        stalled.Dispose();
+        await Assert.ThrowsAnyAsync<Exception>(() => stalling.WaitAsync(Cap));
+    }
+
+    [Fact]
+    public async Task SendAsync_PeerWithoutSession_IsDroppedSilently()
+    {
+        var stranger = new CoapPeer(new IPEndPoint(IPAddress.Loopback, 9), Identity);
+
+        await channel.SendAsync(stranger, "pong"u8.ToArray(), TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, channel.SessionCount);
+    }
+
+    [Fact]
     public async Task IdleSweep_NoDatagramForIdleTimeout_DropsSession()
     {
         using var client = await ConnectAsync(CipherSuite.TLS_PSK_WITH_AES_128_CCM_8);

@@ -21,12 +21,17 @@ internal sealed class PskDtlsClient : IDisposable
 
     public IPEndPoint LocalEndPoint => (IPEndPoint)socket.LocalEndPoint!;
 
-    /// <summary>Handshakes on a worker thread; throws what BouncyCastle throws when the server refuses.</summary>
-    public Task ConnectAsync(string identity, string key, int cipherSuite) => Task.Run(() =>
+    /// <summary>
+    /// Handshakes on a worker thread; throws what BouncyCastle throws when the server refuses. With
+    /// <c>sendsBeforeStalling</c> the client goes silent after that many datagrams, leaving the server waiting;
+    /// <c>timeoutMillis</c> is how long the client itself waits for the handshake.
+    /// </summary>
+    public Task ConnectAsync(
+        string identity, string key, int cipherSuite, int sendsBeforeStalling = int.MaxValue, int timeoutMillis = 60_000) => Task.Run(() =>
     {
         var client = new SingleSuiteClient(
-            new BcTlsCrypto(new SecureRandom()), Encoding.UTF8.GetBytes(identity), Encoding.UTF8.GetBytes(key), cipherSuite);
-        dtls = new DtlsClientProtocol().Connect(client, new SocketTransport(socket));
+            new BcTlsCrypto(new SecureRandom()), Encoding.UTF8.GetBytes(identity), Encoding.UTF8.GetBytes(key), cipherSuite, timeoutMillis);
+        dtls = new DtlsClientProtocol().Connect(client, new SocketTransport(socket, sendsBeforeStalling));
     });
 
     public void Send(string text)
@@ -48,18 +53,20 @@ internal sealed class PskDtlsClient : IDisposable
         socket.Dispose();
     }
 
-    private sealed class SingleSuiteClient(BcTlsCrypto crypto, byte[] identity, byte[] key, int cipherSuite)
+    private sealed class SingleSuiteClient(BcTlsCrypto crypto, byte[] identity, byte[] key, int cipherSuite, int timeoutMillis)
         : PskTlsClient(crypto, identity, key)
     {
-        public override int GetHandshakeTimeoutMillis() => 60_000;
+        public override int GetHandshakeTimeoutMillis() => timeoutMillis;
 
         protected override int[] GetSupportedCipherSuites() => [cipherSuite];
 
         protected override ProtocolVersion[] GetSupportedVersions() => ProtocolVersion.DTLSv12.Only();
     }
 
-    private sealed class SocketTransport(Socket socket) : DatagramTransport
+    private sealed class SocketTransport(Socket socket, int sendsBeforeStalling) : DatagramTransport
     {
+        private int sends;
+
         public int GetReceiveLimit() => 2048;
 
         public int GetSendLimit() => 2048;
@@ -79,9 +86,15 @@ internal sealed class PskDtlsClient : IDisposable
             }
         }
 
-        public void Send(byte[] buf, int off, int len) => socket.Send(buf, off, len, SocketFlags.None);
+        public void Send(byte[] buf, int off, int len) => Send(buf.AsSpan(off, len));
 
-        public void Send(ReadOnlySpan<byte> buffer) => socket.Send(buffer);
+        public void Send(ReadOnlySpan<byte> buffer)
+        {
+            if (++sends <= sendsBeforeStalling)
+            {
+                socket.Send(buffer);
+            }
+        }
 
         public void Close()
         {
