@@ -15,12 +15,13 @@ internal delegate ValueTask<byte[]?> PskLookup(string identity, CancellationToke
 
 internal sealed class DtlsOptions
 {
-    /// <summary>Sessions (handshaking or established) at once; beyond it new handshakes are not started.</summary>
+    /// <summary>Sessions (handshaking or established) at once; beyond it new handshakes are not started. Default 100,000.</summary>
     public int MaxSessions { get; set; } = 100_000;
-    /// <summary>Handshakes in progress at once; beyond it ClientHellos are dropped.</summary>
+    /// <summary>Handshakes in progress at once; beyond it ClientHellos are dropped. Default 200.</summary>
     public int MaxHandshakes { get; set; } = 200;
+    /// <summary>A handshake not finished within this is abandoned and its session dropped. Default 30 seconds.</summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(30);
-    /// <summary>An established session with no datagram for this long is dropped; the device handshakes again.</summary>
+    /// <summary>An established session with no datagram for this long is dropped; the device handshakes again. Default 10 minutes.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }
 
