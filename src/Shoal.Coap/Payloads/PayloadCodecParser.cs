@@ -119,7 +119,7 @@ internal sealed partial class PayloadCodec
             {
                 _errors.Add($"{at}: \"messageId\" is required.");
             }
-            else if (!id.TryGetInt32(out var value) || value is < 0 or > 255)
+            else if (!TryGetInt32(id, out var value) || value is < 0 or > 255)
             {
                 _errors.Add($"{at}: \"messageId\" must be an integer from 0 to 255.");
             }
@@ -292,7 +292,7 @@ internal sealed partial class PayloadCodec
             {
                 _errors.Add($"{at}: \"offset\" is required.");
             }
-            else if (!offsetElement.TryGetInt32(out var given) || given < minimumOffset)
+            else if (!TryGetInt32(offsetElement, out var given) || given < minimumOffset)
             {
                 _errors.Add($"{at}: \"offset\" must be an integer of at least {minimumOffset} ({reserved}).");
             }
@@ -308,7 +308,7 @@ internal sealed partial class PayloadCodec
                 {
                     _errors.Add($"{at}: \"length\" applies only to string fields.");
                 }
-                else if (!lengthElement.TryGetInt32(out length) || length is < 1 or > MaxPayloadBytes)
+                else if (!TryGetInt32(lengthElement, out length) || length is < 1 or > MaxPayloadBytes)
                 {
                     _errors.Add($"{at}: \"length\" must be an integer from 1 to {MaxPayloadBytes}.");
                 }
@@ -325,7 +325,7 @@ internal sealed partial class PayloadCodec
                 {
                     _errors.Add($"{at}: \"scale\" applies only to numeric fields.");
                 }
-                else if (!scaleElement.TryGetDecimal(out var given) || given == 0 || Math.Abs(given) is < MinScale or > MaxScale)
+                else if (scaleElement.ValueKind != JsonValueKind.Number || !scaleElement.TryGetDecimal(out var given) || given == 0 || Math.Abs(given) is < MinScale or > MaxScale)
                 {
                     _errors.Add($"{at}: \"scale\" must be a non-zero number between {MinScale.ToString(CultureInfo.InvariantCulture)} and {MaxScale.ToString(CultureInfo.InvariantCulture)} in size.");
                 }
@@ -363,6 +363,12 @@ internal sealed partial class PayloadCodec
                 return null;
             }
             return field;
+        }
+
+        private static bool TryGetInt32(JsonElement element, out int value)
+        {
+            value = 0;
+            return element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out value);
         }
 
         /// <summary>A misspelt optional property ("scal", "littleendian") would otherwise be silently ignored.</summary>

@@ -92,8 +92,8 @@ internal static class ReferenceJsonPayloads
 
     private static UplinkPayload.CommandResponse? ReadResponse(JsonElement response)
     {
-        if (!response.TryGetProperty("mid", out var mid) || !mid.TryGetInt32(out var commandMid)
-            || !response.TryGetProperty("errcode", out var code) || !code.TryGetInt32(out var resultCode))
+        if (!response.TryGetProperty("mid", out var mid) || mid.ValueKind != JsonValueKind.Number || !mid.TryGetInt32(out var commandMid)
+            || !response.TryGetProperty("errcode", out var code) || code.ValueKind != JsonValueKind.Number || !code.TryGetInt32(out var resultCode))
         {
             return null;
         }
