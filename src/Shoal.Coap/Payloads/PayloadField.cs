@@ -96,7 +96,15 @@ internal sealed record PayloadField(string Name, int Offset, PayloadFieldType Ty
             {
                 return $"parameter \"{Name}\" must be a string";
             }
-            var text = element.GetString()!;
+            string text;
+            try
+            {
+                text = element.GetString()!;
+            }
+            catch (InvalidOperationException)
+            {
+                return $"parameter \"{Name}\" is not valid text";
+            }
             if (Encoding.UTF8.GetByteCount(text) > Length)
             {
                 return $"parameter \"{Name}\" is longer than the field's {Length} bytes";
