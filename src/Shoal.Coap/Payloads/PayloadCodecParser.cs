@@ -287,13 +287,13 @@ internal sealed partial class PayloadCodec
             {
                 _errors.Add($"{at}: \"type\" is required.");
             }
-            else if (typeElement.ValueKind != JsonValueKind.String || !PayloadField.TypeNames.Contains(typeElement.GetString()))
+            else if (typeElement.ValueKind != JsonValueKind.String || !PayloadField.TryParseType(typeElement.GetString(), out var parsed))
             {
                 _errors.Add($"{at}: \"type\" must be one of {string.Join(", ", PayloadField.TypeNames)}.");
             }
             else
             {
-                type = (PayloadFieldType)PayloadField.TypeNames.ToList().IndexOf(typeElement.GetString()!);
+                type = parsed;
             }
 
             var (minimumOffset, reserved) = kind switch
