@@ -70,6 +70,27 @@ public abstract class CoapClientTests<TDatabase>(CoapApplication<TDatabase> shoa
     }
 
     [Fact]
+    public async Task Send_BinaryPayloadTheApplicationsCodecDeclares_IsStoredAsProperties()
+    {
+        var (app, device, nodeId, _) = await NewDeviceAsync();
+        const string codec = """{"messages":[{"messageId":1,"serviceId":"Meter","fields":[{"name":"temperature","offset":1,"type":"int16","scale":0.1},{"name":"battery","offset":3,"type":"uint8"}]}]}""";
+        (await app.Owner.Client.PutAsync($"{Route}/{app.Id}/codec", new StringContent(codec, System.Text.Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        var localPort = FreePorts.NextUdp();
+        Assert.Equal(0, (await CoapTool.RegisterAsync(shoal.CoapPort, nodeId, localPort)).ExitCode);
+        var payload = Path.GetTempFileName();
+        await File.WriteAllBytesAsync(payload, [0x01, 0x00, 0xD7, 0x55], TestContext.Current.CancellationToken);
+
+        var (_, output) = await CoapTool.RunAsync("-m", "post", "-p", localPort.ToString(CultureInfo.InvariantCulture), "-t", "42", "-f", payload,
+            $"coap://127.0.0.1:{shoal.CoapPort.ToString(CultureInfo.InvariantCulture)}/dp");
+        File.Delete(payload);
+
+        Assert.DoesNotContain("4.", output, StringComparison.Ordinal);
+        var data = await shoal.QueryAsync(db => db.DeviceServiceStates.Where(s => s.DeviceId == device.Id && s.ServiceId == "Meter").Select(s => s.Data).SingleAsync());
+        var values = JsonDocument.Parse(data).RootElement;
+        Assert.Equal((21.5m, 85), (values.GetProperty("temperature").GetDecimal(), values.GetProperty("battery").GetInt32()));
+    }
+
+    [Fact]
     public async Task Send_WithoutARegistration_Answers401AndStoresNothing()
     {
         var before = await shoal.QueryAsync(db => db.DeviceEvents.CountAsync());
