@@ -61,22 +61,27 @@ internal sealed class DeviceSessions
         }
     }
 
-    /// <summary>The live connections here over MQTT and over MQTTS; it walks them all, so it is for a scrape, not a hot path.</summary>
-    public (int Plain, int Secure) CountByTransport()
+    /// <summary>
+    /// The live sessions here by transport: MQTT, MQTTS, LwM2M over CoAP and over DTLS. It walks them all, so it is for a
+    /// scrape, not a hot path.
+    /// </summary>
+    public (int Mqtt, int Mqtts, int Coap, int Coaps) CountByTransport()
     {
-        var (plain, secure) = (0, 0);
+        var (mqtt, mqtts, coap, coaps) = (0, 0, 0, 0);
         foreach (var connection in _live.Values)
         {
-            if (connection.Secure)
+            if (connection.Downlink is null)
             {
-                secure++;
+                mqtt += connection.Secure ? 0 : 1;
+                mqtts += connection.Secure ? 1 : 0;
             }
             else
             {
-                plain++;
+                coap += connection.Secure ? 0 : 1;
+                coaps += connection.Secure ? 1 : 0;
             }
         }
-        return (plain, secure);
+        return (mqtt, mqtts, coap, coaps);
     }
 
     public List<DeviceConnection> Live() => [.. _live.Values];

@@ -8,6 +8,8 @@ internal sealed class GatewayMetrics
 {
     private static readonly KeyValuePair<string, object?> Mqtt = new("protocol", "mqtt");
     private static readonly KeyValuePair<string, object?> Mqtts = new("protocol", "mqtts");
+    private static readonly KeyValuePair<string, object?> Coap = new("protocol", "coap");
+    private static readonly KeyValuePair<string, object?> Coaps = new("protocol", "coaps");
 
     private readonly Counter<long> _ingested;
     private readonly Histogram<int> _batchSize;
@@ -24,7 +26,7 @@ internal sealed class GatewayMetrics
         meter.CreateObservableGauge("shoal.ingest.queue.depth", () => queue.Reader.Count, "{message}",
             "Device messages waiting for the ingest writer.");
         meter.CreateObservableGauge("shoal.devices.connected", () => ConnectedDevices(sessions), "{device}",
-            "Devices with a live MQTT connection on this node.");
+            "Devices with a live MQTT connection or LwM2M registration on this node.");
     }
 
     /// <summary>A committed batch: its size, and how long the commit took.</summary>
@@ -37,7 +39,7 @@ internal sealed class GatewayMetrics
 
     private static Measurement<int>[] ConnectedDevices(DeviceSessions sessions)
     {
-        var (plain, secure) = sessions.CountByTransport();
-        return [new(plain, Mqtt), new(secure, Mqtts)];
+        var (mqtt, mqtts, coap, coaps) = sessions.CountByTransport();
+        return [new(mqtt, Mqtt), new(mqtts, Mqtts), new(coap, Coap), new(coaps, Coaps)];
     }
 }
