@@ -27,8 +27,11 @@ internal sealed partial class CoapDevices(
     private readonly ChangeCache<PayloadCodec?> _codecs = new ChangeCache<PayloadCodec?>(time, TimeSpan.FromMinutes(10), 10_000)
         .VoidedBy(changes, ChangeKind.Application);
 
-    /// <summary>Devices that connect themselves, by node ID or device ID; two of them means the name is ambiguous.</summary>
-    private static readonly Func<ShoalDb, string, IAsyncEnumerable<EndpointRow>> ReadEndpoint = EF.CompileAsyncQuery(
+    /// <summary>
+    /// Devices that connect themselves, by node ID or device ID; two of them means the name is ambiguous. Compiled per
+    /// instance, as a compiled query belongs to the database provider it first ran on.
+    /// </summary>
+    private readonly Func<ShoalDb, string, IAsyncEnumerable<EndpointRow>> _readEndpoint = EF.CompileAsyncQuery(
         (ShoalDb db, string name) => db.Devices.AsNoTracking()
             .Where(d => (d.NodeId == name || d.Id == name) && d.GatewayId == null)
             .Join(db.Applications.Where(a => a.FrozenAt == null), d => d.ApplicationId, a => a.Id,
@@ -45,7 +48,7 @@ internal sealed partial class CoapDevices(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ShoalDb>();
         var rows = new List<EndpointRow>(2);
-        await foreach (var row in ReadEndpoint(db, endpointName).WithCancellation(cancellationToken))
+        await foreach (var row in _readEndpoint(db, endpointName).WithCancellation(cancellationToken))
         {
             rows.Add(row);
         }

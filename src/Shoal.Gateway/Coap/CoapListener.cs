@@ -38,7 +38,7 @@ internal sealed partial class CoapListener(
         if (settings.DtlsPort != 0)
         {
             var channel = new DtlsPskChannel(
-                new IPEndPoint(address, settings.DtlsPort), devices.PskAsync, new DtlsOptions(), time, loggers.CreateLogger<DtlsPskChannel>());
+                new IPEndPoint(address, settings.DtlsPort), devices.PskAsync, new DtlsOptions(), TimeProvider.System, loggers.CreateLogger<DtlsPskChannel>());
             server.Secure = Endpoint(channel);
         }
         foreach (var endpoint in _endpoints)
@@ -76,8 +76,10 @@ internal sealed partial class CoapListener(
 
     private CoapEndpoint Endpoint(IDatagramChannel channel)
     {
+        // Retransmission, deduplication and DTLS idle timers are the transport's own: they run on the system clock
+        // whatever clock registrations and commands are measured on.
         var endpoint = new CoapEndpoint(
-            channel, new CoapEndpointOptions { MaxBodySize = coap.Value.MaxBodySize }, server, time, loggers.CreateLogger<CoapEndpoint>());
+            channel, new CoapEndpointOptions { MaxBodySize = coap.Value.MaxBodySize }, server, TimeProvider.System, loggers.CreateLogger<CoapEndpoint>());
         _endpoints.Add(endpoint);
         return endpoint;
     }

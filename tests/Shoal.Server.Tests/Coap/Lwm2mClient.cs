@@ -78,7 +78,7 @@ public sealed class Lwm2mClient : IAsyncDisposable
             {
                 return next;
             }
-            Assert.NotEqual("error", @event);
+            Assert.False(@event == "error", $"The client failed: {next}");
         }
     }
 
