@@ -86,6 +86,7 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
             app.Property(a => a.Description).HasMaxLength(2048);
             app.Property(a => a.IconContentType).HasMaxLength(32);
             app.Property(a => a.TermsVersion).HasMaxLength(32);
+            app.Property(a => a.Codec).HasMaxLength(Application.CodecMaxLength);
             app.HasOne<User>().WithMany().HasForeignKey(a => a.OwnerId).OnDelete(DeleteBehavior.Cascade);
             // No foreign keys to the selected e-mail and SMS servers: a selection outlives its server's deletion, so the
             // application and its rules can say that their messages now go through a random server instead of changing silently.
@@ -138,6 +139,8 @@ public abstract class ShoalDb(DbContextOptions options) : DbContext(options)
             device.Property(d => d.ApplicationId).HasMaxLength(32);
             device.Property(d => d.NodeId).HasMaxLength(64);
             device.HasIndex(d => new { d.ApplicationId, d.NodeId }).IsUnique();
+            // An LwM2M device registers with its endpoint name alone, so it is looked up by node ID across applications.
+            device.HasIndex(d => d.NodeId);
             device.HasIndex(d => new { d.ApplicationId, d.CreatedAt });
             device.HasIndex(d => d.RegistrationExpiresAt);
             device.Property(d => d.ConnectedNode).HasMaxLength(64);

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet.Formatter;
 using Shoal.Coap.Lwm2m;
+using Shoal.Coap.Payloads;
 using Shoal.Coap.Protocol;
 using Shoal.Storage;
 using Shoal.Storage.Entities;
@@ -20,8 +21,12 @@ namespace Shoal.Gateway.Coap;
 /// </summary>
 internal sealed partial class CoapDevices(
     IServiceScopeFactory scopes, DeviceCredentials credentials, DeviceSessions sessions, IngestQueue queue, CommandSignal commands,
-    LastSeenWriter lastSeen, IOptions<GatewayOptions> options, TimeProvider time, ILogger<CoapDevices> logger) : ILwm2mDevices
+    LastSeenWriter lastSeen, Changes changes, IOptions<GatewayOptions> options, TimeProvider time, ILogger<CoapDevices> logger) : ILwm2mDevices
 {
+    /// <summary>Each application's codec, parsed once; a change to the application voids it on every node.</summary>
+    private readonly ChangeCache<PayloadCodec?> _codecs = new ChangeCache<PayloadCodec?>(time, TimeSpan.FromMinutes(10), 10_000)
+        .VoidedBy(changes, ChangeKind.Application);
+
     /// <summary>Devices that connect themselves, by node ID or device ID; two of them means the name is ambiguous.</summary>
     private static readonly Func<ShoalDb, string, IAsyncEnumerable<EndpointRow>> ReadEndpoint = EF.CompileAsyncQuery(
         (ShoalDb db, string name) => db.Devices.AsNoTracking()
@@ -109,14 +114,51 @@ internal sealed partial class CoapDevices(
     public async Task ReportAsync(Lwm2mRegistration registration, ReadOnlyMemory<byte> payload, int? contentFormat, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(registration);
-        if (registration.Attachment is not CoapSession { Connection: { } connection })
+        if (registration.Attachment is not CoapSession { Connection: { } connection } session)
         {
             return;
         }
         var now = time.GetUtcNow();
-        var item = new MessageUp(connection, now, DeviceMessage.EventPayload(new ReadOnlySequence<byte>(payload), topic: null));
+        var codec = await CodecAsync(connection.ApplicationId, cancellationToken);
+        IngestItem item = DevicePayloads.Decode(codec, payload.Span) switch
+        {
+            UplinkPayload.Properties properties => new PropertiesReported(connection, now, [.. properties.Services.Select(s => Reported(s, now))]),
+            UplinkPayload.CommandResponse response when session.CommandOf((ushort)response.Mid) is { } commandId =>
+                new CommandResponded(connection, now, commandId, new CommandResponse(response.ResultCode, response.BodyJson)),
+            _ => new MessageUp(connection, now, DeviceMessage.EventPayload(new ReadOnlySequence<byte>(payload), topic: null)),
+        };
         await queue.StoreAsync(item, cancellationToken);
         lastSeen.Note(connection, now);
+    }
+
+    /// <summary>
+    /// One service's values as ingest stores them; an event time further ahead than the clock tolerance is taken as the
+    /// receive time, as for MQTT reports.
+    /// </summary>
+    private ReportedService Reported(ServiceProperties service, DateTimeOffset now)
+    {
+        using var data = JsonDocument.Parse(service.DataJson);
+        var names = data.RootElement.EnumerateObject().Select(p => p.Name).ToList();
+        var eventTime = service.EventTime is { } at && at - now <= options.Value.ClockTolerance ? at : now;
+        return new ReportedService(service.ServiceId, service.DataJson, names, eventTime);
+    }
+
+    private async ValueTask<PayloadCodec?> CodecAsync(string applicationId, CancellationToken cancellationToken)
+    {
+        if (_codecs.TryGet(applicationId, out var codec))
+        {
+            return codec;
+        }
+        var stamp = _codecs.Stamp(applicationId);
+        string? definition;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            definition = await scope.ServiceProvider.GetRequiredService<ShoalDb>().Applications.AsNoTracking()
+                .Where(a => a.Id == applicationId).Select(a => a.Codec).SingleOrDefaultAsync(cancellationToken);
+        }
+        codec = definition is null ? null : PayloadCodec.Parse(definition).Codec;
+        _codecs.Set(applicationId, codec, applicationId, stamp);
+        return codec;
     }
 
     /// <summary>Writes a command to the device; its 2.xx acknowledgement is stored as the command's delivery.</summary>
@@ -130,8 +172,16 @@ internal sealed partial class CoapDevices(
                 return;
             }
             var mid = session.Remember(command.Id);
-            var payload = CloudRequest(command, mid);
-            var code = await server.WriteCommandAsync(session.Registration, payload, CoapContentFormat.Json, CancellationToken.None);
+            var codec = await CodecAsync(connection.ApplicationId, CancellationToken.None);
+            if (DevicePayloads.TryEncodeCommand(codec, command.ServiceId, command.Method, command.Paras, mid, out var contentFormat, out var error) is not { } payload)
+            {
+                // It would fail the same way every time: it ends FAILED with the reason instead of waiting for its timeout.
+                LogNotEncoded(logger, command.Id, connection.DeviceId, error!);
+                var reason = JsonSerializer.Serialize(new { error = "The command cannot be encoded for the device: " + error });
+                await queue.StoreAsync(new CommandResponded(connection, time.GetUtcNow(), command.Id, new CommandResponse(1, reason)), CancellationToken.None);
+                return;
+            }
+            var code = await server.WriteCommandAsync(session.Registration, payload, contentFormat, CancellationToken.None);
             if (!code.IsSuccess)
             {
                 LogWriteRefused(logger, command.Id, connection.DeviceId, code.ToString());
@@ -147,24 +197,6 @@ internal sealed partial class CoapDevices(
         {
             session.Sent(command.Id);
         }
-    }
-
-    private static byte[] CloudRequest(DeviceCommand command, ushort mid)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteString("msgType", "cloudReq");
-            json.WriteString("serviceId", command.ServiceId);
-            json.WriteString("cmd", command.Method);
-            json.WritePropertyName("paras");
-            json.WriteRawValue(command.Paras, skipInputValidation: true);
-            json.WriteNumber("hasMore", 0);
-            json.WriteNumber("mid", mid);
-            json.WriteEndObject();
-        }
-        return buffer.ToArray();
     }
 
     /// <summary>
@@ -228,6 +260,9 @@ internal sealed partial class CoapDevices(
     }
 
     private sealed record EndpointRow(string DeviceId, string ApplicationId, bool DataManagement);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Command {CommandId} to device {DeviceId} cannot be encoded: {Reason}.")]
+    private static partial void LogNotEncoded(ILogger logger, string commandId, string deviceId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Command {CommandId} to device {DeviceId} was refused with {Code}.")]
     private static partial void LogWriteRefused(ILogger logger, string commandId, string deviceId, string code);

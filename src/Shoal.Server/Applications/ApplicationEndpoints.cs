@@ -1,5 +1,8 @@
+using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Shoal.Coap.Payloads;
 using Shoal.Server.Audit;
 using Shoal.Server.Common;
 using Shoal.Server.MessageServers;
@@ -21,6 +24,9 @@ internal static class ApplicationEndpoints
         group.MapGet("/{id}/icon", GetIcon);
         group.MapPut("/{id}/icon", SetIcon).Accepts<byte[]>("image/png", "image/jpeg");
         group.MapDelete("/{id}/icon", RemoveIcon);
+        group.MapGet("/{id}/codec", GetCodec).Produces<JsonElement>(StatusCodes.Status200OK, "application/json");
+        group.MapPut("/{id}/codec", SetCodec).Accepts<JsonElement>("application/json").Produces<JsonElement>(StatusCodes.Status200OK, "application/json");
+        group.MapDelete("/{id}/codec", RemoveCodec);
         group.MapGet("/{id}/audit", Audit);
         routes.MapGet("/industries", ListIndustries).WithTags("Applications");
         return routes;
@@ -122,6 +128,40 @@ internal static class ApplicationEndpoints
         HttpContext http, Applications applications, string id, CancellationToken cancellationToken)
     {
         var outcome = await applications.SetIconAsync(Actor.From(http), id, null, cancellationToken);
+        return outcome.Succeeded ? TypedResults.NoContent() : outcome.Failure!.ToProblem();
+    }
+
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> GetCodec(
+        HttpContext http, Applications applications, string id, CancellationToken cancellationToken)
+    {
+        var application = await applications.FindAsync(Actor.From(http).RequiredId, id, cancellationToken);
+        return application?.Codec is null ? new Missing("Codec").ToProblem() : TypedResults.Text(application.Codec, "application/json");
+    }
+
+    /// <summary>The body is the definition itself, kept byte for byte as the owner wrote it.</summary>
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> SetCodec(
+        HttpContext http, Applications applications, string id, CancellationToken cancellationToken)
+    {
+        // One byte past the limit is enough for the definition to be refused as too large, with its size in the message.
+        var buffer = new byte[PayloadCodec.MaxDefinitionBytes + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await http.Request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+        {
+            length += read;
+        }
+        if (!System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, length)))
+        {
+            return new InvalidInput(FieldErrors.Of("codec", "The definition is not UTF-8 text.")).ToProblem();
+        }
+        var outcome = await applications.SetCodecAsync(Actor.From(http), id, Encoding.UTF8.GetString(buffer, 0, length), cancellationToken);
+        return outcome.Succeeded ? TypedResults.Text(outcome.Value!.Codec, "application/json") : outcome.Failure!.ToProblem();
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RemoveCodec(
+        HttpContext http, Applications applications, string id, CancellationToken cancellationToken)
+    {
+        var outcome = await applications.SetCodecAsync(Actor.From(http), id, null, cancellationToken);
         return outcome.Succeeded ? TypedResults.NoContent() : outcome.Failure!.ToProblem();
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Shoal.Coap.Payloads;
 using Shoal.Delivery.Mail;
 using Shoal.Server.Audit;
 using Shoal.Server.Common;
@@ -175,6 +176,39 @@ internal sealed class Applications(
         application.IconContentType = contentType;
         application.UpdatedAt = time.GetUtcNow();
         audit.Record(db, actor, application.OwnerId, "application.updated", application.Id, icon is null ? "Removed the icon." : "Changed the icon.");
+        await db.SaveChangesAsync(cancellationToken);
+        return application;
+    }
+
+    /// <summary>
+    /// Saves the CoAP codec definition exactly as sent, once it parses; every problem in it is reported under <c>codec</c>.
+    /// Null removes it.
+    /// </summary>
+    public async Task<Outcome<Application>> SetCodecAsync(Actor actor, string id, string? definition, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var application = await OwnedAsync(actor, id, cancellationToken);
+        if (application is null)
+        {
+            return new Missing("Application");
+        }
+        if (definition is not null && PayloadCodec.Parse(definition) is { IsValid: false } parse)
+        {
+            var errors = new FieldErrors();
+            foreach (var error in parse.Errors)
+            {
+                errors.Add("codec", error);
+            }
+            return new InvalidInput(errors);
+        }
+        if (application.Codec == definition)
+        {
+            return application;
+        }
+        application.Codec = definition;
+        application.UpdatedAt = time.GetUtcNow();
+        audit.Record(db, actor, application.OwnerId, "application.updated", application.Id,
+            definition is null ? "Removed the CoAP codec." : "Changed the CoAP codec.");
         await db.SaveChangesAsync(cancellationToken);
         return application;
     }

@@ -28,6 +28,13 @@ public sealed class Application
     public byte[]? Icon { get; set; }
     public string? IconContentType { get; set; }
 
+    /// <summary>
+    /// The JSON definition that maps its CoAP devices' bytes to properties and commands, as the owner saved it;
+    /// null when the devices use the reference JSON or plain messages.
+    /// </summary>
+    public string? Codec { get; set; }
+    public const int CodecMaxLength = 16 * 1024;
+
     public Guid? EmailServerId { get; set; }
     public Guid? SmsServerId { get; set; }
 

@@ -12,6 +12,8 @@ public static class RouteBodies
     public static HttpContent? For(string pattern) => pattern.TrimEnd('/') switch
     {
         _ when pattern.EndsWith("/icon", StringComparison.Ordinal) => new ByteArrayContent(Png),
+        _ when pattern.EndsWith("/codec", StringComparison.Ordinal) => new StringContent(
+            """{"responses":[{"messageId":3,"fields":[{"name":"state","offset":4,"type":"uint8"}]}]}""", Encoding.UTF8, "application/json"),
         _ when pattern.EndsWith("/quota", StringComparison.Ordinal) => Json(new { quota = 50 }),
         _ when pattern.EndsWith("/devices/{deviceId}/secret", StringComparison.Ordinal) => Json(new { psk = "0123456789abcdef" }),
         _ when pattern.EndsWith("/secret", StringComparison.Ordinal) => Json(new { graceMinutes = 0 }),

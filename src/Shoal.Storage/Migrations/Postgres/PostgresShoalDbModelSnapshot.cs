@@ -129,6 +129,10 @@ namespace Shoal.Storage.Migrations.Postgres
                     b.Property<string>("CaCertificatesPem")
                         .HasColumnType("text");
 
+                    b.Property<string>("Codec")
+                        .HasMaxLength(16384)
+                        .HasColumnType("character varying(16384)");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -441,6 +445,8 @@ namespace Shoal.Storage.Migrations.Postgres
                     b.HasIndex("ConnectedNode");
 
                     b.HasIndex("GatewayId");
+
+                    b.HasIndex("NodeId");
 
                     b.HasIndex("RegistrationExpiresAt");
 

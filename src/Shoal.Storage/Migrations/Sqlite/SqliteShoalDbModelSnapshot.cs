@@ -123,6 +123,10 @@ namespace Shoal.Storage.Migrations.Sqlite
                     b.Property<string>("CaCertificatesPem")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Codec")
+                        .HasMaxLength(16384)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -433,6 +437,8 @@ namespace Shoal.Storage.Migrations.Sqlite
                     b.HasIndex("ConnectedNode");
 
                     b.HasIndex("GatewayId");
+
+                    b.HasIndex("NodeId");
 
                     b.HasIndex("RegistrationExpiresAt");
 
