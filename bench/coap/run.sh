@@ -11,7 +11,7 @@
 # PROTOCOL (MQTT 3 = 3.1.1, 5; default 3), WARMUP (s of load at the first rate per protocol before the measured steps,
 # not counted; default 5), STORAGE (sqlite, or postgres: a fresh database on the server named by PG_SERVER, default
 # "Host=127.0.0.1;Username=postgres;Password=postgres", dropped at the end; the local PostgreSQL's processes are charged
-# to Shoal's CPU; default sqlite), PORTAL_PORT, NA_PORT, MQTT_PORT, COAP_PORT (default 18280, 18943, 11983, 15683).
+# to Shoal's CPU; default sqlite), PORTAL_PORT, NA_PORT, MQTT_PORT, COAP_PORT (default 18280, 18943, 11983, 25683).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 duration=${DURATION:-10}
@@ -24,7 +24,7 @@ warmup=${WARMUP:-5}
 storage=${STORAGE:-sqlite}
 pg_server=${PG_SERVER:-"Host=127.0.0.1;Username=postgres;Password=postgres"}
 # Ports of their own, so that this can run beside bench/ingest/run.sh and bench/northbound/run.sh.
-portal_port=${PORTAL_PORT:-18280} na_port=${NA_PORT:-18943} mqtt_port=${MQTT_PORT:-11983} coap_port=${COAP_PORT:-15683}
+portal_port=${PORTAL_PORT:-18280} na_port=${NA_PORT:-18943} mqtt_port=${MQTT_PORT:-11983} coap_port=${COAP_PORT:-25683}
 for p in "$portal_port" "$na_port" "$mqtt_port"; do
   ! ss -ltn | grep -q ":$p " || { echo "port $p is in use (set PORTAL_PORT, NA_PORT, MQTT_PORT)" >&2; exit 1; }
 done
@@ -52,9 +52,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-dotnet publish src/Shoal.Server -c Release -o "$out/server" -v quiet >/dev/null
-dotnet publish bench/coap/Shoal.Bench.Coap -c Release -o "$out/coap" -v quiet >/dev/null
-[ "$mqtt" = 1 ] && dotnet publish bench/ingest/Shoal.Bench.Ingest -c Release -o "$out/mqtt" -v quiet >/dev/null
+publish() { # project output
+  dotnet publish "$1" -c Release -o "$2" -v quiet ${PUBLISH_ARGS:-} >"$out/publish.log" 2>&1 || { cat "$out/publish.log" >&2; exit 1; }
+}
+publish src/Shoal.Server "$out/server"
+publish bench/coap/Shoal.Bench.Coap "$out/coap"
+[ "$mqtt" = 1 ] && publish bench/ingest/Shoal.Bench.Ingest "$out/mqtt"
 
 storage_args=()
 case "$storage" in
