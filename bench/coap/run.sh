@@ -7,7 +7,8 @@
 # /proc/<pid>/stat around each measured step. Needs: curl, python3.
 # Environment: DURATION (s per step, default 10), RATES (default "1000 2000 5000 8000"), DEVICES (devices sending, per
 # protocol, default 1000), IDLE_DEVICES (LwM2M devices registered and kept, each from its own port, for the memory step;
-# 0 skips it; default 10000), MQTT (1 also measures the MQTT path at the same rates, 0 skips it; default 1),
+# 0 skips it; default 10000), IDLE_SETTLE (s after the last registration before the RSS is read a second time, once the
+# per-message state of the registrations has expired: 0 skips it, Shoal keeps exchanges 247 s; default 0), MQTT (1 also measures the MQTT path at the same rates, 0 skips it; default 1),
 # PROTOCOL (MQTT 3 = 3.1.1, 5; default 3), WARMUP (s of load at the first rate per protocol before the measured steps,
 # not counted; default 5), STORAGE (sqlite, or postgres: a fresh database on the server named by PG_SERVER, default
 # "Host=127.0.0.1;Username=postgres;Password=postgres", dropped at the end; the local PostgreSQL's processes are charged
@@ -18,6 +19,7 @@ duration=${DURATION:-10}
 rates=${RATES:-"1000 2000 5000 8000"}
 devices=${DEVICES:-1000}
 idle_devices=${IDLE_DEVICES:-10000}
+idle_settle=${IDLE_SETTLE:-0}
 mqtt=${MQTT:-1}
 protocol=${PROTOCOL:-3}
 warmup=${WARMUP:-5}
@@ -125,8 +127,8 @@ with ThreadPoolExecutor(8) as pool:
     for lines in pool.map(register, [range(k, count, 8) for k in range(8)]):
         print("\n".join(lines))
 PY
-head -n "$devices" "$out/devices.csv" >"$out/coap.csv"
-tail -n +"$((devices + 1))" "$out/devices.csv" | head -n "$devices" >"$out/mqtt.csv"
+sed -n "1,${devices}p" "$out/devices.csv" >"$out/coap.csv"
+sed -n "$((devices + 1)),$((2 * devices))p" "$out/devices.csv" >"$out/mqtt.csv"
 tail -n "$idle_devices" "$out/devices.csv" >"$out/idle.csv"
 
 echo "Shoal on $storage: $devices devices per protocol, ${duration} s per step, MQTT $protocol; server on core 0, generators on core 1; load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
@@ -143,11 +145,17 @@ if [ "$idle_devices" -gt 0 ]; then
   # The generator has answered Shoal's observation attempts (4.04) before it says REGISTERED; let what follows settle.
   sleep 5
   after=$(rss_kb "$shoal")
-  kill "$idle_gen" 2>/dev/null || true; wait "$idle_gen" 2>/dev/null || true
   grep '^registered' "$out/idle.err" | sed 's/^/idle: /'
-  echo "coap $idle_devices $before $after" >"$out/coap.idle"
-  printf 'idle: %d LwM2M registrations, RSS %d -> %d KB, %.2f KB per registration\n' "$idle_devices" "$before" "$after" \
+  echo "coap-5s $idle_devices $before $after" >"$out/1.idle"
+  printf 'idle: %d LwM2M registrations, RSS %d -> %d KB 5 s after, %.2f KB per registration\n' "$idle_devices" "$before" "$after" \
     "$(python3 -c "print(($after - $before) / $idle_devices)")"
+  if [ "$idle_settle" -gt 5 ]; then
+    sleep $((idle_settle - 5))
+    settled=$(rss_kb "$shoal")
+    echo "coap-${idle_settle}s $idle_devices $before $settled" >"$out/2.idle"
+    printf 'idle: RSS %d KB %d s after, %.2f KB per registration\n' "$settled" "$idle_settle" "$(python3 -c "print(($settled - $before) / $idle_devices)")"
+  fi
+  kill "$idle_gen" 2>/dev/null || true; wait "$idle_gen" 2>/dev/null || true
 fi
 
 # A server's first seconds of load include compiling its code: they are not counted.
@@ -158,7 +166,9 @@ fi
 step() { # name rate generator...
   local name=$1 rate=$2; shift 2
   sleep 2
-  "$@" --devices "$devices" --rate "$rate" --duration "$duration" --cpu-pid "$charged" >"$out/step.txt" 2>>"$out/gen.log" || true
+  "$@" --devices "$devices" --rate "$rate" --duration "$duration" --cpu-pid "$charged" >"$out/step.txt" 2>"$out/step.err" || true
+  cat "$out/step.err" >>"$out/gen.log"
+  grep -E '^(registered|connected) ' "$out/step.err" | sed "s/^/$name: /" || true
   grep -v '^RESULT' "$out/step.txt" | sed "s/^/$name: /"
   grep '^RESULT' "$out/step.txt" | sed "s/^RESULT /$name /; s/\$/ load=$(load1)/" >>"$out/results.txt" || true
 }
@@ -166,7 +176,6 @@ for rate in $rates; do
   step coap "$rate" coap_gen --credentials "$out/coap.csv"
   [ "$mqtt" = 1 ] && step mqtt "$rate" mqtt_gen --credentials "$out/mqtt.csv"
 done
-grep -E '^(registered|connected|warm-up)' "$out/gen.log" | sort | uniq -c | sort -rn | head -4 >&2 || true
 if grep -qiE 'unhandled|exception' "$out/server.log"; then
   echo "Shoal logged errors:" >&2; grep -iE 'fail|unhandled|exception' "$out/server.log" | sort | uniq -c | sort -rn | head -10 >&2
 fi
@@ -196,5 +205,5 @@ if targets:
         print(f"{t:>7} | {cols(c, True)} | {cols(m, False)} | {ratio:>12} | {loads:>5}")
 for f in sorted(d.glob("*.idle")):
     name, n, before, after = f.read_text().split()
-    print(f"idle LwM2M registrations: {(int(after) - int(before)) / int(n):.2f} KB per registration ({n} registrations, RSS {before} -> {after} KB)")
+    print(f"idle LwM2M registrations, {name[5:]} after: {(int(after) - int(before)) / int(n):.2f} KB per registration ({n} registrations, RSS {before} -> {after} KB)")
 PY

@@ -62,6 +62,7 @@ static async Task<int> RunLoadAsync(BenchOptions options, CoapFleet fleet, byte[
     var ticksPerMessage = frequency / options.Rate;
     var retransmissionsBefore = fleet.Retransmissions;
     var timeoutsBefore = fleet.Timeouts;
+    var errorsByCode = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
     fleet.Completed = (exchange, code, now) =>
     {
         if (code == exchange.Expected)
@@ -70,9 +71,10 @@ static async Task<int> RunLoadAsync(BenchOptions options, CoapFleet fleet, byte[
             Interlocked.Increment(ref acked);
             Interlocked.Exchange(ref lastAck, now);
         }
-        else if (Interlocked.Increment(ref errors) <= 5)
+        else
         {
-            Console.Error.WriteLine(code is { } c ? $"report answered {CoapWire.Name(c)}" : "report reset or never acknowledged");
+            Interlocked.Increment(ref errors);
+            errorsByCode.AddOrUpdate(code is { } c ? CoapWire.Name(c) : "reset or no answer", 1, (_, n) => n + 1);
         }
     };
 
@@ -121,10 +123,11 @@ static async Task<int> RunLoadAsync(BenchOptions options, CoapFleet fleet, byte[
         }
         return 0;
     }
+    var errorKinds = string.Join(", ", errorsByCode.OrderByDescending(e => e.Value).Select(e => $"{e.Value} {e.Key}"));
     var cpuPerMessage = options.CpuPids.Count == 0 || acked == 0 ? double.NaN : (double)cpuMicroseconds / acked;
     static string Ms(long us) => (us / 1000.0).ToString("F1", CultureInfo.InvariantCulture);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"target {options.Rate:F0} reports/s for {seconds:F0} s: acked {acked}/{total} at {rate:F0}/s; latency p50 {Ms(latency.ValueAt(50))} ms, p99 {Ms(latency.ValueAt(99))} ms, p99.9 {Ms(latency.ValueAt(99.9))} ms, max {Ms(latency.MaxMicroseconds)} ms; errors {errors} ({timeouts} timeouts), unacked {unacked}, retransmissions {retransmissions}; generator send lag p99 {Ms(sendLag.ValueAt(99))} ms; server CPU {cpuPerMessage:F1} core-µs/report"));
+        $"target {options.Rate:F0} reports/s for {seconds:F0} s: acked {acked}/{total} at {rate:F0}/s; latency p50 {Ms(latency.ValueAt(50))} ms, p99 {Ms(latency.ValueAt(99))} ms, p99.9 {Ms(latency.ValueAt(99.9))} ms, max {Ms(latency.MaxMicroseconds)} ms; errors {errors} ({(errors == 0 ? "none" : errorKinds)}; {timeouts} of them timed out after 4 retransmissions), unacked {unacked}, retransmissions {retransmissions}; generator send lag p99 {Ms(sendLag.ValueAt(99))} ms; server CPU {cpuPerMessage:F1} core-µs/report"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"RESULT target={options.Rate:F0} sent={total} acked={acked} rate={rate:F0} p50={Ms(latency.ValueAt(50))} p99={Ms(latency.ValueAt(99))} p999={Ms(latency.ValueAt(99.9))} max={Ms(latency.MaxMicroseconds)} errors={errors} unacked={unacked} retransmissions={retransmissions} lag99={Ms(sendLag.ValueAt(99))} cpu_us={cpuPerMessage:F1}"));
     return errors == 0 && unacked == 0 ? 0 : 1;
