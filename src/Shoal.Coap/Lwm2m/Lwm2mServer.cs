@@ -64,7 +64,7 @@ internal sealed partial class Lwm2mServer(ILwm2mDevices devices, IOptions<Lwm2mO
         }
         if (!notification.Code.IsSuccess)
         {
-            LogObservationEnded(logger, registration.Device.DeviceId, notification.Code.ToString());
+            LogObservationEnded(logger, registration.Device.DeviceId, notification.Code);
             registration.Observed = false;
             return false;
         }
@@ -237,7 +237,7 @@ internal sealed partial class Lwm2mServer(ILwm2mDevices devices, IOptions<Lwm2mO
             registration.Observed = response.Code.IsSuccess && response.Observe is not null;
             if (!registration.Observed)
             {
-                LogNotObserved(logger, registration.Device.DeviceId, response.Code.ToString());
+                LogNotAnswered(logger, registration.Device.DeviceId, response.Code);
             }
         }
         catch (Exception error) when (error is CoapTimeoutException or CoapResetException or OperationCanceledException)
@@ -382,6 +382,9 @@ internal sealed partial class Lwm2mServer(ILwm2mDevices devices, IOptions<Lwm2mO
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId}'s /19/0/0 is not observed: {Reason}.")]
     private static partial void LogNotObserved(ILogger logger, string deviceId, string reason);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} answered the observation of /19/0/0 with {Code}.")]
+    private static partial void LogNotAnswered(ILogger logger, string deviceId, CoapCode code);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Device {DeviceId} ended its /19/0/0 observation with {Code}.")]
-    private static partial void LogObservationEnded(ILogger logger, string deviceId, string code);
+    private static partial void LogObservationEnded(ILogger logger, string deviceId, CoapCode code);
 }

@@ -102,7 +102,7 @@ internal sealed partial class PayloadCodec
             error = $"the codec declares no command {serviceId}/{method}";
             return null;
         }
-        var payload = new byte[Math.Max(3, command.Fields.Count == 0 ? 3 : command.Fields.Max(f => f.End))];
+        var payload = new byte[command.Fields.Select(f => f.End).Append(3).Max()];
         payload[0] = command.MessageId;
         BinaryPrimitives.WriteUInt16BigEndian(payload.AsSpan(1), mid);
         foreach (var field in command.Fields)

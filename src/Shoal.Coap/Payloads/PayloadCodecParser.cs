@@ -32,11 +32,25 @@ internal sealed partial class PayloadCodec
         {
             return Refused($"The definition is not valid JSON: {error.Message}");
         }
+        // Looking for repeated names unescapes them, which throws on a name hiding a lone surrogate.
+        catch (InvalidOperationException)
+        {
+            return Refused(NotText);
+        }
         using (document)
         {
-            return new Reader().Read(document.RootElement);
+            try
+            {
+                return new Reader().Read(document.RootElement);
+            }
+            catch (InvalidOperationException)
+            {
+                return Refused(NotText);
+            }
         }
     }
+
+    private const string NotText = "The definition holds a \\u escape that is not text (a lone surrogate).";
 
     private static PayloadCodecParse Refused(string error) => new(null, [error]);
 
@@ -177,9 +191,9 @@ internal sealed partial class PayloadCodec
                 _errors.Add($"{at}: \"{property}\" is required.");
                 return null;
             }
-            if (value.ValueKind != JsonValueKind.String || value.GetString() is not { Length: > 0 and <= MaxNameLength } name)
+            if (value.ValueKind != JsonValueKind.String || value.GetString() is not { Length: > 0 and <= MaxNameLength } name || name.Any(char.IsControl))
             {
-                _errors.Add($"{at}: \"{property}\" must be a string of 1 to {MaxNameLength} characters.");
+                _errors.Add($"{at}: \"{property}\" must be a string of 1 to {MaxNameLength} characters, none of them control characters.");
                 return null;
             }
             return name;
@@ -252,9 +266,10 @@ internal sealed partial class PayloadCodec
             {
                 _errors.Add($"{at}: \"name\" is required.");
             }
-            else if (nameElement.ValueKind != JsonValueKind.String || nameElement.GetString() is not { Length: > 0 and <= MaxNameLength } given)
+            else if (nameElement.ValueKind != JsonValueKind.String || nameElement.GetString() is not { Length: > 0 and <= MaxNameLength } given
+                || given.Any(char.IsControl))
             {
-                _errors.Add($"{at}: \"name\" must be a string of 1 to {MaxNameLength} characters.");
+                _errors.Add($"{at}: \"name\" must be a string of 1 to {MaxNameLength} characters, none of them control characters.");
             }
             else
             {
@@ -272,13 +287,13 @@ internal sealed partial class PayloadCodec
             {
                 _errors.Add($"{at}: \"type\" is required.");
             }
-            else if (typeElement.ValueKind != JsonValueKind.String || !PayloadField.TypeNames.Contains(typeElement.GetString()))
+            else if (typeElement.ValueKind != JsonValueKind.String || !PayloadField.TryParseType(typeElement.GetString(), out var parsed))
             {
                 _errors.Add($"{at}: \"type\" must be one of {string.Join(", ", PayloadField.TypeNames)}.");
             }
             else
             {
-                type = (PayloadFieldType)PayloadField.TypeNames.ToList().IndexOf(typeElement.GetString()!);
+                type = parsed;
             }
 
             var (minimumOffset, reserved) = kind switch

@@ -27,6 +27,20 @@ internal sealed record PayloadField(string Name, int Offset, PayloadFieldType Ty
     /// <summary>The type names a definition may use, in the order of <see cref="PayloadFieldType"/>.</summary>
     public static readonly IReadOnlyList<string> TypeNames = ["uint8", "int8", "uint16", "int16", "uint32", "int32", "float32", "float64", "string"];
 
+    public static bool TryParseType(string? name, out PayloadFieldType type)
+    {
+        for (var i = 0; i < TypeNames.Count; i++)
+        {
+            if (TypeNames[i] == name)
+            {
+                type = (PayloadFieldType)i;
+                return true;
+            }
+        }
+        type = default;
+        return false;
+    }
+
     public int Size => Type switch
     {
         PayloadFieldType.UInt8 or PayloadFieldType.Int8 => 1,
@@ -96,7 +110,15 @@ internal sealed record PayloadField(string Name, int Offset, PayloadFieldType Ty
             {
                 return $"parameter \"{Name}\" must be a string";
             }
-            var text = element.GetString()!;
+            string text;
+            try
+            {
+                text = element.GetString()!;
+            }
+            catch (InvalidOperationException)
+            {
+                return $"parameter \"{Name}\" is not valid text";
+            }
             if (Encoding.UTF8.GetByteCount(text) > Length)
             {
                 return $"parameter \"{Name}\" is longer than the field's {Length} bytes";

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,6 +33,8 @@ internal sealed partial class CoapDevices(
             .Join(db.Applications.Where(a => a.FrozenAt == null), d => d.ApplicationId, a => a.Id,
                 (d, a) => new EndpointRow(d.Id, d.ApplicationId, a.DataManagement))
             .Take(2));
+
+    private DateTimeOffset Now => time.GetUtcNow();
 
     /// <summary>Set by the listener: commands go out through it.</summary>
     public Lwm2mServer? Server { get; set; }
@@ -184,7 +185,7 @@ internal sealed partial class CoapDevices(
             var code = await server.WriteCommandAsync(session.Registration, payload, contentFormat, CancellationToken.None);
             if (!code.IsSuccess)
             {
-                LogWriteRefused(logger, command.Id, connection.DeviceId, code.ToString());
+                LogWriteRefused(logger, command.Id, connection.DeviceId, code);
                 return;
             }
             await queue.StoreAsync(new CommandAcknowledged(connection, time.GetUtcNow(), command.Id), CancellationToken.None);
@@ -214,7 +215,7 @@ internal sealed partial class CoapDevices(
         public Lwm2mRegistration Registration => registration;
         public DeviceConnection? Connection { get; set; }
 
-        public bool Awake => registration.IsAwake(owner.time.GetUtcNow());
+        public bool Awake => registration.IsAwake(owner.Now);
 
         public void Send(DeviceCommand command)
         {
@@ -265,7 +266,7 @@ internal sealed partial class CoapDevices(
     private static partial void LogNotEncoded(ILogger logger, string commandId, string deviceId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Command {CommandId} to device {DeviceId} was refused with {Code}.")]
-    private static partial void LogWriteRefused(ILogger logger, string commandId, string deviceId, string code);
+    private static partial void LogWriteRefused(ILogger logger, string commandId, string deviceId, CoapCode code);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Command {CommandId} did not reach device {DeviceId}: {Reason}. It is sent again later.")]
     private static partial void LogWriteFailed(ILogger logger, string commandId, string deviceId, string reason);

@@ -41,9 +41,9 @@ internal sealed partial class CoapListener(
                 new IPEndPoint(address, settings.DtlsPort), devices.PskAsync, new DtlsOptions(), time, loggers.CreateLogger<DtlsPskChannel>());
             server.Secure = Endpoint(channel);
         }
-        if (_endpoints.Count > 0)
+        foreach (var endpoint in _endpoints)
         {
-            LogListening(_logger, PlainEndPoint?.ToString() ?? "off", SecureEndPoint?.ToString() ?? "off");
+            LogListening(_logger, endpoint.Channel == server.Secure?.Channel ? "CoAP over DTLS" : "CoAP", endpoint.Channel.LocalEndPoint);
         }
         return base.StartAsync(cancellationToken);
     }
@@ -98,8 +98,8 @@ internal sealed partial class CoapListener(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "CoAP device access listening: plain {Plain}, DTLS {Secure}.")]
-    private static partial void LogListening(ILogger logger, string plain, string secure);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Protocol} device access listening on {Address}.")]
+    private static partial void LogListening(ILogger logger, string protocol, IPEndPoint address);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Ending expired LwM2M registrations failed; the next scan tries again.")]
     private static partial void LogExpiryFailed(ILogger logger, Exception error);

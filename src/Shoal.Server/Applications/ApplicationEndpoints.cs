@@ -150,7 +150,8 @@ internal static class ApplicationEndpoints
         {
             length += read;
         }
-        if (!System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, length)))
+        // Past the limit, a character the cut splits is no reason to call the text invalid: its size is the problem.
+        if (length <= PayloadCodec.MaxDefinitionBytes && !System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, length)))
         {
             return new InvalidInput(FieldErrors.Of("codec", "The definition is not UTF-8 text.")).ToProblem();
         }

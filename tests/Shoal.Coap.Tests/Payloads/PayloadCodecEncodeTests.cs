@@ -76,6 +76,11 @@ public sealed class PayloadCodecEncodeTests
             Error("""{"name":"v","offset":3,"type":"string","length":2}""", """{"v":"abc"}"""));
 
     [Fact]
+    public void Encode_StringWithLoneSurrogate_NamesTheField() =>
+        Assert.Equal("Switch/SET: parameter \"v\" is not valid text",
+            Error("""{"name":"v","offset":3,"type":"string","length":2}""", """{"v":"\ud800"}"""));
+
+    [Fact]
     public void Encode_StringFieldGivenNumber_NamesTheField() =>
         Assert.Equal("Switch/SET: parameter \"v\" must be a string", Error("""{"name":"v","offset":3,"type":"string","length":2}""", """{"v":1}"""));
 

@@ -104,7 +104,7 @@ public sealed class PayloadCodecParseTests
 
     [Fact]
     public void Parse_CommandWithEmptyMethod_IsRefused() =>
-        Assert.Equal("commands[0] (messageId 2): \"method\" must be a string of 1 to 64 characters.",
+        Assert.Equal("commands[0] (messageId 2): \"method\" must be a string of 1 to 64 characters, none of them control characters.",
             SingleError("""{"commands":[{"messageId":2,"serviceId":"Switch","method":""}]}"""));
 
     [Fact]
@@ -122,8 +122,18 @@ public sealed class PayloadCodecParseTests
 
     [Fact]
     public void Parse_EmptyFieldName_IsRefused() =>
-        Assert.Equal("messages[0] (messageId 1), fields[0]: \"name\" must be a string of 1 to 64 characters.",
+        Assert.Equal("messages[0] (messageId 1), fields[0]: \"name\" must be a string of 1 to 64 characters, none of them control characters.",
             SingleError(OneMessage("""{"name":"","offset":1,"type":"uint8"}""")));
+
+    [Fact]
+    public void Parse_FieldNameWithNul_IsRefused() =>
+        Assert.Contains("none of them control characters", SingleError(OneMessage("""{"name":"a\u0000","offset":1,"type":"uint8"}""")), StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("""{"responses":[{"messageId":3}],"x\ud800":1}""")]
+    [InlineData("""{"messages":[{"messageId":1,"serviceId":"M\ud800","fields":[{"name":"a","offset":1,"type":"uint8"}]}]}""")]
+    public void Parse_EscapedLoneSurrogate_IsRefused(string json) =>
+        Assert.Contains("lone surrogate", SingleError(json), StringComparison.Ordinal);
 
     [Fact]
     public void Parse_RepeatedFieldName_IsRefused() =>

@@ -16,7 +16,9 @@ public static class CoapTool
             UseShellExecute = false,
         };
         // -B bounds how long it waits for an answer; the test's own cap is the minute below.
-        foreach (var argument in new[] { "-B", "30" }.Concat(arguments))
+        start.ArgumentList.Add("-B");
+        start.ArgumentList.Add("30");
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }

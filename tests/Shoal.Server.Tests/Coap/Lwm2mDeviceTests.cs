@@ -101,7 +101,7 @@ public abstract class Lwm2mDeviceTests<TDatabase>(CoapApplication<TDatabase> sho
         var commandId = await CreateCommandAsync(app.Na, device.Id);
         var mid = JsonDocument.Parse((await client.NextAsync("written")).GetProperty("value").GetString()!).RootElement.GetProperty("mid").GetInt32();
 
-        await client.ReportAsync($$"""{"msgType":"deviceRsp","mid":{{mid}},"errcode":0,"body":{"state":"on"}}""");
+        await client.ReportAsync($$$"""{"msgType":"deviceRsp","mid":{{{mid}}},"errcode":0,"body":{"state":"on"}}""");
 
         await shoal.EventuallyAsync(db => db.DeviceCommands.AnyAsync(c => c.Id == commandId && c.Status == DeviceCommandStatus.Successful));
         var result = await shoal.QueryAsync(db => db.DeviceCommands.Where(c => c.Id == commandId).Select(c => c.Result).SingleAsync());
