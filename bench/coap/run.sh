@@ -74,6 +74,8 @@ esac
 wait_for() { for _ in $(seq 150); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done; echo "no answer from $1" >&2; exit 1; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
+# UDP datagrams the kernel dropped because a socket's receive buffer was full (all sockets of the machine).
+udp_drops() { awk '/^Udp:/ { if (!c) { for (i = 1; i <= NF; i++) if ($i == "RcvbufErrors") c = i } else print $c }' /proc/net/snmp; }
 coap_gen() { taskset -c 1 "$out/coap/Shoal.Bench.Coap" --port "$coap_port" "$@"; }
 mqtt_gen() { taskset -c 1 "$out/mqtt/Shoal.Bench.Ingest" --protocol "$protocol" --port "$mqtt_port" "$@"; }
 
@@ -166,11 +168,14 @@ fi
 step() { # name rate generator...
   local name=$1 rate=$2; shift 2
   sleep 2
+  local drops; drops=$(udp_drops)
   "$@" --devices "$devices" --rate "$rate" --duration "$duration" --cpu-pid "$charged" >"$out/step.txt" 2>"$out/step.err" || true
+  drops=$(( $(udp_drops) - drops ))
   cat "$out/step.err" >>"$out/gen.log"
   grep -E '^(registered|connected) ' "$out/step.err" | sed "s/^/$name: /" || true
   grep -v '^RESULT' "$out/step.txt" | sed "s/^/$name: /"
-  grep '^RESULT' "$out/step.txt" | sed "s/^RESULT /$name /; s/\$/ load=$(load1)/" >>"$out/results.txt" || true
+  [ "$name" != coap ] || echo "$name: $drops UDP datagrams dropped by full receive buffers during the step"
+  grep '^RESULT' "$out/step.txt" | sed "s/^RESULT /$name /; s/\$/ load=$(load1) drops=$drops/" >>"$out/results.txt" || true
 }
 for rate in $rates; do
   step coap "$rate" coap_gen --credentials "$out/coap.csv"
@@ -192,14 +197,14 @@ for line in ((d / "results.txt").read_text().splitlines() if (d / "results.txt")
 targets = sorted({t for _, t in rows}, key=int)
 if targets:
     print()
-    print(f"{'target':>7} | {'CoAP rep/s':>10} {'p50 ms':>7} {'p99 ms':>8} {'µs/rep':>7} {'err':>5} {'retx':>5} | "
+    print(f"{'target':>7} | {'CoAP rep/s':>10} {'p50 ms':>7} {'p99 ms':>8} {'µs/rep':>7} {'err':>5} {'retx':>5} {'drop':>5} | "
           f"{'MQTT msg/s':>10} {'p50 ms':>7} {'p99 ms':>8} {'µs/msg':>7} {'err':>5} | {'µs CoAP/MQTT':>12} | {'load':>5}")
     for t in targets:
         c, m = rows.get(("coap", t)), rows.get(("mqtt", t))
         def cols(r, retx):
             if r is None: return "-"
             s = f"{r['rate']:>10} {r['p50']:>7} {r['p99']:>8} {r['cpu_us']:>7} {int(r['errors']) + int(r['unacked']):>5}"
-            return s + (f" {r['retransmissions']:>5}" if retx else "")
+            return s + (f" {r['retransmissions']:>5} {r['drops']:>5}" if retx else "")
         ratio = f"{float(c['cpu_us']) / float(m['cpu_us']):.2f}" if c and m and float(m['cpu_us']) > 0 else "-"
         loads = "/".join(r["load"] for r in (c, m) if r)
         print(f"{t:>7} | {cols(c, True)} | {cols(m, False)} | {ratio:>12} | {loads:>5}")
