@@ -181,6 +181,12 @@ for rate in $rates; do
   step coap "$rate" coap_gen --credentials "$out/coap.csv"
   [ "$mqtt" = 1 ] && step mqtt "$rate" mqtt_gen --credentials "$out/mqtt.csv"
 done
+# What the CoAP reports became: the history of the first CoAP device, as the northbound API gives it.
+first=$(head -n 1 "$out/coap.csv" | cut -d, -f1)
+curl -sf "http://127.0.0.1:$na_port/iocm/app/data/v1.1.0/deviceDataHistory?deviceId=$first&gatewayId=$first&pageSize=1" \
+  -H "app_key: $app_id" -H "Authorization: Bearer $access" \
+  | python3 -c "import json,sys; h=json.load(sys.stdin); print(f'coap: {h.get(\"totalCount\")} history points stored for device $first, the newest:', json.dumps((h.get('deviceDataHistoryDTOs') or [None])[0]))" \
+  || echo "coap: the history of device $first could not be read" >&2
 if grep -qiE 'unhandled|exception' "$out/server.log"; then
   echo "Shoal logged errors:" >&2; grep -iE 'fail|unhandled|exception' "$out/server.log" | sort | uniq -c | sort -rn | head -10 >&2
 fi
