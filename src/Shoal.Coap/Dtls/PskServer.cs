@@ -54,7 +54,9 @@ internal sealed class PskIdentityResolver(PskLookup keys, CancellationToken canc
         try
         {
             var lookup = keys(Identity, cancellationToken);
-            return lookup.IsCompletedSuccessfully ? lookup.Result : lookup.AsTask().GetAwaiter().GetResult();
+            var key = lookup.IsCompletedSuccessfully ? lookup.Result : lookup.AsTask().GetAwaiter().GetResult();
+            // BouncyCastle wipes the key once the premaster secret is made: it gets a copy, never the caller's array.
+            return key?.ToArray();
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -25,8 +25,10 @@ internal sealed class Lwm2mRegistration(string location, string endpointName, Lw
     public DateTimeOffset AwakeUntil { get; set; }
     /// <summary>Whether the client has object 19 instance 0 (binary application data up), so it is observed.</summary>
     public bool ReportsData { get; set; }
-    /// <summary>Whether the server observes the client's <c>/19/0/0</c> now.</summary>
-    public bool Observed { get; set; }
+    /// <summary>Where the server observes the client's <c>/19/0/0</c>; null when it does not.</summary>
+    public CoapPeer? ObservedPeer { get; set; }
+
+    public bool Observed => ObservedPeer is not null;
     /// <summary>What the device layer keeps with the registration (its session).</summary>
     public object? Attachment { get; set; }
 

@@ -65,7 +65,7 @@ internal sealed partial class Lwm2mServer(ILwm2mDevices devices, IOptions<Lwm2mO
         if (!notification.Code.IsSuccess)
         {
             LogObservationEnded(logger, registration.Device.DeviceId, notification.Code);
-            registration.Observed = false;
+            registration.ObservedPeer = null;
             return false;
         }
         Touch(registration, peer);
@@ -234,7 +234,7 @@ internal sealed partial class Lwm2mServer(ILwm2mDevices devices, IOptions<Lwm2mO
                 return;
             }
             var response = await endpoint.ObserveAsync(registration.Peer, CoapMessage.Request(CoapCode.Get, DataPath), CancellationToken.None);
-            registration.Observed = response.Code.IsSuccess && response.Observe is not null;
+            registration.ObservedPeer = response.Code.IsSuccess && response.Observe is not null ? registration.Peer : null;
             if (!registration.Observed)
             {
                 LogNotAnswered(logger, registration.Device.DeviceId, response.Code);
@@ -258,7 +258,11 @@ internal sealed partial class Lwm2mServer(ILwm2mDevices devices, IOptions<Lwm2mO
     {
         if (registration.Peer != peer)
         {
-            _byPeer.TryRemove(KeyValuePair.Create(registration.Peer, registration));
+            // The observation stays where it was made: its notifications keep coming from there.
+            if (registration.Peer != registration.ObservedPeer)
+            {
+                _byPeer.TryRemove(KeyValuePair.Create(registration.Peer, registration));
+            }
             registration.Peer = peer;
             _byPeer[peer] = registration;
         }
@@ -276,14 +280,22 @@ internal sealed partial class Lwm2mServer(ILwm2mDevices devices, IOptions<Lwm2mO
         _byPeer.TryRemove(KeyValuePair.Create(registration.Peer, registration));
         _byName.TryRemove(KeyValuePair.Create(registration.EndpointName, registration));
         EndpointOf(registration.Peer)?.ForgetObservations(registration.Peer);
+        if (registration.ObservedPeer is { } observed && observed != registration.Peer)
+        {
+            _byPeer.TryRemove(KeyValuePair.Create(observed, registration));
+            EndpointOf(observed)?.ForgetObservations(observed);
+        }
         return removed;
     }
 
     private CoapEndpoint? EndpointOf(CoapPeer peer) => peer.Identity is null ? Plain : Secure;
 
-    /// <summary>Over DTLS the session's identity names the client wherever it is; over plain CoAP only the address does.</summary>
+    /// <summary>
+    /// Over DTLS the session's identity must be the registration's; over plain CoAP the location itself, random and
+    /// given only to the client, is the proof: clients send updates from new ports, and NATs move them.
+    /// </summary>
     private static bool SameClient(Lwm2mRegistration registration, CoapPeer peer) =>
-        peer.Identity is { } identity ? identity == registration.EndpointName : registration.Peer == peer;
+        peer.Identity is not { } identity || identity == registration.EndpointName;
 
     private static Dictionary<string, string> Query(CoapMessage request)
     {

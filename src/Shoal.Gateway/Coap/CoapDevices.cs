@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,15 +52,19 @@ internal sealed partial class CoapDevices(
         return rows is [var only] ? new Lwm2mDevice(only.DeviceId, only.ApplicationId, only.DataManagement) : null;
     }
 
-    /// <summary>The PSK of a DTLS client: its device's secret, looked up by the identity it gives (its endpoint name).</summary>
+    /// <summary>
+    /// The PSK of a DTLS client, looked up by the identity it gives (its endpoint name): its device's psk, whose hex
+    /// digits are the key's bytes, two to a byte. A psk with an odd number of digits keys no DTLS session.
+    /// </summary>
     public async ValueTask<byte[]?> PskAsync(string identity, CancellationToken cancellationToken)
     {
-        if (await FindAsync(identity, cancellationToken) is not { } device)
+        if (await FindAsync(identity, cancellationToken) is not { } device
+            || await credentials.GetAsync(device.DeviceId, cancellationToken) is not { Frozen: false, GatewayId: null, Secret: { } secret })
         {
             return null;
         }
-        var credential = await credentials.GetAsync(device.DeviceId, cancellationToken);
-        return credential is { Frozen: false, GatewayId: null } ? credential.Secret : null;
+        var hex = Encoding.UTF8.GetString(secret);
+        return hex.Length % 2 == 0 && hex.All(char.IsAsciiHexDigit) ? Convert.FromHexString(hex) : null;
     }
 
     public async Task RegisteredAsync(Lwm2mRegistration registration, Lwm2mRegistration? replaced, CancellationToken cancellationToken)

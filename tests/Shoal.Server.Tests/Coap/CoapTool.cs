@@ -30,9 +30,9 @@ public static class CoapTool
         return (process.ExitCode, await output + await errors);
     }
 
-    /// <summary>Registers <paramref name="nodeId"/> over DTLS with <paramref name="psk"/> as LwM2M's POST /rd.</summary>
-    public static Task<(int ExitCode, string Output)> RegisterOverDtlsAsync(int port, string nodeId, string psk) =>
-        RunAsync("-m", "post", "-k", psk, "-u", nodeId, "-t", "40", "-e", "</19/0/0>,</19/1/0>",
+    /// <summary>Registers <paramref name="nodeId"/> over DTLS keyed with <paramref name="key"/> as LwM2M's POST /rd.</summary>
+    public static Task<(int ExitCode, string Output)> RegisterOverDtlsAsync(int port, string nodeId, string key) =>
+        RunAsync("-m", "post", "-k", key, "-u", nodeId, "-t", "40", "-e", "</19/0/0>,</19/1/0>",
             $"coaps://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/rd?ep={nodeId}&lt=300&b=U");
 
     /// <summary>Registers <paramref name="nodeId"/> over plain CoAP from <paramref name="localPort"/>, so later requests come from the same address.</summary>

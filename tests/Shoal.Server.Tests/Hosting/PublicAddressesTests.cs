@@ -29,7 +29,8 @@ public sealed class PublicAddressesTests
     public void Defaults_EveryListenerShownOnLocalhost()
     {
         Assert.Equal(
-            new AccessAddresses("https://localhost:8743", "mqtt://localhost:1883", "mqtts://localhost:8883", "https://localhost:8943"),
+            new AccessAddresses(
+                "https://localhost:8743", "mqtt://localhost:1883", "mqtts://localhost:8883", "https://localhost:8943", "coap://localhost:5683", "coaps://localhost:5684"),
             Resolve());
     }
 
@@ -39,8 +40,26 @@ public sealed class PublicAddressesTests
         var addresses = Resolve(("Shoal:PublicHost", "iot.example.com"), ("Gateway:Port", "11883"));
 
         Assert.Equal(
-            new AccessAddresses("https://iot.example.com:8743", "mqtt://iot.example.com:11883", "mqtts://iot.example.com:8883", "https://iot.example.com:8943"),
+            new AccessAddresses(
+                "https://iot.example.com:8743", "mqtt://iot.example.com:11883", "mqtts://iot.example.com:8883", "https://iot.example.com:8943",
+                "coap://iot.example.com:5683", "coaps://iot.example.com:5684"),
             addresses);
+    }
+
+    [Fact]
+    public void CoapPorts_Off_HideTheirAddresses()
+    {
+        var addresses = Resolve(("Coap:Port", "0"), ("Coap:DtlsPort", "0"));
+
+        Assert.Equal((null, null), (addresses.DeviceCoap, addresses.DeviceCoaps));
+    }
+
+    [Fact]
+    public void CoapPorts_TheSame_StopShoalSayingWhich()
+    {
+        var message = Refusal(("Coap:Port", "5683"), ("Coap:DtlsPort", "5683"));
+
+        Assert.Contains("Coap:Port and Coap:DtlsPort both listen on port 5683", message, StringComparison.Ordinal);
     }
 
     [Fact]
