@@ -235,16 +235,28 @@ internal sealed class CoapEndpoint(
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="key"/> was seen already: a duplicate still being handled is ignored, one already answered
+    /// gets the same answer again (RFC 7252 §4.5).
+    /// </summary>
+    private async ValueTask<bool> AnsweredAgainAsync(CoapPeer peer, MessageKey key)
+    {
+        if (_deduplication.Find(key) is not { } seen)
+        {
+            return false;
+        }
+        if (seen.Response is { } answered)
+        {
+            await SendRawAsync(peer, answered);
+        }
+        return true;
+    }
+
     private async ValueTask ReceiveRequestAsync(CoapPeer peer, CoapMessage request)
     {
         var key = new MessageKey(peer, request.MessageId);
-        if (_deduplication.Find(key) is { } seen)
+        if (await AnsweredAgainAsync(peer, key))
         {
-            if (seen.Response is { } answered)
-            {
-                await SendRawAsync(peer, answered);
-            }
-
             return;
         }
 
@@ -555,13 +567,8 @@ internal sealed class CoapEndpoint(
     private async ValueTask ReceiveResponseAsync(CoapPeer peer, CoapMessage message)
     {
         var key = new MessageKey(peer, message.MessageId);
-        if (_deduplication.Find(key) is { } seen)
+        if (await AnsweredAgainAsync(peer, key))
         {
-            if (seen.Response is { } answered)
-            {
-                await SendRawAsync(peer, answered);
-            }
-
             return;
         }
 
