@@ -216,8 +216,9 @@ internal sealed partial class CoapDevices(
     {
         private const int RememberedMids = 64;
         private readonly Lock _lock = new();
-        private readonly HashSet<string> _writing = new(StringComparer.Ordinal);
-        private readonly Queue<(ushort Mid, string CommandId)> _mids = new();
+        // Made with the first command: most registrations hold none, and a node holds one per registered device.
+        private HashSet<string>? _writing;
+        private Queue<(ushort Mid, string CommandId)>? _mids;
         private ushort _nextMid = (ushort)Random.Shared.Next(ushort.MaxValue);
 
         public Lwm2mRegistration Registration => registration;
@@ -229,7 +230,7 @@ internal sealed partial class CoapDevices(
         {
             lock (_lock)
             {
-                if (!_writing.Add(command.Id))
+                if (!(_writing ??= new HashSet<string>(StringComparer.Ordinal)).Add(command.Id))
                 {
                     return;
                 }
@@ -241,7 +242,7 @@ internal sealed partial class CoapDevices(
         {
             lock (_lock)
             {
-                _writing.Remove(commandId);
+                _writing?.Remove(commandId);
             }
         }
 
@@ -250,6 +251,7 @@ internal sealed partial class CoapDevices(
             lock (_lock)
             {
                 var mid = ++_nextMid;
+                _mids ??= new Queue<(ushort Mid, string CommandId)>();
                 _mids.Enqueue((mid, commandId));
                 if (_mids.Count > RememberedMids)
                 {
@@ -263,7 +265,7 @@ internal sealed partial class CoapDevices(
         {
             lock (_lock)
             {
-                return _mids.FirstOrDefault(m => m.Mid == mid).CommandId;
+                return _mids?.FirstOrDefault(m => m.Mid == mid).CommandId;
             }
         }
     }
