@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Shoal.Gateway;
 using Shoal.Coap.Protocol;
 using Shoal.Server.Tests.Gateway;
 using Shoal.Server.Tests.Infrastructure;
@@ -88,6 +90,26 @@ public abstract class CoapClientTests<TDatabase>(CoapApplication<TDatabase> shoa
         var data = await shoal.QueryAsync(db => db.DeviceServiceStates.Where(s => s.DeviceId == device.Id && s.ServiceId == "Meter").Select(s => s.Data).SingleAsync());
         var values = JsonDocument.Parse(data).RootElement;
         Assert.Equal((21.5m, 85), (values.GetProperty("temperature").GetDecimal(), values.GetProperty("battery").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Command_ToASleepingDevice_WaitsUntilItSendsAgain()
+    {
+        var (app, device, nodeId, _) = await NewDeviceAsync();
+        var localPort = FreePorts.NextUdp().ToString(CultureInfo.InvariantCulture);
+        var server = $"coap://127.0.0.1:{shoal.CoapPort.ToString(CultureInfo.InvariantCulture)}";
+        await CoapTool.RunAsync("-m", "post", "-p", localPort, "-t", "40", "-e", "</19/0/0>", $"{server}/rd?ep={nodeId}&lt=3600&b=UQ");
+        shoal.Time.Advance(TimeSpan.FromMinutes(1));
+        var body = new { deviceId = device.Id, command = new { serviceId = "Switch", method = "SET", paras = new { on = true } } };
+        var commandId = (await (await app.Na.SendAsync(HttpMethod.Post, "/iocm/app/cmd/v1.4.0/deviceCommands", body)).JsonAsync(System.Net.HttpStatusCode.Created))
+            .GetProperty("commandId").GetString()!;
+
+        await shoal.Services.GetRequiredService<CommandDispatchWorker>().RunOnceAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(DeviceCommandStatus.Pending, await CommandStatusAsync(commandId));
+
+        await CoapTool.RunAsync("-m", "post", "-p", localPort, "-e", "awake", $"{server}/dp");
+
+        await shoal.EventuallyAsync(db => db.DeviceCommands.AnyAsync(c => c.Id == commandId && c.Status != DeviceCommandStatus.Pending));
     }
 
     [Fact]
@@ -199,6 +221,9 @@ public abstract class CoapClientTests<TDatabase>(CoapApplication<TDatabase> shoa
         var registered = await (await app.Na.SendAsync(HttpMethod.Post, NaClient.RegisterPath, new { nodeId, timeout = 0, psk })).JsonAsync();
         return (app, new TestDevice(registered.GetProperty("deviceId").GetString()!, psk), nodeId, key);
     }
+
+    private Task<DeviceCommandStatus> CommandStatusAsync(string commandId) =>
+        shoal.QueryAsync(db => db.DeviceCommands.Where(c => c.Id == commandId).Select(c => c.Status).SingleAsync());
 
     private static async Task<JsonElement> MessagesAsync(NaApplication app, TestDevice device) =>
         await (await app.Owner.Client.GetAsync($"{Route}/{app.Id}/devices/{device.Id}/messages")).JsonAsync();
