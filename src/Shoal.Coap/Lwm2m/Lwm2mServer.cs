@@ -34,8 +34,6 @@ internal sealed partial class Lwm2mServer(ILwm2mDevices devices, IOptions<Lwm2mO
     /// <summary>The endpoint DTLS clients are reached through; set once it is listening.</summary>
     public CoapEndpoint? Secure { get; set; }
 
-    public int Count => _byDevice.Count;
-
     public Lwm2mRegistration? Find(string deviceId) => _byDevice.GetValueOrDefault(deviceId);
 
     public async Task<CoapMessage> HandleRequestAsync(CoapPeer peer, CoapMessage request, CancellationToken cancellationToken)

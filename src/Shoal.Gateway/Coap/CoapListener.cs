@@ -20,12 +20,6 @@ internal sealed partial class CoapListener(
     private readonly List<CoapEndpoint> _endpoints = [];
     private readonly ILogger _logger = loggers.CreateLogger<CoapListener>();
 
-    /// <summary>The plain CoAP address, once listening (its port is the one chosen when 0 was asked for).</summary>
-    public IPEndPoint? PlainEndPoint => server.Plain?.Channel.LocalEndPoint;
-
-    /// <summary>The DTLS address, once listening.</summary>
-    public IPEndPoint? SecureEndPoint => server.Secure?.Channel.LocalEndPoint;
-
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = coap.Value;
