@@ -7,7 +7,7 @@ internal interface ILwm2mDevices
     ValueTask<Lwm2mDevice?> FindAsync(string endpointName, CancellationToken cancellationToken);
 
     /// <summary>Commits the device online (activated on its first registration); the client hears 2.01 only after.</summary>
-    Task RegisteredAsync(Lwm2mRegistration registration, Lwm2mRegistration? replaced, CancellationToken cancellationToken);
+    Task RegisteredAsync(Lwm2mRegistration registration, CancellationToken cancellationToken);
 
     /// <summary>The client sent something: in queue mode it listens now, so what waits for it may be sent.</summary>
     void Awake(Lwm2mRegistration registration);

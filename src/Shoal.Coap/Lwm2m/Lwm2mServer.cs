@@ -142,7 +142,7 @@ internal sealed partial class Lwm2mServer(ILwm2mDevices devices, IOptions<Lwm2mO
             ReportsData = reportsData,
         };
         var replaced = _byDevice.GetValueOrDefault(device.DeviceId);
-        await devices.RegisteredAsync(registration, replaced, cancellationToken);
+        await devices.RegisteredAsync(registration, cancellationToken);
         if (replaced is not null)
         {
             Remove(replaced);

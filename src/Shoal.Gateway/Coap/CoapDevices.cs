@@ -70,7 +70,7 @@ internal sealed partial class CoapDevices(
         return hex.Length % 2 == 0 && hex.All(char.IsAsciiHexDigit) ? Convert.FromHexString(hex) : null;
     }
 
-    public async Task RegisteredAsync(Lwm2mRegistration registration, Lwm2mRegistration? replaced, CancellationToken cancellationToken)
+    public async Task RegisteredAsync(Lwm2mRegistration registration, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(registration);
         var session = new CoapSession(this, registration);
@@ -92,10 +92,6 @@ internal sealed partial class CoapDevices(
         {
             sessions.Abandon(connection);
             throw;
-        }
-        if (replaced?.Attachment is CoapSession previous)
-        {
-            previous.Connection!.CloseReason = "The device registered again.";
         }
         connection.DownlinkSubscribed();
         commands.Wake(connection.DeviceId);
