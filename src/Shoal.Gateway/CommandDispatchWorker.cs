@@ -109,20 +109,19 @@ internal sealed partial class CommandDispatchWorker(
     /// <summary>PENDING commands, and SENT ones whose PUBACK is overdue and may be sent again, of devices connected here.</summary>
     private async Task PublishDueAsync(DateTimeOffset now, IReadOnlySet<string>? devices, CancellationToken cancellationToken)
     {
-        var listening = (devices is null ? sessions.ReceivingDownlink() : sessions.ReceivingDownlink(devices)).Select(c => c.DeviceId).ToList();
-        if (listening.Count == 0)
+        var listening = (devices is null ? sessions.ReceivingDownlink() : sessions.ReceivingDownlink(devices)).Select(c => c.DeviceId);
+        foreach (var chunk in listening.Chunk(DeviceSessions.IdsPerQuery))
         {
-            return;
-        }
-        // A full batch may have left commands behind (many devices gathered, or one with many commands): those published
-        // are SENT now, so the next batch holds the rest.
-        while (await PublishBatchAsync(now, listening, cancellationToken) == BatchSize)
-        {
+            // A full batch may have left commands behind (many devices gathered, or one with many commands): those
+            // published are SENT now, so the next batch holds the rest.
+            while (await PublishBatchAsync(now, chunk, cancellationToken) == BatchSize)
+            {
+            }
         }
     }
 
     /// <summary>Publishes up to <see cref="BatchSize"/> commands due to <paramref name="listening"/>; how many, or 0 when they raced.</summary>
-    private async Task<int> PublishBatchAsync(DateTimeOffset now, List<string> listening, CancellationToken cancellationToken)
+    private async Task<int> PublishBatchAsync(DateTimeOffset now, string[] listening, CancellationToken cancellationToken)
     {
         var unacknowledgedSince = now - options.Value.CommandRetransmitInterval;
         await using var scope = scopes.CreateAsyncScope();

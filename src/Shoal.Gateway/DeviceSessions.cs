@@ -5,6 +5,12 @@ namespace Shoal.Gateway;
 /// <summary>The live connection of each device on this node: one per device, the newest wins.</summary>
 internal sealed class DeviceSessions
 {
+    /// <summary>
+    /// How many devices one database query names at most. A node may hold more devices than a statement takes parameters
+    /// (SQLite takes 32,766), so queries about its devices go in chunks of this size.
+    /// </summary>
+    public const int IdsPerQuery = 500;
+
     private readonly ConcurrentDictionary<string, DeviceConnection> _live = new(StringComparer.Ordinal);
 
     /// <summary>Makes <paramref name="connection"/> its device's live one and remembers the one it replaces.</summary>

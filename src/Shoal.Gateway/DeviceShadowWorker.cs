@@ -63,7 +63,12 @@ internal sealed partial class DeviceShadowWorker(
         await _running.WaitAsync(cancellationToken);
         try
         {
-            await PublishDifferencesAsync(devices, cancellationToken);
+            // Desired values go out as MQTT properties-set requests: devices reached another way are left out.
+            var connections = (devices is null ? sessions.ReceivingDownlink() : sessions.ReceivingDownlink(devices)).Where(c => c.Downlink is null);
+            foreach (var chunk in connections.Chunk(DeviceSessions.IdsPerQuery))
+            {
+                await PublishDifferencesAsync(chunk, cancellationToken);
+            }
         }
         finally
         {
@@ -71,14 +76,8 @@ internal sealed partial class DeviceShadowWorker(
         }
     }
 
-    private async Task PublishDifferencesAsync(IReadOnlySet<string>? devices, CancellationToken cancellationToken)
+    private async Task PublishDifferencesAsync(DeviceConnection[] connections, CancellationToken cancellationToken)
     {
-        // Desired values go out as MQTT properties-set requests: devices reached another way are left out.
-        var connections = (devices is null ? sessions.ReceivingDownlink() : sessions.ReceivingDownlink(devices)).Where(c => c.Downlink is null).ToList();
-        if (connections.Count == 0)
-        {
-            return;
-        }
         var listening = connections.Select(c => c.DeviceId).ToList();
         List<DeviceDesiredState> unaccepted;
         Dictionary<(string DeviceId, string ServiceId), string> reported;

@@ -20,8 +20,6 @@ internal sealed partial class SessionReview(
     SessionReviewSignal signal, DeviceSessions sessions, GatewayServer gateway, IServiceScopeFactory scopes, IOptions<GatewayOptions> options,
     ILogger<SessionReview> logger) : BackgroundService
 {
-    private const int ChunkSize = 500;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
@@ -48,7 +46,7 @@ internal sealed partial class SessionReview(
     public async Task RunOnceAsync(CancellationToken cancellationToken)
     {
         var live = sessions.Live();
-        foreach (var chunk in live.Chunk(ChunkSize))
+        foreach (var chunk in live.Chunk(DeviceSessions.IdsPerQuery))
         {
             var ids = chunk.Select(c => c.DeviceId).ToList();
             await using var scope = scopes.CreateAsyncScope();

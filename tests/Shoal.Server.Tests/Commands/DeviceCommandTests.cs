@@ -68,6 +68,18 @@ public abstract class DeviceCommandTests<TDatabase>(GatewayApplication<TDatabase
     }
 
     [Fact]
+    public async Task Create_MoreDevicesListeningThanAStatementTakesParameters_ReachesTheDevice()
+    {
+        var (app, device) = await shoal.NewDeviceAsync();
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
+        using var others = ListeningDevices.Open(shoal.Services, ListeningDevices.MoreThanAStatementTakes);
+
+        var commandId = await CreateAsync(app.Na, device.Id);
+
+        Assert.Equal(device.Topic($"sys/commands/request_id={commandId}"), (await inbox.NextAsync()).Topic);
+    }
+
+    [Fact]
     public async Task Create_DeviceOnMqtt311SubscribedToNothing_IsDeliveredAndAnswered()
     {
         var (app, device) = await shoal.NewDeviceAsync();

@@ -138,6 +138,18 @@ public abstract class DeviceShadowTests<TDatabase>(GatewayApplication<TDatabase>
     }
 
     [Fact]
+    public async Task SetDesired_MoreDevicesListeningThanAStatementTakesParameters_ReachesTheDevice()
+    {
+        var (app, device) = await shoal.NewDeviceAsync();
+        using var inbox = await DeviceInbox.ConnectAsync(shoal, device);
+        using var others = ListeningDevices.Open(shoal.Services, ListeningDevices.MoreThanAStatementTakes);
+
+        await SetDesiredAsync(app, device, "Thermostat", new { target = 19 });
+
+        Assert.StartsWith(device.Topic("sys/properties/set/request_id="), (await inbox.NextAsync()).Topic, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SetDesired_DeviceAlreadyReportsSome_IsSentOnlyTheOthers()
     {
         var (app, device) = await shoal.NewDeviceAsync();
