@@ -12,9 +12,12 @@ internal interface ILwm2mDevices
     /// <summary>The client sent something: in queue mode it listens now, so what waits for it may be sent.</summary>
     void Awake(Lwm2mRegistration registration);
 
-    /// <summary>Commits the device offline with <paramref name="reason"/>.</summary>
-    Task DeregisteredAsync(Lwm2mRegistration registration, string reason, CancellationToken cancellationToken);
+    /// <summary>Commits the device offline: it de-registered, or its registration <paramref name="lapsed"/> without an update.</summary>
+    Task DeregisteredAsync(Lwm2mRegistration registration, bool lapsed, CancellationToken cancellationToken);
 
-    /// <summary>Stores one payload the client sent on <c>/19/0/0</c> (or with LwM2M Send); completes once committed.</summary>
-    Task ReportAsync(Lwm2mRegistration registration, ReadOnlyMemory<byte> payload, int? contentFormat, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores one payload the client sent, as a notification of <c>/19/0/0</c> or with LwM2M Send to <c>/dp</c>
+    /// (<paramref name="path"/>); completes once committed.
+    /// </summary>
+    Task ReportAsync(Lwm2mRegistration registration, string path, ReadOnlyMemory<byte> payload, int? contentFormat, CancellationToken cancellationToken);
 }

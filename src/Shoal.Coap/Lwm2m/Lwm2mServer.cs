@@ -67,7 +67,7 @@ internal sealed partial class Lwm2mServer(ILwm2mDevices devices, IOptions<Lwm2mO
             return false;
         }
         Touch(registration, peer);
-        await devices.ReportAsync(registration, notification.Payload, notification.ContentFormat, cancellationToken);
+        await devices.ReportAsync(registration, "/" + DataPath, notification.Payload, notification.ContentFormat, cancellationToken);
         return true;
     }
 
@@ -95,7 +95,7 @@ internal sealed partial class Lwm2mServer(ILwm2mDevices devices, IOptions<Lwm2mO
             if (registration.ExpiresAt <= now && Remove(registration))
             {
                 LogExpired(logger, registration.Device.DeviceId, registration.EndpointName);
-                await devices.DeregisteredAsync(registration, "Its LwM2M registration lifetime ran out without an update.", cancellationToken);
+                await devices.DeregisteredAsync(registration, lapsed: true, cancellationToken);
             }
         }
         _rate.Forget();
@@ -201,7 +201,7 @@ internal sealed partial class Lwm2mServer(ILwm2mDevices devices, IOptions<Lwm2mO
         }
         if (Remove(registration))
         {
-            await devices.DeregisteredAsync(registration, "The device de-registered.", cancellationToken);
+            await devices.DeregisteredAsync(registration, lapsed: false, cancellationToken);
         }
         return request.CreateResponse(CoapCode.Deleted);
     }
@@ -214,7 +214,7 @@ internal sealed partial class Lwm2mServer(ILwm2mDevices devices, IOptions<Lwm2mO
             return Refuse(request, CoapCode.Unauthorized, "Register first: this address holds no registration.");
         }
         Touch(registration, peer);
-        await devices.ReportAsync(registration, request.Payload, request.ContentFormat, cancellationToken);
+        await devices.ReportAsync(registration, "/dp", request.Payload, request.ContentFormat, cancellationToken);
         return request.CreateResponse(CoapCode.Changed);
     }
 

@@ -11,6 +11,7 @@ using Shoal.Coap.Payloads;
 using Shoal.Coap.Protocol;
 using Shoal.Storage;
 using Shoal.Storage.Entities;
+using Shoal.Storage.Tracing;
 
 namespace Shoal.Gateway.Coap;
 
@@ -21,7 +22,8 @@ namespace Shoal.Gateway.Coap;
 /// </summary>
 internal sealed partial class CoapDevices(
     IServiceScopeFactory scopes, DeviceCredentials credentials, DeviceSessions sessions, IngestQueue queue, CommandSignal commands,
-    LastSeenWriter lastSeen, Changes changes, IOptions<GatewayOptions> options, TimeProvider time, ILogger<CoapDevices> logger) : ILwm2mDevices
+    LastSeenWriter lastSeen, Changes changes, TraceRecorder recorder, IOptions<GatewayOptions> options, TimeProvider time,
+    ILogger<CoapDevices> logger) : ILwm2mDevices
 {
     /// <summary>Each application's codec, parsed once; a change to the application voids it on every node.</summary>
     private readonly ChangeCache<PayloadCodec?> _codecs = new ChangeCache<PayloadCodec?>(time, TimeSpan.FromMinutes(10), 10_000)
@@ -80,6 +82,7 @@ internal sealed partial class CoapDevices(
         {
             Downlink = session,
             Secure = registration.Peer.Identity is not null,
+            TraceSerial = recorder.Registered(registration),
         };
         session.Connection = connection;
         registration.Attachment = session;
@@ -106,17 +109,20 @@ internal sealed partial class CoapDevices(
         }
     }
 
-    public async Task DeregisteredAsync(Lwm2mRegistration registration, string reason, CancellationToken cancellationToken)
+    public async Task DeregisteredAsync(Lwm2mRegistration registration, bool lapsed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(registration);
         if (registration.Attachment is not CoapSession { Connection: { } connection } || !sessions.Close(connection))
         {
             return;
         }
+        recorder.Deregistered(connection, lapsed);
+        var reason = lapsed ? "Its LwM2M registration lifetime ran out without an update." : "The device de-registered.";
         await queue.StoreAsync(new DeviceDisconnected(connection, time.GetUtcNow(), reason), cancellationToken);
     }
 
-    public async Task ReportAsync(Lwm2mRegistration registration, ReadOnlyMemory<byte> payload, int? contentFormat, CancellationToken cancellationToken)
+    public async Task ReportAsync(
+        Lwm2mRegistration registration, string path, ReadOnlyMemory<byte> payload, int? contentFormat, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(registration);
         if (registration.Attachment is not CoapSession { Connection: { } connection } session)
@@ -132,7 +138,17 @@ internal sealed partial class CoapDevices(
                 new CommandResponded(connection, now, commandId, new CommandResponse(response.ResultCode, response.BodyJson)),
             _ => new MessageUp(connection, now, DeviceMessage.EventPayload(new ReadOnlySequence<byte>(payload), topic: null)),
         };
-        await queue.StoreAsync(item, cancellationToken);
+        var serial = recorder.Received(item, path, payload.Length);
+        try
+        {
+            await queue.StoreAsync(item, cancellationToken);
+        }
+        catch (Exception error)
+        {
+            recorder.NotStored(item, serial, error);
+            throw;
+        }
+        recorder.Stored(item, serial);
         lastSeen.Note(connection, now);
     }
 
@@ -182,11 +198,14 @@ internal sealed partial class CoapDevices(
             {
                 // It would fail the same way every time: it ends FAILED with the reason instead of waiting for its timeout.
                 LogNotEncoded(logger, command.Id, connection.DeviceId, error!);
+                recorder.CommandNotWritten(command, "The command cannot be encoded for the device: " + error,
+                    "Check the command against the application's codec, or the reference JSON form.");
                 var reason = JsonSerializer.Serialize(new { error = "The command cannot be encoded for the device: " + error });
                 await queue.StoreAsync(new CommandResponded(connection, time.GetUtcNow(), command.Id, new CommandResponse(1, reason)), CancellationToken.None);
                 return;
             }
             var code = await server.WriteCommandAsync(session.Registration, payload, contentFormat, CancellationToken.None);
+            recorder.CommandWritten(command, code);
             if (!code.IsSuccess)
             {
                 LogWriteRefused(logger, command.Id, connection.DeviceId, code);
@@ -197,6 +216,7 @@ internal sealed partial class CoapDevices(
         catch (Exception error) when (error is CoapTimeoutException or CoapResetException or InvalidOperationException)
         {
             LogWriteFailed(logger, command.Id, connection.DeviceId, error.Message);
+            recorder.CommandNotWritten(command, error.Message, "The device did not answer the write: it is sent again while the command lasts.");
         }
         finally
         {

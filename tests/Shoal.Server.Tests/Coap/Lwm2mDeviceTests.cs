@@ -54,7 +54,7 @@ public abstract class Lwm2mDeviceTests<TDatabase>(CoapApplication<TDatabase> sho
         await using var receiver = await PushReceiver.StartAsync();
         var (app, device, nodeId) = await NewDeviceAsync();
         await app.Na.SubscribeAsync("deviceMessageUp", receiver.Url());
-        await using var client = await RegisteredAsync(nodeId, device);
+        await using var client = await shoal.ObservedClientAsync(nodeId, device.Id);
 
         await client.ReportAsync("level=7");
 
@@ -68,7 +68,7 @@ public abstract class Lwm2mDeviceTests<TDatabase>(CoapApplication<TDatabase> sho
     public async Task Report_InTheReferenceJson_IsStoredAsProperties()
     {
         var (app, device, nodeId) = await NewDeviceAsync();
-        await using var client = await RegisteredAsync(nodeId, device);
+        await using var client = await shoal.ObservedClientAsync(nodeId, device.Id);
 
         await client.ReportAsync("""{"msgType":"deviceReq","hasMore":0,"data":[{"serviceId":"Meter","serviceData":{"level":7}}]}""");
 
@@ -81,7 +81,7 @@ public abstract class Lwm2mDeviceTests<TDatabase>(CoapApplication<TDatabase> sho
     public async Task Command_IsWrittenToItsCommandResourceAndDeliveredOnTheAcknowledgement()
     {
         var (app, device, nodeId) = await NewDeviceAsync();
-        await using var client = await RegisteredAsync(nodeId, device);
+        await using var client = await shoal.ObservedClientAsync(nodeId, device.Id);
 
         var commandId = await CreateCommandAsync(app.Na, device.Id);
 
@@ -97,7 +97,7 @@ public abstract class Lwm2mDeviceTests<TDatabase>(CoapApplication<TDatabase> sho
     public async Task Command_AnsweredWithTheReferenceJson_IsSuccessfulWithTheBody()
     {
         var (app, device, nodeId) = await NewDeviceAsync();
-        await using var client = await RegisteredAsync(nodeId, device);
+        await using var client = await shoal.ObservedClientAsync(nodeId, device.Id);
         var commandId = await CreateCommandAsync(app.Na, device.Id);
         var mid = JsonDocument.Parse((await client.NextAsync("written")).GetProperty("value").GetString()!).RootElement.GetProperty("mid").GetInt32();
 
@@ -114,7 +114,7 @@ public abstract class Lwm2mDeviceTests<TDatabase>(CoapApplication<TDatabase> sho
         var (app, device, nodeId) = await NewDeviceAsync();
         var commandId = await CreateCommandAsync(app.Na, device.Id);
 
-        await using var client = await RegisteredAsync(nodeId, device);
+        await using var client = await shoal.ObservedClientAsync(nodeId, device.Id);
 
         Assert.Equal("/19/1/0", (await client.NextAsync("written")).GetProperty("path").GetString());
         await shoal.EventuallyAsync(db => db.DeviceCommands.AnyAsync(c => c.Id == commandId && c.Status == DeviceCommandStatus.Delivered));
@@ -124,7 +124,7 @@ public abstract class Lwm2mDeviceTests<TDatabase>(CoapApplication<TDatabase> sho
     public async Task Deregister_TheDeviceIsOfflineWithTheReason()
     {
         var (_, device, nodeId) = await NewDeviceAsync();
-        await using var client = await RegisteredAsync(nodeId, device);
+        await using var client = await shoal.ObservedClientAsync(nodeId, device.Id);
 
         await client.DeregisterAsync();
 
@@ -136,7 +136,7 @@ public abstract class Lwm2mDeviceTests<TDatabase>(CoapApplication<TDatabase> sho
     public async Task Lifetime_RunsOutWithoutAnUpdate_TheDeviceIsOffline()
     {
         var (_, device, nodeId) = await NewDeviceAsync();
-        await using var client = await RegisteredAsync(nodeId, device, lifetimeSeconds: 60);
+        await using var client = await shoal.ObservedClientAsync(nodeId, device.Id, lifetimeSeconds: 60);
 
         shoal.Time.Advance(TimeSpan.FromSeconds(61));
         await shoal.Services.GetRequiredService<Lwm2mServer>().ExpireAsync(TestContext.Current.CancellationToken);
@@ -150,20 +150,6 @@ public abstract class Lwm2mDeviceTests<TDatabase>(CoapApplication<TDatabase> sho
         var app = await shoal.NewApplicationAsync(null, ("dataManagement", true));
         var nodeId = "nb-" + Guid.NewGuid().ToString("N")[..16];
         return (app, await shoal.RegisterAsync(app.Na, nodeId), nodeId);
-    }
-
-    /// <summary>A client registered as <paramref name="nodeId"/> whose /19/0/0 Shoal observes, so its reports reach Shoal.</summary>
-    private async Task<Lwm2mClient> RegisteredAsync(string nodeId, TestDevice device, int lifetimeSeconds = 300)
-    {
-        var client = Lwm2mClient.Start(shoal.CoapPort, nodeId, lifetimeSeconds);
-        await client.NextAsync("registered");
-        var server = shoal.Services.GetRequiredService<Lwm2mServer>();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (server.Find(device.Id) is not { Observed: true })
-        {
-            await Task.Delay(20, deadline.Token);
-        }
-        return client;
     }
 
     private static async Task<string> CreateCommandAsync(NaClient na, string deviceId)
