@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Shoal.Coap.Payloads;
 using Shoal.Server.Applications;
 using Shoal.Server.Audit;
 using Shoal.Server.MessageServers;
@@ -14,6 +15,9 @@ internal sealed class DetailsModel(Server.Applications.Applications applications
     public Application Application { get; private set; } = null!;
 
     public AccessAddresses Addresses => applications.Addresses;
+
+    /// <summary>The application's CoAP codec, when it declares one.</summary>
+    public PayloadCodec? Codec => Application.Codec is { } definition ? PayloadCodec.Parse(definition).Codec : null;
 
     public string? EmailServerName { get; private set; }
 
