@@ -18,6 +18,16 @@ internal sealed class DtlsPeerSession(
     /// <summary>Largest datagram either way: a CoAP message with a 1024-byte block and its DTLS record fit well inside.</summary>
     public const int DatagramLimit = 2048;
 
+    /// <summary>
+    /// Encrypted handshake records (the client's Finished, sent again with each retransmission of its last flight) that
+    /// may fail to complete the handshake before it is refused as keyed wrongly. DTLS drops a record it cannot decrypt
+    /// without a word, so otherwise a wrong key would hold a handshake slot until the handshake timeout.
+    /// </summary>
+    private const int UndecryptedFinishedLimit = 3;
+
+    private const byte HandshakeContentType = 22;
+    private const int RecordHeaderLength = 13;
+
     private readonly (byte[] Buffer, int Length)[] queue = new (byte[], int)[queueCapacity];
     private readonly object gate = new();
     private int head;
@@ -26,6 +36,7 @@ internal sealed class DtlsPeerSession(
     private bool established;
     private int draining;
     private long lastActivity;
+    private int encryptedHandshakeRecords;
 
     /// <summary>The key of this session in the channel's table (a copy, never the receive loop's own buffer).</summary>
     public SocketAddress Address { get; } = address;
@@ -242,6 +253,12 @@ internal sealed class DtlsPeerSession(
         int length;
         lock (gate)
         {
+            // The handshake asks for more only once it has taken in everything handed over before.
+            if (!established && encryptedHandshakeRecords >= UndecryptedFinishedLimit)
+            {
+                throw new TlsFatalAlert(AlertDescription.decrypt_error, "the client's Finished could not be decrypted: its key does not match");
+            }
+
             if (count == 0 && !closed)
             {
                 WaitForDatagram(waitMillis);
@@ -261,6 +278,10 @@ internal sealed class DtlsPeerSession(
             queue[head] = default;
             head = (head + 1) % queue.Length;
             count--;
+            if (!established)
+            {
+                encryptedHandshakeRecords += CountEncryptedHandshakeRecords(datagram.AsSpan(0, length));
+            }
         }
 
         // BouncyCastle discards a datagram reported longer than its buffer.
@@ -271,6 +292,24 @@ internal sealed class DtlsPeerSession(
 
         ArrayPool<byte>.Shared.Return(datagram);
         return length;
+    }
+
+    /// <summary>Handshake records past epoch 0 in a datagram: after the ChangeCipherSpec, that is the Finished.</summary>
+    private static int CountEncryptedHandshakeRecords(ReadOnlySpan<byte> datagram)
+    {
+        var found = 0;
+        while (datagram.Length >= RecordHeaderLength)
+        {
+            var epoch = (datagram[3] << 8) | datagram[4];
+            if (datagram[0] == HandshakeContentType && epoch != 0)
+            {
+                found++;
+            }
+
+            datagram = datagram[Math.Min(datagram.Length, RecordHeaderLength + ((datagram[11] << 8) | datagram[12]))..];
+        }
+
+        return found;
     }
 
     private void WaitForDatagram(int waitMillis)

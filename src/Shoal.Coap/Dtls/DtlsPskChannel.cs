@@ -335,7 +335,7 @@ internal sealed partial class DtlsPskChannel : IDatagramChannel
     private static string Describe(Exception failure) => failure switch
     {
         TlsFatalAlertReceived received => "the peer sent " + AlertDescription.GetText(received.AlertDescription),
-        TlsFatalAlert alert => AlertDescription.GetText(alert.AlertDescription),
+        TlsFatalAlert alert => alert.Message,
         TlsTimeoutException => "timed out",
         _ => failure.Message,
     };

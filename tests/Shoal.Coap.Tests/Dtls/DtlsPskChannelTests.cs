@@ -71,6 +71,19 @@ public sealed class DtlsPskChannelTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Handshake_WrongKey_TheClientIsToldAndTheSlotFreedWithoutWaitingForTheTimeout()
+    {
+        await using var patient = OpenChannel(new DtlsOptions { HandshakeTimeout = TimeSpan.FromHours(1) }, time);
+        using var client = new PskDtlsClient(patient.LocalEndPoint);
+
+        var refused = await Assert.ThrowsAsync<TlsFatalAlertReceived>(
+            () => client.ConnectAsync(Identity, "not-the-key", CipherSuite.TLS_PSK_WITH_AES_128_CCM_8, timeoutMillis: 3_600_000).WaitAsync(Cap));
+
+        Assert.Equal(AlertDescription.decrypt_error, refused.AlertDescription);
+        await WaitUntilAsync(() => patient.HandshakeCount == 0 && patient.SessionCount == 0);
+    }
+
+    [Fact]
     public async Task Handshake_UnknownIdentity_FailsAndDeliversNothing()
     {
         using var client = new PskDtlsClient(channel.LocalEndPoint);
