@@ -11,6 +11,8 @@ internal enum DeviceReplyStatus
     Answered,
     /// <summary>The device has no connection on this node.</summary>
     NotConnected,
+    /// <summary>The device is registered over LwM2M, which carries commands and nothing else down.</summary>
+    CommandsOnly,
     /// <summary>The device did not answer within <see cref="GatewayOptions.DeviceRequestTimeout"/>.</summary>
     TimedOut,
 }
@@ -82,9 +84,10 @@ internal sealed class DeviceRequests(
     {
         var payload = Encoding.UTF8.GetBytes(message.GetRawText());
         var topic = userTopic is null ? TopicPolicy.MessagesDown(deviceId) : TopicPolicy.UserTopic(deviceId, userTopic);
-        var published = await ConnectedAsync(deviceId, cancellationToken) && await gateway.PublishAsync(topic, payload, cancellationToken);
+        var unreachable = await UnreachableAsync(deviceId, cancellationToken);
+        var published = unreachable is null && await gateway.PublishAsync(topic, payload, cancellationToken);
         recorder.MessageDown(deviceId, topic, payload.Length, published);
-        return new DeviceReply(published ? DeviceReplyStatus.Answered : DeviceReplyStatus.NotConnected);
+        return new DeviceReply(published ? DeviceReplyStatus.Answered : unreachable ?? DeviceReplyStatus.NotConnected);
     }
 
     /// <summary>
@@ -100,16 +103,17 @@ internal sealed class DeviceRequests(
                 property.WriteTo(json);
             }
         });
-        var published = await ConnectedAsync(deviceId, cancellationToken) && await gateway.PublishAsync(reply.Topic, reply.Payload, cancellationToken);
+        var unreachable = await UnreachableAsync(deviceId, cancellationToken);
+        var published = unreachable is null && await gateway.PublishAsync(reply.Topic, reply.Payload, cancellationToken);
         recorder.MessageDown(deviceId, reply.Topic, reply.Payload.Length, published);
-        return new DeviceReply(published ? DeviceReplyStatus.Answered : DeviceReplyStatus.NotConnected);
+        return new DeviceReply(published ? DeviceReplyStatus.Answered : unreachable ?? DeviceReplyStatus.NotConnected);
     }
 
     private async Task<DeviceReply> AskAsync(string deviceId, string verb, byte[] payload, CancellationToken cancellationToken)
     {
-        if (!await ConnectedAsync(deviceId, cancellationToken))
+        if (await UnreachableAsync(deviceId, cancellationToken) is { } unreachable)
         {
-            return new DeviceReply(DeviceReplyStatus.NotConnected);
+            return new DeviceReply(unreachable);
         }
         var requestId = Guid.NewGuid().ToString("N");
         // The clock starts before the publish: the device may answer before this method would otherwise start waiting.
@@ -132,8 +136,17 @@ internal sealed class DeviceRequests(
         }
     }
 
-    private Task<bool> ConnectedAsync(string deviceId, CancellationToken cancellationToken) =>
-        sessions.ReceivesDownlinkAsync(deviceId, options.Value.DeviceRequestTimeout, time, cancellationToken);
+    /// <summary>Null when the device takes MQTT publishes on this node; else why it cannot be asked.</summary>
+    private async Task<DeviceReplyStatus?> UnreachableAsync(string deviceId, CancellationToken cancellationToken)
+    {
+        if (sessions.Find(deviceId) is { Downlink: not null })
+        {
+            return DeviceReplyStatus.CommandsOnly;
+        }
+        return await sessions.ReceivesDownlinkAsync(deviceId, options.Value.DeviceRequestTimeout, time, cancellationToken)
+            ? null
+            : DeviceReplyStatus.NotConnected;
+    }
 
     private static byte[] Json(Action<Utf8JsonWriter> write)
     {

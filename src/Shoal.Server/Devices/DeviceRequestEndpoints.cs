@@ -135,8 +135,15 @@ internal static class DeviceRequestEndpoints
 
     private static ProblemHttpResult ToProblem(DeviceReply reply) => Unanswered(reply).ToProblem();
 
-    /// <summary>Why a request went unanswered: the device is not connected to this node, or did not answer in time.</summary>
-    public static Refused Unanswered(DeviceReply reply) => reply.Status == DeviceReplyStatus.TimedOut
-        ? new Refused(StatusCodes.Status504GatewayTimeout, "The device did not answer in time.")
-        : new Refused(StatusCodes.Status409Conflict, "The device is not connected.", "It must be online, connected to the node that took this call.");
+    /// <summary>
+    /// Why a request went unanswered: the device is not connected to this node, takes only commands (LwM2M), or did not
+    /// answer in time.
+    /// </summary>
+    public static Refused Unanswered(DeviceReply reply) => reply.Status switch
+    {
+        DeviceReplyStatus.TimedOut => new Refused(StatusCodes.Status504GatewayTimeout, "The device did not answer in time."),
+        DeviceReplyStatus.CommandsOnly => new Refused(StatusCodes.Status409Conflict, "The device is connected over LwM2M, which takes only commands.",
+            "Send it a command instead: Shoal writes commands to the device's /19/1/0."),
+        _ => new Refused(StatusCodes.Status409Conflict, "The device is not connected.", "It must be online, connected to the node that took this call."),
+    };
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -118,6 +119,18 @@ public abstract class Lwm2mDeviceTests<TDatabase>(CoapApplication<TDatabase> sho
 
         Assert.Equal("/19/1/0", (await client.NextAsync("written")).GetProperty("path").GetString());
         await shoal.EventuallyAsync(db => db.DeviceCommands.AnyAsync(c => c.Id == commandId && c.Status == DeviceCommandStatus.Delivered));
+    }
+
+    [Fact]
+    public async Task MessageDown_ToARegisteredDevice_Answers409SayingLwm2mTakesOnlyCommands()
+    {
+        var (app, device, nodeId) = await NewDeviceAsync();
+        await using var client = await shoal.ObservedClientAsync(nodeId, device.Id);
+
+        var response = await app.Owner.Client.PostAsJsonAsync($"{Route}/{app.Id}/devices/{device.Id}/messages", new { door = "open" });
+
+        var problem = await response.ProblemAsync(HttpStatusCode.Conflict);
+        Assert.Contains("LwM2M, which takes only commands", problem.GetRawText(), StringComparison.Ordinal);
     }
 
     [Fact]
