@@ -198,9 +198,9 @@ internal sealed partial class CoapDevices(
             {
                 // It would fail the same way every time: it ends FAILED with the reason instead of waiting for its timeout.
                 LogNotEncoded(logger, command.Id, connection.DeviceId, error!);
-                recorder.CommandNotWritten(command, "The command cannot be encoded for the device: " + error,
-                    "Check the command against the application's codec, or the reference JSON form.");
-                var reason = JsonSerializer.Serialize(new { error = "The command cannot be encoded for the device: " + error });
+                var why = "The command cannot be encoded for the device: " + error;
+                recorder.CommandNotWritten(command, why, "Check the command against the application's codec, or the reference JSON form.");
+                var reason = JsonSerializer.Serialize(new { error = why });
                 await queue.StoreAsync(new CommandResponded(connection, time.GetUtcNow(), command.Id, new CommandResponse(1, reason)), CancellationToken.None);
                 return;
             }
