@@ -82,7 +82,6 @@ internal sealed partial class CoapDevices(
         {
             Downlink = session,
             Secure = registration.Peer.Identity is not null,
-            TraceSerial = recorder.Registered(registration),
         };
         session.Connection = connection;
         registration.Attachment = session;
@@ -96,6 +95,7 @@ internal sealed partial class CoapDevices(
             sessions.Abandon(connection);
             throw;
         }
+        connection.TraceSerial = recorder.Registered(registration);
         connection.DownlinkSubscribed();
         commands.Wake(connection.DeviceId);
     }
