@@ -22,12 +22,6 @@ internal sealed class DeviceConnection(string deviceId, string applicationId, bo
     /// <summary>The connection this one took over, if the device was already connected.</summary>
     public DeviceConnection? Replaces { get; set; }
     /// <summary>
-    /// Done once the connection is subscribed to its system downlink, just after CONNACK: until then what is published
-    /// to the device reaches nobody.
-    /// </summary>
-    public Task DownlinkReady => _downlink.Task;
-
-    /// <summary>
     /// How a device without an MQTT connection gets its commands (an LwM2M client); null for an MQTT connection, which
     /// takes them, and every other request, as publishes.
     /// </summary>
@@ -36,6 +30,23 @@ internal sealed class DeviceConnection(string deviceId, string applicationId, bo
     public bool ReceivesDownlink => _downlink.Task.IsCompleted && (Downlink?.Awake ?? true);
 
     public void DownlinkSubscribed() => _downlink.TrySetResult();
+
+    /// <summary>
+    /// Whether the connection is subscribed to its system downlink within <paramref name="wait"/>. It subscribes just
+    /// after CONNACK; until then what is published to the device reaches nobody.
+    /// </summary>
+    public async Task<bool> DownlinkReadyAsync(TimeSpan wait, TimeProvider time, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _downlink.Task.WaitAsync(wait, time, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Whether the device's "last seen" is due to be noted again: the first time, and <paramref name="interval"/> after the last note.</summary>
     public bool TakeSeenNote(DateTimeOffset now, TimeSpan interval)

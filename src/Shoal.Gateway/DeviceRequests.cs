@@ -136,17 +136,19 @@ internal sealed class DeviceRequests(
         }
     }
 
-    /// <summary>Null when the device takes MQTT publishes on this node; else why it cannot be asked.</summary>
-    private async Task<DeviceReplyStatus?> UnreachableAsync(string deviceId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Null when the device takes MQTT publishes on this node (waiting out the moment between its CONNACK and its
+    /// downlink subscription); else why it cannot be asked.
+    /// </summary>
+    private async Task<DeviceReplyStatus?> UnreachableAsync(string deviceId, CancellationToken cancellationToken) => sessions.Find(deviceId) switch
     {
-        if (sessions.Find(deviceId) is { Downlink: not null })
-        {
-            return DeviceReplyStatus.CommandsOnly;
-        }
-        return await sessions.ReceivesDownlinkAsync(deviceId, options.Value.DeviceRequestTimeout, time, cancellationToken)
+        null => DeviceReplyStatus.NotConnected,
+        // Requests are MQTT publishes: a device reached another way takes commands only.
+        { Downlink: not null } => DeviceReplyStatus.CommandsOnly,
+        var connection => await connection.DownlinkReadyAsync(options.Value.DeviceRequestTimeout, time, cancellationToken)
             ? null
-            : DeviceReplyStatus.NotConnected;
-    }
+            : DeviceReplyStatus.NotConnected,
+    };
 
     private static byte[] Json(Action<Utf8JsonWriter> write)
     {

@@ -46,28 +46,6 @@ internal sealed class DeviceSessions
     }
 
     /// <summary>
-    /// Whether the device has a live connection on this node that receives its downlink, waiting out the moment between
-    /// its CONNACK and its downlink subscription.
-    /// </summary>
-    public async Task<bool> ReceivesDownlinkAsync(string deviceId, TimeSpan wait, TimeProvider time, CancellationToken cancellationToken)
-    {
-        // Requests are MQTT publishes: a device reached another way does not receive them.
-        if (!_live.TryGetValue(deviceId, out var connection) || connection.Downlink is not null)
-        {
-            return false;
-        }
-        try
-        {
-            await connection.DownlinkReady.WaitAsync(wait, time, cancellationToken);
-            return true;
-        }
-        catch (TimeoutException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>
     /// The live sessions here by transport: MQTT, MQTTS, LwM2M over CoAP and over DTLS. It walks them all, so it is for a
     /// scrape, not a hot path.
     /// </summary>
